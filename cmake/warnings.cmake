@@ -1,0 +1,9 @@
+# One INTERFACE target carries the warning flags for duban's own code.
+# Dependencies are included as SYSTEM headers by their imported targets, so
+# -Werror applies to our code only.
+add_library(duban_warnings INTERFACE)
+target_compile_options(duban_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror
+  -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wconversion -Wsign-conversion -Wimplicit-fallthrough
+  -Wno-error=deprecated-declarations)

@@ -1,0 +1,192 @@
+// The domain's data: workflow definitions, rosters, unit instances, approval
+// requests and events. Names from files are mapped to typed ids once, when a
+// definition is loaded (engine/workflow); the decision core works on ids.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar/phrase.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace duban::model {
+
+using StageId = std::uint16_t;
+using RoleId = std::uint16_t;
+using TransitionId = std::uint16_t;
+
+// User-facing text: zh-CN first, English beside it.
+struct Text {
+  std::string zh;
+  std::string en;
+};
+
+// Whether a role is held for one unit (a unit's liaison) or for the whole
+// campaign (the office director).
+enum class RoleScope : std::uint8_t { kUnit, kCampaign };
+
+struct RoleDef {
+  std::string id;  // "liaison"
+  Text label;      // 联络员 / Liaison
+  RoleScope scope = RoleScope::kCampaign;
+  SourcePos pos;
+};
+
+struct DeadlineDef {
+  calendar::DuePhrase phrase;   // as the plan writes it: 10月下旬前
+  std::optional<Date> date;     // an explicit date that overrides the phrase
+  SourcePos pos;
+};
+
+struct StageDef {
+  std::string id;  // "collecting"
+  Text label;      // 材料收集 / Collecting materials
+  std::optional<DeadlineDef> due;  // when this stage's work must be done
+  bool terminal = false;
+  SourcePos pos;
+};
+
+// Preconditions a transition checks against the unit's paperwork.
+enum class Guard : std::uint8_t {
+  kMaterialsComplete,  // "materials_complete": every required item submitted or explained
+  kMaterialsAccepted,  // "materials_accepted": every item accepted
+  kCommitmentSigned,   // "commitment_signed": a signed, stamped commitment with its scan
+};
+std::string_view GuardName(Guard g);
+std::optional<Guard> GuardFromName(std::string_view name);
+
+struct TransitionDef {
+  std::string trigger;            // "submit"
+  Text label;                     // 报送材料 / Submit materials
+  std::vector<StageId> from;      // stages it may be fired from
+  StageId to = 0;
+  std::vector<RoleId> roles;      // who may fire it (non-empty)
+  bool needs_approval = false;
+  std::vector<RoleId> approvers;  // who may approve (non-empty when needs_approval)
+  std::vector<Guard> guards;
+  bool note_required = false;     // e.g. a return must say why
+  SourcePos pos;
+};
+
+struct Workflow {
+  std::string id;       // "annual-cycle"
+  int version = 1;
+  Text label;
+  StageId initial = 0;
+  std::vector<RoleDef> roles;
+  std::vector<StageDef> stages;
+  std::vector<TransitionDef> transitions;
+
+  std::optional<StageId> FindStage(std::string_view wanted) const;
+  std::optional<RoleId> FindRole(std::string_view wanted) const;
+  // Every transition with this trigger name (a trigger may appear once per
+  // source stage).
+  std::vector<TransitionId> FindTrigger(std::string_view trigger) const;
+  // The transition `trigger` fires from `stage`, if any.
+  std::optional<TransitionId> FindTransition(std::string_view trigger, StageId stage) const;
+};
+
+struct Material {
+  std::string id;        // "budget-report"
+  std::string name;      // 年度财政预算收支报告
+  bool required = true;
+  SourcePos pos;
+};
+
+struct Unit {
+  std::string id;        // "finance"
+  std::string name;      // 区财政局
+  std::string name_en;   // District Finance Bureau
+  std::string duties;    // the plan's text for this unit
+  std::vector<Material> materials;
+  SourcePos pos;
+};
+
+// A person holds a role, for one unit when the role is unit-scoped.
+struct Assignment {
+  std::string role;      // as written in the roster
+  RoleId role_id = 0;    // bound against the workflow
+  std::string unit;      // empty for campaign-wide roles
+  SourcePos pos;
+};
+
+struct Person {
+  std::string id;        // "office-director"
+  std::string name;      // 孙业存
+  std::string title;     // 区生态环境分局局长、领导小组办公室主任
+  std::string email;     // reserved example domains only
+  std::string phone;
+  bool placeholder = false;  // the plan does not name this person
+  std::vector<Assignment> roles;
+  SourcePos pos;
+};
+
+struct Roster {
+  std::string id;        // "taishan-2021"
+  std::string name;      // 泰山区2021年国家重点生态功能区县域生态环境质量监测评价与考核
+  int year = 0;
+  std::string time_zone = std::string(kDefaultTimeZone);
+  std::vector<Unit> units;
+  std::vector<Person> people;
+
+  const Unit* FindUnit(std::string_view wanted) const;
+  const Person* FindPerson(std::string_view wanted) const;
+  // Does `person` hold `role` for `unit`? Campaign-wide roles ignore `unit`.
+  bool Holds(std::string_view person, RoleId role, std::string_view unit, const Workflow& wf) const;
+};
+
+// One unit's place in the cycle.
+struct Instance {
+  std::string unit;
+  StageId stage = 0;
+  std::int64_t version = 0;        // bumped by every change; optimistic concurrency
+  Instant entered_at{};            // when it entered `stage`
+  std::optional<Instant> due_at;   // when `stage`'s work is due
+  std::optional<std::string> pending_request;  // id of an open approval request
+};
+
+enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };
+std::string_view RequestStatusName(RequestStatus s);
+
+// A transition waiting for a supervisor's approval.
+struct Request {
+  std::string id;                 // "finance#1"
+  std::string unit;
+  TransitionId transition = 0;
+  StageId from = 0;
+  StageId to = 0;
+  std::string requested_by;
+  Instant requested_at{};
+  std::string note;
+  RequestStatus status = RequestStatus::kPending;
+  std::string decided_by;
+  std::optional<Instant> decided_at;
+  std::string decision_note;
+};
+
+// Something that happened. The store gives it a per-campaign sequence number
+// and chains it to the event before it.
+struct Event {
+  std::string type;     // "transition.applied"
+  std::string unit;     // empty for campaign-wide events
+  std::string actor;    // person id, or "system"
+  Instant at{};
+  nlohmann::json payload = nlohmann::json::object();
+};
+
+// An event as stored.
+struct StoredEvent {
+  std::string campaign;
+  std::int64_t seq = 0;
+  Event event;
+  std::string prev_hash;
+  std::string hash;
+};
+
+}  // namespace duban::model
