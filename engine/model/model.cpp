@@ -28,6 +28,24 @@ std::string_view RequestStatusName(RequestStatus s) {
   return "?";
 }
 
+std::string_view MaterialStateName(MaterialState s) {
+  switch (s) {
+    case MaterialState::kPending: return "pending";
+    case MaterialState::kSubmitted: return "submitted";
+    case MaterialState::kReturned: return "returned";
+    case MaterialState::kExplained: return "explained";
+    case MaterialState::kAccepted: return "accepted";
+  }
+  return "?";
+}
+
+std::optional<MaterialState> MaterialStateFromName(std::string_view name) {
+  for (auto s : {MaterialState::kPending, MaterialState::kSubmitted, MaterialState::kReturned,
+                 MaterialState::kExplained, MaterialState::kAccepted})
+    if (MaterialStateName(s) == name) return s;
+  return std::nullopt;
+}
+
 std::optional<StageId> Workflow::FindStage(std::string_view wanted) const {
   for (std::size_t i = 0; i < stages.size(); ++i)
     if (stages[i].id == wanted) return static_cast<StageId>(i);

@@ -180,6 +180,39 @@ struct Event {
   nlohmann::json payload = nlohmann::json::object();
 };
 
+// One material a unit owes, and where it stands (the commitment system: it
+// is submitted, or explained when it truly cannot be obtained).
+enum class MaterialState : std::uint8_t { kPending, kSubmitted, kReturned, kExplained, kAccepted };
+std::string_view MaterialStateName(MaterialState s);
+std::optional<MaterialState> MaterialStateFromName(std::string_view name);
+
+struct MaterialRecord {
+  std::string unit;
+  std::string material;      // the roster's material id
+  std::string name;
+  bool required = true;
+  MaterialState state = MaterialState::kPending;
+  bool explained = false;    // accepted on an explanation rather than the item itself
+  int submissions = 0;       // how many times it was handed in
+  std::string note;          // the last comment: the reviewer's, or the explanation
+  Instant updated_at{};
+  std::string updated_by;
+};
+
+// The unit's principal leader's signed and stamped commitment (承诺书). Never
+// edited: a correction is a new signature superseding the old.
+struct Commitment {
+  std::string unit;
+  int number = 0;            // 1, 2, ... per unit; the highest is current
+  std::string signer;        // person id: the unit's principal leader
+  Date signed_on{};
+  bool stamped = false;
+  std::string document_hash; // SHA-256 of the scanned document
+  std::string document_name;
+  Instant recorded_at{};
+  std::string recorded_by;
+};
+
 // An event as stored.
 struct StoredEvent {
   std::string campaign;

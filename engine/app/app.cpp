@@ -1,0 +1,524 @@
+#include "app/app.h"
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "core/hash.h"
+#include "deadline/deadline.h"
+#include "machine/paperwork.h"
+#include "workflow/loader.h"
+
+namespace duban::app {
+
+namespace {
+
+constexpr int kMaxAttempts = 8;
+
+Status RefusedBy(const std::string& rule, const std::string& message) {
+  return Status::Refused(rule, message);
+}
+
+nlohmann::json StageJson(const model::Workflow& wf, model::StageId s) {
+  return {{"id", wf.stages[s].id}, {"label", wf.stages[s].label.zh}};
+}
+
+Result<std::string> ReadBinaryFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status::InvalidInput("no such file: " + path.string());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidInput("cannot read " + path.string());
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::Io("error reading " + path.string());
+  return data;
+}
+
+}  // namespace
+
+Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
+                         const std::function<Result<Plan>()>& plan) {
+  const std::string fp = Sha256Hex(fingerprint.dump());
+  std::mt19937 jitter(std::random_device{}());
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (actor.command_id) {
+      auto seen = store_.GetCommand(campaign, *actor.command_id);
+      if (!seen.ok()) return seen.status();
+      if (seen->has_value()) {
+        if ((*seen)->fingerprint != fp)
+          return Status::InvalidInput("command id '" + *actor.command_id +
+                                      "' was already used for a different command");
+        return Outcome{nlohmann::json::parse((*seen)->result), true};
+      }
+    }
+    auto p = plan();
+    if (!p.ok()) return p.status();
+    if (actor.command_id)
+      p->changes.command = store::CommandRecord{*actor.command_id, fp, 0, p->result.dump()};
+    auto committed = store_.Commit(p->changes);
+    if (committed.ok()) return Outcome{std::move(p->result), false};
+    if (committed.status().code() != Code::kConflict) return committed.status();
+    // Another writer won: read again and decide again, after a short, jittered pause.
+    std::uniform_int_distribution<int> pause(1, 5 << attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause(jitter)));
+  }
+  return Status::Conflict("gave up after " + std::to_string(kMaxAttempts) +
+                          " attempts: other writers kept changing the same unit");
+}
+
+Result<calendar::Calendar> App::LoadCalendar() {
+  auto years = store_.ListCalendarYears();
+  if (!years.ok()) return years.status();
+  std::vector<calendar::YearData> data;
+  for (const auto& y : *years) {
+    auto parsed = calendar::ParseYear(y.content, y.source);
+    if (!parsed.ok()) return parsed.status();
+    data.push_back(std::move(*parsed));
+  }
+  return calendar::Calendar::FromYears(std::move(data));
+}
+
+Result<Outcome> App::LoadCalendars(const std::filesystem::path& dir, const Actor& actor) {
+  auto years = calendar::LoadDirectory(dir);
+  if (!years.ok()) return years.status();
+  nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"dir", dir.string()}};
+  return Run("", actor, fingerprint, [&]() -> Result<Plan> {
+    Plan plan;
+    plan.result = {{"loaded", nlohmann::json::array()}};
+    for (const auto& y : *years) {
+      auto path = dir / (std::to_string(y.year) + ".toml");
+      auto content = workflow::ReadTextFile(path);
+      if (!content.ok()) return content.status();
+      plan.changes.calendar_years.push_back(
+          store::CalendarYear{y.year, path.string(), *content, Sha256Hex(*content), actor.at});
+      plan.result["loaded"].push_back({{"year", y.year}, {"source", y.source}});
+    }
+    return plan;
+  });
+}
+
+Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor) {
+  auto wf_text = workflow::ReadTextFile(spec.workflow);
+  if (!wf_text.ok()) return wf_text.status();
+  auto wf = workflow::ParseWorkflow(*wf_text, spec.workflow.string());
+  if (!wf.ok()) return wf.status();
+  auto roster_text = workflow::ReadTextFile(spec.roster);
+  if (!roster_text.ok()) return roster_text.status();
+  auto roster = workflow::ParseRoster(*roster_text, spec.roster.string(), *wf);
+  if (!roster.ok()) return roster.status();
+
+  const std::string id = spec.id.empty() ? roster->id : spec.id;
+  const int year = spec.year.value_or(roster->year);
+  const std::string tz_name =
+      !spec.time_zone.empty() ? spec.time_zone : roster->time_zone.empty() ? std::string(kDefaultTimeZone)
+                                                                           : roster->time_zone;
+  auto tz = TimeZone::Find(tz_name);
+  if (!tz.ok()) return tz.status();
+  if (id.empty()) return Status::InvalidInput("the campaign needs an id (--id or the roster's id)");
+
+  auto office = wf->FindRole(machine::kRoleOfficeDirector);
+  auto staff = wf->FindRole(machine::kRoleOfficeStaff);
+  const bool may_create = (office && roster->Holds(actor.person, *office, "", *wf)) ||
+                          (staff && roster->Holds(actor.person, *staff, "", *wf));
+  if (!may_create)
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是该名册中的领导小组办公室人员，不能创建考核年度");
+
+  nlohmann::json fingerprint = {{"verb", "campaign.create"},
+                                {"id", id},
+                                {"workflow", Sha256Hex(*wf_text)},
+                                {"roster", Sha256Hex(*roster_text)},
+                                {"year", year},
+                                {"actor", actor.person}};
+  return Run(id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto existing = store_.GetCampaign(id);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return Status::InvalidInput("campaign '" + id + "' already exists");
+
+    Plan plan;
+    auto& ch = plan.changes;
+    ch.campaign = id;
+    auto cal = LoadCalendar();
+    if (!cal.ok()) return cal.status();
+    if (cal->Years().empty() && !spec.calendars.empty()) {
+      auto years = calendar::LoadDirectory(spec.calendars);
+      if (!years.ok()) return years.status();
+      for (const auto& y : *years) {
+        auto path = spec.calendars / (std::to_string(y.year) + ".toml");
+        auto content = workflow::ReadTextFile(path);
+        if (!content.ok()) return content.status();
+        ch.calendar_years.push_back(store::CalendarYear{y.year, path.string(), *content, Sha256Hex(*content), actor.at});
+      }
+      *cal = calendar::Calendar::FromYears(std::move(*years));
+    }
+    const std::string wf_hash = Sha256Hex(*wf_text);
+    const std::string roster_hash = Sha256Hex(*roster_text);
+    ch.definitions.push_back({wf_hash, "workflow", spec.workflow.string(), *wf_text});
+    ch.definitions.push_back({roster_hash, "roster", spec.roster.string(), *roster_text});
+    store::Campaign c;
+    c.id = id;
+    c.name = spec.name.empty() ? roster->name : spec.name;
+    c.year = year;
+    c.time_zone = tz->name();
+    c.workflow_hash = wf_hash;
+    c.roster_hash = roster_hash;
+    c.created_at = actor.at;
+    c.created_by = actor.person;
+    ch.create_campaign = c;
+
+    for (const auto& unit : roster->units) {
+      model::Instance inst;
+      inst.unit = unit.id;
+      inst.stage = wf->initial;
+      inst.version = 1;
+      inst.entered_at = actor.at;
+      auto due = deadline::StageDue(*wf, wf->initial, year, *cal, *tz, actor.at);
+      if (!due.ok()) return due.status();
+      inst.due_at = *due;
+      ch.instances.push_back({inst, std::nullopt});
+      for (const auto& m : unit.materials) {
+        model::MaterialRecord r;
+        r.unit = unit.id;
+        r.material = m.id;
+        r.name = m.name;
+        r.required = m.required;
+        r.updated_at = actor.at;
+        r.updated_by = actor.person;
+        ch.materials.push_back(std::move(r));
+      }
+    }
+    nlohmann::json payload = {{"name", c.name},
+                              {"year", year},
+                              {"time_zone", c.time_zone},
+                              {"workflow", {{"id", wf->id}, {"version", wf->version}, {"sha256", wf_hash},
+                                            {"source", spec.workflow.string()}}},
+                              {"roster", {{"id", roster->id}, {"sha256", roster_hash},
+                                          {"source", spec.roster.string()}}},
+                              {"units", roster->units.size()}};
+    std::vector<int> missing = cal->YearsWithoutData(year, year + 1);
+    if (!missing.empty()) payload["calendar_missing_years"] = missing;
+    ch.events.push_back(model::Event{"campaign.created", "", actor.person, actor.at, payload});
+    plan.result = payload;
+    plan.result["id"] = id;
+    return plan;
+  });
+}
+
+Result<Context> App::Load(const std::string& id) {
+  std::string wanted = id;
+  if (wanted.empty()) {
+    auto all = store_.ListCampaigns();
+    if (!all.ok()) return all.status();
+    if (all->empty()) return Status::NotFound("no campaign yet: create one with 'duban campaign create'");
+    if (all->size() > 1)
+      return Status::InvalidInput("there are " + std::to_string(all->size()) +
+                                  " campaigns: choose one with --campaign");
+    wanted = all->front().id;
+  }
+  auto c = store_.GetCampaign(wanted);
+  if (!c.ok()) return c.status();
+  if (!c->has_value()) return Status::NotFound("no campaign '" + wanted + "'");
+  const store::Campaign& campaign = **c;
+
+  auto& wf = workflows_[campaign.workflow_hash];
+  if (!wf) {
+    auto def = store_.GetDefinition(campaign.workflow_hash);
+    if (!def.ok()) return def.status();
+    if (!def->has_value()) return Status::Internal("campaign's workflow definition is missing");
+    auto parsed = workflow::ParseWorkflow((*def)->content, (*def)->source + " (as stored)");
+    if (!parsed.ok()) return parsed.status();
+    wf = std::make_shared<const model::Workflow>(std::move(*parsed));
+  }
+  auto& roster = rosters_[campaign.roster_hash + campaign.workflow_hash];
+  if (!roster) {
+    auto def = store_.GetDefinition(campaign.roster_hash);
+    if (!def.ok()) return def.status();
+    if (!def->has_value()) return Status::Internal("campaign's roster definition is missing");
+    auto parsed = workflow::ParseRoster((*def)->content, (*def)->source + " (as stored)", *wf);
+    if (!parsed.ok()) return parsed.status();
+    roster = std::make_shared<const model::Roster>(std::move(*parsed));
+  }
+  auto cal = LoadCalendar();
+  if (!cal.ok()) return cal.status();
+  auto tz = TimeZone::Find(campaign.time_zone);
+  if (!tz.ok()) return tz.status();
+  return Context{campaign, wf, roster, std::make_shared<const calendar::Calendar>(std::move(*cal)), *tz};
+}
+
+Result<std::vector<store::Campaign>> App::Campaigns() { return store_.ListCampaigns(); }
+
+Result<model::Instance> App::GetInstance(const Context& ctx, const std::string& unit) {
+  auto inst = store_.GetInstance(ctx.campaign.id, unit);
+  if (!inst.ok()) return inst.status();
+  if (!inst->has_value())
+    return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx.campaign.id + "'");
+  return **inst;
+}
+
+Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& unit) {
+  auto materials = store_.ListMaterials(ctx.campaign.id, unit);
+  if (!materials.ok()) return materials.status();
+  auto signatures = store_.ListCommitments(ctx.campaign.id, unit);
+  if (!signatures.ok()) return signatures.status();
+  std::optional<model::Commitment> current;
+  if (!signatures->empty()) current = signatures->back();
+  return machine::FactsFor(*ctx.workflow, *ctx.roster, unit, *materials, current);
+}
+
+Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& from, model::StageId to,
+                                   Instant at) {
+  model::Instance next = from;
+  next.stage = to;
+  next.version = from.version + 1;
+  next.entered_at = at;
+  next.pending_request.reset();
+  auto due = deadline::StageDue(*ctx.workflow, to, ctx.campaign.year, *ctx.calendar, ctx.tz, at);
+  if (!due.ok()) return due.status();
+  next.due_at = *due;
+  return next;
+}
+
+Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
+                          const std::string& note, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  const auto& wf = *ctx->workflow;
+  nlohmann::json fingerprint = {{"verb", "fire"}, {"unit", unit}, {"trigger", trigger},
+                                {"note", note}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto facts = Facts(*ctx, unit);
+    if (!facts.ok()) return facts.status();
+    auto count = store_.CountRequests(ctx->campaign.id, unit);
+    if (!count.ok()) return count.status();
+    const std::string request_id = unit + "#" + std::to_string(*count + 1);
+    machine::Fire fire{trigger, actor.person, actor.at, note};
+    auto d = machine::DecideFire(wf, *ctx->roster, *inst, fire, *facts, request_id);
+    if (d.refused()) return RefusedBy(d.rule, d.message);
+
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    if (d.moves()) {
+      auto moved = Moved(*ctx, *inst, d.to, actor.at);
+      if (!moved.ok()) return moved.status();
+      next = *moved;
+    } else {
+      next.version = inst->version + 1;
+      next.pending_request = d.request->id;
+      plan.changes.requests.push_back(*d.request);
+    }
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.events = d.events;
+    plan.result = {{"unit", unit},
+                   {"trigger", trigger},
+                   {"outcome", d.moves() ? "applied" : "requested"},
+                   {"from", StageJson(wf, d.from)},
+                   {"to", StageJson(wf, d.to)}};
+    if (d.request) plan.result["request"] = d.request->id;
+    if (next.due_at) plan.result["due"] = FormatUtc(*next.due_at);
+    return plan;
+  });
+}
+
+Result<Outcome> App::Decide(const std::string& campaign, const std::string& request, bool approve,
+                            const std::string& note, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  const auto& wf = *ctx->workflow;
+  nlohmann::json fingerprint = {{"verb", approve ? "approve" : "reject"}, {"request", request},
+                                {"note", note}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    // "finance#1" names a request; "finance" the unit's open one.
+    std::string request_id = request;
+    if (request.find('#') == std::string::npos) {
+      auto inst = GetInstance(*ctx, request);
+      if (!inst.ok()) return inst.status();
+      if (!inst->pending_request) return Status::NotFound("unit '" + request + "' has no open request");
+      request_id = *inst->pending_request;
+    }
+    auto req = store_.GetRequest(ctx->campaign.id, request_id);
+    if (!req.ok()) return req.status();
+    if (!req->has_value()) return Status::NotFound("no request '" + request_id + "'");
+    const model::Request& r = **req;
+    auto inst = GetInstance(*ctx, r.unit);
+    if (!inst.ok()) return inst.status();
+    auto facts = Facts(*ctx, r.unit);
+    if (!facts.ok()) return facts.status();
+    auto d = machine::DecideRequest(wf, *ctx->roster, *inst, r,
+                                    machine::Decide{approve, actor.person, actor.at, note}, *facts);
+    if (d.refused()) return RefusedBy(d.rule, d.message);
+
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    if (d.moves()) {
+      auto moved = Moved(*ctx, *inst, d.to, actor.at);
+      if (!moved.ok()) return moved.status();
+      next = *moved;
+    } else {
+      next.version = inst->version + 1;
+      next.pending_request.reset();
+    }
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.requests.push_back(*d.request);
+    plan.changes.events = d.events;
+    plan.result = {{"unit", r.unit},
+                   {"request", r.id},
+                   {"trigger", wf.transitions[r.transition].trigger},
+                   {"outcome", d.moves() ? "approved" : "rejected"},
+                   {"from", StageJson(wf, d.from)},
+                   {"to", StageJson(wf, d.moves() ? d.to : d.from)}};
+    return plan;
+  });
+}
+
+Result<Outcome> App::Material(const std::string& campaign, const std::string& unit,
+                              const std::string& material, machine::MaterialAction action,
+                              const std::string& note, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
+                                {"action", static_cast<int>(action)}, {"note", note}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto records = store_.ListMaterials(ctx->campaign.id, unit);
+    if (!records.ok()) return records.status();
+    auto it = std::find_if(records->begin(), records->end(),
+                           [&](const model::MaterialRecord& m) { return m.material == material; });
+    if (it == records->end())
+      return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
+    auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *it,
+                                     machine::MaterialCommand{action, actor.person, actor.at, note});
+    if (d.refused) return RefusedBy(d.rule, d.message);
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.materials.push_back(d.record);
+    plan.changes.events.push_back(d.event);
+    plan.result = d.event.payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
+                          Date signed_on, bool stamped, const std::filesystem::path& document,
+                          const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  auto scan = ReadBinaryFile(document);
+  if (!scan.ok()) return scan.status();
+  const std::string doc_hash = Sha256Hex(*scan);
+  nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
+                                {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
+                                {"document", doc_hash}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto signatures = store_.ListCommitments(ctx->campaign.id, unit);
+    if (!signatures.ok()) return signatures.status();
+    std::optional<model::Commitment> current;
+    if (!signatures->empty()) current = signatures->back();
+    machine::SignCommand cmd{actor.person, actor.at, signer, signed_on, stamped, doc_hash,
+                             document.filename().string()};
+    auto d = machine::DecideSign(*ctx->workflow, *ctx->roster, unit, current, cmd);
+    if (d.refused) return RefusedBy(d.rule, d.message);
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.commitments.push_back(d.commitment);
+    plan.changes.events.push_back(d.event);
+    plan.result = d.event.payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Ledger> App::Status(const std::string& campaign, Instant now) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  const std::string& id = ctx->campaign.id;
+  auto instances = store_.ListInstances(id);
+  if (!instances.ok()) return instances.status();
+  auto materials = store_.ListMaterials(id, "");
+  if (!materials.ok()) return materials.status();
+  auto signatures = store_.ListCommitments(id, "");
+  if (!signatures.ok()) return signatures.status();
+  store::EventFilter returns;
+  returns.campaign = id;
+  returns.type = "transition.applied";
+  auto moves = store_.ListEvents(returns);
+  if (!moves.ok()) return moves.status();
+
+  Ledger ledger{*ctx, now, {}};
+  for (const auto& unit : ctx->roster->units) {
+    auto inst = std::find_if(instances->begin(), instances->end(),
+                             [&](const model::Instance& i) { return i.unit == unit.id; });
+    if (inst == instances->end()) continue;
+    LedgerRow row;
+    row.unit = &unit;
+    row.instance = *inst;
+    row.stage = &ctx->workflow->stages[inst->stage];
+    row.due_at = inst->due_at;
+    if (inst->due_at) row.days_overdue = deadline::DaysOverdue(*inst->due_at, now, ctx->tz);
+    std::vector<model::MaterialRecord> mine;
+    for (const auto& m : *materials) {
+      if (m.unit != unit.id) continue;
+      ++row.materials_total;
+      if (m.state != model::MaterialState::kPending && m.state != model::MaterialState::kReturned)
+        ++row.materials_done;
+      mine.push_back(m);
+    }
+    for (const auto& e : *moves)
+      if (e.event.unit == unit.id && e.event.payload.value("trigger", "") == "return") ++row.review_rounds;
+    std::optional<model::Commitment> current;
+    for (const auto& c : *signatures)
+      if (c.unit == unit.id) current = c;
+    if (!current) {
+      row.commitment = "none";
+    } else {
+      auto facts = machine::FactsFor(*ctx->workflow, *ctx->roster, unit.id, mine, current);
+      row.commitment = facts.commitment_signed.holds ? "signed" : "incomplete";
+    }
+    ledger.rows.push_back(std::move(row));
+  }
+  return ledger;
+}
+
+Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  return store_.ListRequests(ctx->campaign.id,
+                             all ? std::nullopt : std::optional(model::RequestStatus::kPending));
+}
+
+Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter) {
+  auto ctx = Load(filter.campaign);
+  if (!ctx.ok()) return ctx.status();
+  filter.campaign = ctx->campaign.id;
+  return store_.ListEvents(filter);
+}
+
+Result<std::vector<model::MaterialRecord>> App::Materials(const std::string& campaign,
+                                                          const std::string& unit) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  if (!unit.empty() && ctx->roster->FindUnit(unit) == nullptr)
+    return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
+  return store_.ListMaterials(ctx->campaign.id, unit);
+}
+
+Result<store::VerifyReport> App::Verify(const std::string& campaign) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  return store_.Verify(ctx->campaign.id);
+}
+
+}  // namespace duban::app

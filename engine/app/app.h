@@ -1,0 +1,137 @@
+// Commands and queries: the use cases of duban. Each command reads what it
+// needs through the Store, asks the pure core what happens, and commits the
+// state change with all its events in one transaction, retrying when another
+// writer won the race. Nothing here knows which database is behind the Store.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar/calendar.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "machine/machine.h"
+#include "machine/paperwork.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace duban::app {
+
+// Who acts, when, and under which client command id.
+struct Actor {
+  std::string person;                     // a roster person id, or "system"
+  Instant at{};                           // the clock the edge passes in
+  std::optional<std::string> command_id;  // a retry with the same id is answered, not applied again
+};
+
+// A command's answer, as printed by the CLI and kept for its command id.
+struct Outcome {
+  nlohmann::json result;
+  bool replayed = false;  // answered from an earlier command with the same id
+};
+
+struct CampaignSpec {
+  std::filesystem::path workflow;       // workflows/annual-cycle.toml
+  std::filesystem::path roster;         // workflows/taishan-2021/roster.toml
+  std::string id;                       // default: the roster's id
+  std::string name;                     // default: the roster's name
+  std::optional<int> year;              // default: the roster's year
+  std::string time_zone;                // default: the roster's, else Asia/Shanghai
+  std::filesystem::path calendars;      // loaded first when the database has no calendar yet
+};
+
+// A campaign with its pinned definitions, parsed.
+struct Context {
+  store::Campaign campaign;
+  std::shared_ptr<const model::Workflow> workflow;
+  std::shared_ptr<const model::Roster> roster;
+  std::shared_ptr<const calendar::Calendar> calendar;
+  TimeZone tz;
+};
+
+// One unit's line in the ledger (工作台账).
+struct LedgerRow {
+  const model::Unit* unit = nullptr;
+  model::Instance instance;
+  const model::StageDef* stage = nullptr;
+  std::optional<Instant> due_at;
+  int days_overdue = 0;
+  int materials_done = 0;   // submitted, explained or accepted
+  int materials_total = 0;
+  int review_rounds = 0;    // times the unit was returned
+  std::string commitment;   // "none", "signed", "incomplete"
+};
+
+struct Ledger {
+  Context context;
+  Instant now{};
+  std::vector<LedgerRow> rows;  // roster order
+};
+
+class App {
+ public:
+  explicit App(store::Store& store) : store_(store) {}
+
+  // ----- commands -----
+
+  // Loads every calendar year file in `dir` into the database.
+  Result<Outcome> LoadCalendars(const std::filesystem::path& dir, const Actor& actor);
+  // Creates a campaign from a workflow and a roster file, pinning both.
+  Result<Outcome> CreateCampaign(const CampaignSpec& spec, const Actor& actor);
+  // Fires `trigger` at `unit`: applied, a request for approval, or refused.
+  Result<Outcome> Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
+                       const std::string& note, const Actor& actor);
+  // Approves or rejects an open request. `request` is its id ("finance#1") or
+  // the unit id, meaning the unit's open request.
+  Result<Outcome> Decide(const std::string& campaign, const std::string& request, bool approve,
+                         const std::string& note, const Actor& actor);
+  // Moves one material of a unit: submit, explain, return or accept.
+  Result<Outcome> Material(const std::string& campaign, const std::string& unit,
+                           const std::string& material, machine::MaterialAction action,
+                           const std::string& note, const Actor& actor);
+  // Records the principal leader's signed commitment with its scanned document.
+  Result<Outcome> Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
+                       Date signed_on, bool stamped, const std::filesystem::path& document,
+                       const Actor& actor);
+
+  // ----- queries -----
+
+  // The campaign `id`, or the only campaign when `id` is empty.
+  Result<Context> Load(const std::string& id);
+  Result<std::vector<store::Campaign>> Campaigns();
+  Result<Ledger> Status(const std::string& campaign, Instant now);
+  Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all);
+  Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter);
+  Result<std::vector<model::MaterialRecord>> Materials(const std::string& campaign, const std::string& unit);
+  Result<store::VerifyReport> Verify(const std::string& campaign);
+
+ private:
+  struct Plan {
+    store::Changeset changes;
+    nlohmann::json result;
+  };
+  // Runs `plan` (read, decide, build the changeset) and commits it, answering
+  // a repeated command id from the record and retrying after a lost race.
+  Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
+                      const std::function<Result<Plan>()>& plan);
+  Result<calendar::Calendar> LoadCalendar();
+  Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
+  Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
+  // The instance after a move to `to` at `at`: version bumped, due recomputed.
+  Result<model::Instance> Moved(const Context& ctx, const model::Instance& from, model::StageId to,
+                                Instant at);
+
+  store::Store& store_;
+  // Parsed definitions by content hash: a campaign's never change.
+  std::map<std::string, std::shared_ptr<const model::Workflow>> workflows_;
+  std::map<std::string, std::shared_ptr<const model::Roster>> rosters_;
+};
+
+}  // namespace duban::app

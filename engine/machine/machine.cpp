@@ -1,0 +1,180 @@
+#include "machine/machine.h"
+
+#include <algorithm>
+
+namespace duban::machine {
+
+namespace {
+
+using model::Event;
+using model::Guard;
+using model::Instance;
+using model::Request;
+using model::Roster;
+using model::TransitionDef;
+using model::Workflow;
+
+Decision Refuse(std::string rule, std::string message) {
+  Decision d;
+  d.kind = Decision::Kind::kRefused;
+  d.rule = std::move(rule);
+  d.message = std::move(message);
+  return d;
+}
+
+// Does `actor` hold any of `roles` for `unit`?
+bool HoldsAny(const Workflow& wf, const Roster& roster, const std::string& actor,
+              const std::vector<model::RoleId>& roles, const std::string& unit) {
+  return std::any_of(roles.begin(), roles.end(),
+                     [&](model::RoleId r) { return roster.Holds(actor, r, unit, wf); });
+}
+
+std::string RoleList(const Workflow& wf, const std::vector<model::RoleId>& roles) {
+  std::string out;
+  for (auto r : roles) {
+    if (!out.empty()) out += "、";
+    out += wf.roles[r].label.zh + "(" + wf.roles[r].id + ")";
+  }
+  return out;
+}
+
+std::optional<Decision> CheckGuards(const TransitionDef& t, const GuardFacts& facts) {
+  for (Guard g : t.guards) {
+    const auto& fact = facts.Get(g);
+    if (!fact.holds)
+      return Refuse("guard:" + std::string(model::GuardName(g)),
+                    "条件未满足 (" + std::string(model::GuardName(g)) + ")" +
+                        (fact.detail.empty() ? "" : "：" + fact.detail));
+  }
+  return std::nullopt;
+}
+
+Event MakeEvent(std::string type, const Instance& inst, const std::string& actor, Instant at,
+                nlohmann::json payload) {
+  return Event{std::move(type), inst.unit, actor, at, std::move(payload)};
+}
+
+nlohmann::json MovePayload(const Workflow& wf, const TransitionDef& t, model::StageId from) {
+  return {{"trigger", t.trigger}, {"from", wf.stages[from].id}, {"to", wf.stages[t.to].id}};
+}
+
+}  // namespace
+
+const GuardFacts::Fact& GuardFacts::Get(Guard g) const {
+  switch (g) {
+    case Guard::kMaterialsComplete: return materials_complete;
+    case Guard::kMaterialsAccepted: return materials_accepted;
+    case Guard::kCommitmentSigned: return commitment_signed;
+  }
+  return materials_complete;
+}
+
+Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& instance,
+                    const Fire& fire, const GuardFacts& facts, const std::string& request_id) {
+  if (wf.FindTrigger(fire.trigger).empty())
+    return Refuse(kRuleUnknownTrigger, "工作流中没有触发器 '" + fire.trigger + "'");
+  const auto& stage = wf.stages[instance.stage];
+  auto tid = wf.FindTransition(fire.trigger, instance.stage);
+  if (!tid)
+    return Refuse(kRuleStage, "单位 " + instance.unit + " 处于「" + stage.label.zh + "」(" + stage.id +
+                                  ")，不能执行 '" + fire.trigger + "'");
+  const TransitionDef& t = wf.transitions[*tid];
+
+  if (roster.FindPerson(fire.actor) == nullptr)
+    return Refuse(kRuleActor, "名册中没有人员 '" + fire.actor + "'");
+  if (!HoldsAny(wf, roster, fire.actor, t.roles, instance.unit))
+    return Refuse(kRuleRole, fire.actor + " 无权对单位 " + instance.unit + " 执行 '" + fire.trigger +
+                                 "'；需要角色：" + RoleList(wf, t.roles));
+  if (instance.pending_request)
+    return Refuse(kRulePending, "单位 " + instance.unit + " 有待审批的申请 " +
+                                    *instance.pending_request + "，请先审批或驳回");
+  if (t.note_required && fire.note.empty())
+    return Refuse(kRuleNote, "'" + fire.trigger + "' 需要填写说明 (--note)");
+  if (auto refused = CheckGuards(t, facts)) return *refused;
+
+  Decision d;
+  d.transition = *tid;
+  d.from = instance.stage;
+  d.to = t.to;
+  nlohmann::json payload = MovePayload(wf, t, instance.stage);
+  if (!fire.note.empty()) payload["note"] = fire.note;
+
+  if (t.needs_approval) {
+    Request r;
+    r.id = request_id;
+    r.unit = instance.unit;
+    r.transition = *tid;
+    r.from = instance.stage;
+    r.to = t.to;
+    r.requested_by = fire.actor;
+    r.requested_at = fire.at;
+    r.note = fire.note;
+    payload["request"] = request_id;
+    payload["approvers"] = nlohmann::json::array();
+    for (auto a : t.approvers) payload["approvers"].push_back(wf.roles[a].id);
+    d.kind = Decision::Kind::kRequested;
+    d.events.push_back(MakeEvent("transition.requested", instance, fire.actor, fire.at, payload));
+    d.request = std::move(r);
+    return d;
+  }
+
+  d.kind = Decision::Kind::kApplied;
+  d.events.push_back(MakeEvent("transition.applied", instance, fire.actor, fire.at, payload));
+  return d;
+}
+
+Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance& instance,
+                       const Request& request, const Decide& decide, const GuardFacts& facts) {
+  if (request.status != model::RequestStatus::kPending ||
+      instance.pending_request != request.id)
+    return Refuse(kRuleNotPending, "申请 " + request.id + " 已" +
+                                       (request.status == model::RequestStatus::kApproved ? "批准"
+                                        : request.status == model::RequestStatus::kRejected
+                                            ? "驳回"
+                                            : "失效"));
+  const TransitionDef& t = wf.transitions[request.transition];
+  if (roster.FindPerson(decide.actor) == nullptr)
+    return Refuse(kRuleActor, "名册中没有人员 '" + decide.actor + "'");
+  if (decide.actor == request.requested_by)
+    return Refuse(kRuleSelfApproval, "申请人不能审批自己的申请 " + request.id);
+  if (!HoldsAny(wf, roster, decide.actor, t.approvers, instance.unit))
+    return Refuse(kRuleApprover,
+                  decide.actor + " 无权审批 " + request.id + "；需要角色：" + RoleList(wf, t.approvers));
+  if (instance.stage != request.from)
+    return Refuse(kRuleStage, "单位 " + instance.unit + " 已不在「" + wf.stages[request.from].label.zh +
+                                  "」，申请 " + request.id + " 失效");
+
+  Decision d;
+  d.transition = request.transition;
+  d.from = request.from;
+  d.to = request.to;
+  Request decided = request;
+  decided.decided_by = decide.actor;
+  decided.decided_at = decide.at;
+  decided.decision_note = decide.note;
+  nlohmann::json payload = MovePayload(wf, t, request.from);
+  payload["request"] = request.id;
+  payload["requested_by"] = request.requested_by;
+  if (!decide.note.empty()) payload["note"] = decide.note;
+
+  if (!decide.approve) {
+    if (decide.note.empty()) return Refuse(kRuleNote, "驳回申请需要填写理由 (--note)");
+    decided.status = model::RequestStatus::kRejected;
+    d.kind = Decision::Kind::kRejected;
+    d.events.push_back(MakeEvent("transition.rejected", instance, decide.actor, decide.at, payload));
+    d.request = std::move(decided);
+    return d;
+  }
+  if (auto refused = CheckGuards(t, facts)) return *refused;
+  decided.status = model::RequestStatus::kApproved;
+  d.kind = Decision::Kind::kApplied;
+  d.events.push_back(MakeEvent("transition.approved", instance, decide.actor, decide.at, payload));
+  nlohmann::json applied = MovePayload(wf, t, request.from);
+  applied["request"] = request.id;
+  if (!request.note.empty()) applied["note"] = request.note;
+  d.events.push_back(MakeEvent("transition.applied", instance, decide.actor, decide.at, applied));
+  d.request = std::move(decided);
+  return d;
+}
+
+}  // namespace duban::machine

@@ -1,0 +1,780 @@
+// The SQLite store: all of duban's SQL lives in this file.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <map>
+
+#include "core/hash.h"
+#include "store/store.h"
+
+namespace duban::store {
+
+namespace {
+
+// Schema migrations, applied in order; the applied ones are recorded in
+// schema_migrations. Never edit a released migration: append a new one.
+const char* const kMigrations[] = {
+    // 1: campaigns, definitions, instances, requests, the event chain, commands.
+    R"sql(
+CREATE TABLE definitions (
+  hash    TEXT PRIMARY KEY,
+  kind    TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  content TEXT NOT NULL
+);
+CREATE TABLE campaigns (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  year          INTEGER NOT NULL,
+  time_zone     TEXT NOT NULL,
+  workflow_hash TEXT NOT NULL REFERENCES definitions(hash),
+  roster_hash   TEXT NOT NULL REFERENCES definitions(hash),
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  head_seq      INTEGER NOT NULL DEFAULT 0,
+  head_hash     TEXT NOT NULL
+);
+CREATE TABLE instances (
+  campaign_id     TEXT NOT NULL REFERENCES campaigns(id),
+  unit_id         TEXT NOT NULL,
+  stage           INTEGER NOT NULL,
+  version         INTEGER NOT NULL,
+  entered_at      INTEGER NOT NULL,
+  due_at          INTEGER,
+  pending_request TEXT,
+  PRIMARY KEY (campaign_id, unit_id)
+) WITHOUT ROWID;
+CREATE TABLE requests (
+  campaign_id   TEXT NOT NULL REFERENCES campaigns(id),
+  id            TEXT NOT NULL,
+  unit_id       TEXT NOT NULL,
+  transition    INTEGER NOT NULL,
+  from_stage    INTEGER NOT NULL,
+  to_stage      INTEGER NOT NULL,
+  requested_by  TEXT NOT NULL,
+  requested_at  INTEGER NOT NULL,
+  note          TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  decided_by    TEXT NOT NULL DEFAULT '',
+  decided_at    INTEGER,
+  decision_note TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (campaign_id, id),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+);
+CREATE TABLE events (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  seq         INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  unit_id     TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  payload     TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, seq)
+);
+CREATE INDEX events_by_unit ON events (campaign_id, unit_id, seq);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE commands (
+  campaign_id TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  exit_code   INTEGER NOT NULL,
+  result      TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, id)
+);
+CREATE TABLE materials (
+  campaign_id TEXT NOT NULL,
+  unit_id     TEXT NOT NULL,
+  material_id TEXT NOT NULL,
+  ordinal     INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  required    INTEGER NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('pending', 'submitted', 'returned', 'explained', 'accepted')),
+  explained   INTEGER NOT NULL DEFAULT 0,
+  submissions INTEGER NOT NULL DEFAULT 0,
+  note        TEXT NOT NULL DEFAULT '',
+  updated_at  INTEGER NOT NULL,
+  updated_by  TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, unit_id, material_id),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+) WITHOUT ROWID;
+CREATE TABLE commitments (
+  campaign_id   TEXT NOT NULL,
+  unit_id       TEXT NOT NULL,
+  number        INTEGER NOT NULL,
+  signer        TEXT NOT NULL,
+  signed_on     TEXT NOT NULL,
+  stamped       INTEGER NOT NULL,
+  document_hash TEXT NOT NULL,
+  document_name TEXT NOT NULL,
+  recorded_at   INTEGER NOT NULL,
+  recorded_by   TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, unit_id, number),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+);
+CREATE TRIGGER commitments_never_edited BEFORE UPDATE ON commitments
+  BEGIN SELECT RAISE(ABORT, 'a signed commitment is never edited; sign a new one'); END;
+CREATE TABLE calendar_years (
+  year      INTEGER PRIMARY KEY,
+  source    TEXT NOT NULL,
+  content   TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  loaded_at INTEGER NOT NULL
+);
+)sql",
+};
+
+std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
+Instant FromSecs(std::int64_t s) { return Instant(std::chrono::seconds(s)); }
+
+// Rolls back unless committed.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  ~WriteTransaction() {
+    if (!done_) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {  // the connection is already unusable; nothing more to undo
+      }
+    }
+  }
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void Commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SQLite::Database& db_;
+  bool done_ = false;
+};
+
+std::optional<model::RequestStatus> StatusFromName(const std::string& s) {
+  for (auto st : {model::RequestStatus::kPending, model::RequestStatus::kApproved,
+                  model::RequestStatus::kRejected})
+    if (model::RequestStatusName(st) == s) return st;
+  return std::nullopt;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::filesystem::path& path, const SqliteOptions& options)
+      : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
+            options.busy_timeout_ms) {
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec("PRAGMA synchronous = " + options.synchronous);
+    db_.exec("PRAGMA foreign_keys = ON");
+  }
+
+  Status Migrate() {
+    return Guarded([&]() -> Status {
+      WriteTransaction tx(db_);
+      db_.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations ("
+          " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL DEFAULT (unixepoch()))");
+      SQLite::Statement q(db_, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+      q.executeStep();
+      const auto have = q.getColumn(0).getInt64();
+      const auto known = static_cast<std::int64_t>(std::size(kMigrations));
+      if (have > known)
+        return Status::InvalidInput("database schema version " + std::to_string(have) +
+                                    " is newer than this duban (" + std::to_string(known) + ")");
+      for (auto v = have; v < known; ++v) {
+        db_.exec(kMigrations[v]);
+        SQLite::Statement ins(db_, "INSERT INTO schema_migrations(version) VALUES (?)");
+        ins.bind(1, v + 1);
+        ins.exec();
+      }
+      tx.Commit();
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<Campaign>> GetCampaign(const std::string& id) override {
+    return Guarded([&]() -> Result<std::optional<Campaign>> {
+      auto& q = Prepare(
+          "SELECT id, name, year, time_zone, workflow_hash, roster_hash, created_at, created_by,"
+          " head_seq, head_hash FROM campaigns WHERE id = ?");
+      q.bind(1, id);
+      if (!q.executeStep()) return std::optional<Campaign>();
+      return std::optional<Campaign>(ReadCampaign(q));
+    });
+  }
+
+  Result<std::vector<Campaign>> ListCampaigns() override {
+    return Guarded([&]() -> Result<std::vector<Campaign>> {
+      auto& q = Prepare(
+          "SELECT id, name, year, time_zone, workflow_hash, roster_hash, created_at, created_by,"
+          " head_seq, head_hash FROM campaigns ORDER BY year, id");
+      std::vector<Campaign> out;
+      while (q.executeStep()) out.push_back(ReadCampaign(q));
+      return out;
+    });
+  }
+
+  Result<std::optional<Definition>> GetDefinition(const std::string& hash) override {
+    return Guarded([&]() -> Result<std::optional<Definition>> {
+      auto& q = Prepare("SELECT hash, kind, source, content FROM definitions WHERE hash = ?");
+      q.bind(1, hash);
+      if (!q.executeStep()) return std::optional<Definition>();
+      return std::optional<Definition>(Definition{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                                  q.getColumn(2).getString(), q.getColumn(3).getString()});
+    });
+  }
+
+  Result<std::vector<model::Instance>> ListInstances(const std::string& campaign) override {
+    return Guarded([&]() -> Result<std::vector<model::Instance>> {
+      auto& q = Prepare(
+          "SELECT unit_id, stage, version, entered_at, due_at, pending_request FROM instances"
+          " WHERE campaign_id = ? ORDER BY unit_id");
+      q.bind(1, campaign);
+      std::vector<model::Instance> out;
+      while (q.executeStep()) out.push_back(ReadInstance(q));
+      return out;
+    });
+  }
+
+  Result<std::optional<model::Instance>> GetInstance(const std::string& campaign,
+                                                     const std::string& unit) override {
+    return Guarded([&]() -> Result<std::optional<model::Instance>> {
+      auto& q = Prepare(
+          "SELECT unit_id, stage, version, entered_at, due_at, pending_request FROM instances"
+          " WHERE campaign_id = ? AND unit_id = ?");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      if (!q.executeStep()) return std::optional<model::Instance>();
+      return std::optional<model::Instance>(ReadInstance(q));
+    });
+  }
+
+  Result<std::vector<model::Request>> ListRequests(
+      const std::string& campaign, std::optional<model::RequestStatus> status) override {
+    return Guarded([&]() -> Result<std::vector<model::Request>> {
+      auto& q = Prepare(std::string(kRequestColumns) +
+                        " WHERE campaign_id = ? AND (?2 IS NULL OR status = ?2)"
+                        " ORDER BY requested_at, id");
+      q.bind(1, campaign);
+      if (status) q.bind(2, std::string(model::RequestStatusName(*status)));
+      else q.bind(2);
+      std::vector<model::Request> out;
+      while (q.executeStep()) out.push_back(ReadRequest(q));
+      return out;
+    });
+  }
+
+  Result<std::optional<model::Request>> GetRequest(const std::string& campaign,
+                                                   const std::string& id) override {
+    return Guarded([&]() -> Result<std::optional<model::Request>> {
+      auto& q = Prepare(std::string(kRequestColumns) + " WHERE campaign_id = ? AND id = ?");
+      q.bind(1, campaign);
+      q.bind(2, id);
+      if (!q.executeStep()) return std::optional<model::Request>();
+      return std::optional<model::Request>(ReadRequest(q));
+    });
+  }
+
+  Result<std::int64_t> CountRequests(const std::string& campaign, const std::string& unit) override {
+    return Guarded([&]() -> Result<std::int64_t> {
+      auto& q = Prepare("SELECT count(*) FROM requests WHERE campaign_id = ? AND unit_id = ?");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      q.executeStep();
+      return q.getColumn(0).getInt64();
+    });
+  }
+
+  Result<std::vector<model::StoredEvent>> ListEvents(const EventFilter& f) override {
+    return Guarded([&]() -> Result<std::vector<model::StoredEvent>> {
+      std::string sql =
+          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash FROM events"
+          " WHERE campaign_id = ?1 AND seq > ?2";
+      if (f.unit) sql += " AND unit_id = ?3";
+      bool prefix = f.type && f.type->size() >= 2 && f.type->ends_with(".*");
+      if (f.type) sql += prefix ? " AND substr(type, 1, length(?4)) = ?4" : " AND type = ?4";
+      if (f.since) sql += " AND at >= ?5";
+      sql += " ORDER BY seq";
+      if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+      SQLite::Statement q(db_, sql);
+      q.bind(1, f.campaign);
+      q.bind(2, f.after_seq);
+      if (f.unit) q.bind(3, *f.unit);
+      if (f.type) q.bind(4, prefix ? f.type->substr(0, f.type->size() - 1) : *f.type);
+      if (f.since) q.bind(5, Secs(*f.since));
+      std::vector<model::StoredEvent> out;
+      while (q.executeStep()) {
+        model::StoredEvent e;
+        e.campaign = f.campaign;
+        e.seq = q.getColumn(0).getInt64();
+        e.event.type = q.getColumn(1).getString();
+        e.event.unit = q.getColumn(2).getString();
+        e.event.actor = q.getColumn(3).getString();
+        e.event.at = FromSecs(q.getColumn(4).getInt64());
+        e.event.payload = nlohmann::json::parse(q.getColumn(5).getString(), nullptr, false);
+        e.prev_hash = q.getColumn(6).getString();
+        e.hash = q.getColumn(7).getString();
+        out.push_back(std::move(e));
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<CommandRecord>> GetCommand(const std::string& campaign,
+                                                  const std::string& id) override {
+    return Guarded([&]() -> Result<std::optional<CommandRecord>> {
+      auto& q = Prepare(
+          "SELECT id, fingerprint, exit_code, result FROM commands WHERE campaign_id = ? AND id = ?");
+      q.bind(1, campaign);
+      q.bind(2, id);
+      if (!q.executeStep()) return std::optional<CommandRecord>();
+      return std::optional<CommandRecord>(CommandRecord{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                                                        q.getColumn(2).getInt(), q.getColumn(3).getString()});
+    });
+  }
+
+  Result<std::vector<CalendarYear>> ListCalendarYears() override {
+    return Guarded([&]() -> Result<std::vector<CalendarYear>> {
+      auto& q = Prepare("SELECT year, source, content, hash, loaded_at FROM calendar_years ORDER BY year");
+      std::vector<CalendarYear> out;
+      while (q.executeStep())
+        out.push_back(CalendarYear{q.getColumn(0).getInt(), q.getColumn(1).getString(),
+                                   q.getColumn(2).getString(), q.getColumn(3).getString(),
+                                   FromSecs(q.getColumn(4).getInt64())});
+      return out;
+    });
+  }
+
+  Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& campaign,
+                                                           const std::string& unit) override {
+    return Guarded([&]() -> Result<std::vector<model::MaterialRecord>> {
+      auto& q = Prepare(
+          "SELECT unit_id, material_id, name, required, state, explained, submissions, note,"
+          " updated_at, updated_by FROM materials WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+          " ORDER BY unit_id, ordinal");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      std::vector<model::MaterialRecord> out;
+      while (q.executeStep()) {
+        model::MaterialRecord m;
+        m.unit = q.getColumn(0).getString();
+        m.material = q.getColumn(1).getString();
+        m.name = q.getColumn(2).getString();
+        m.required = q.getColumn(3).getInt() != 0;
+        m.state = model::MaterialStateFromName(q.getColumn(4).getString()).value_or(model::MaterialState::kPending);
+        m.explained = q.getColumn(5).getInt() != 0;
+        m.submissions = q.getColumn(6).getInt();
+        m.note = q.getColumn(7).getString();
+        m.updated_at = FromSecs(q.getColumn(8).getInt64());
+        m.updated_by = q.getColumn(9).getString();
+        out.push_back(std::move(m));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<model::Commitment>> ListCommitments(const std::string& campaign,
+                                                         const std::string& unit) override {
+    return Guarded([&]() -> Result<std::vector<model::Commitment>> {
+      auto& q = Prepare(
+          "SELECT unit_id, number, signer, signed_on, stamped, document_hash, document_name,"
+          " recorded_at, recorded_by FROM commitments WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+          " ORDER BY unit_id, number");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      std::vector<model::Commitment> out;
+      while (q.executeStep()) {
+        model::Commitment c;
+        c.unit = q.getColumn(0).getString();
+        c.number = q.getColumn(1).getInt();
+        c.signer = q.getColumn(2).getString();
+        auto d = ParseDate(q.getColumn(3).getString());
+        if (d.ok()) c.signed_on = *d;
+        c.stamped = q.getColumn(4).getInt() != 0;
+        c.document_hash = q.getColumn(5).getString();
+        c.document_name = q.getColumn(6).getString();
+        c.recorded_at = FromSecs(q.getColumn(7).getInt64());
+        c.recorded_by = q.getColumn(8).getString();
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  }
+
+  Result<VerifyReport> Verify(const std::string& campaign) override {
+    return Guarded([&]() -> Result<VerifyReport> {
+      // One read transaction, so the chain and the head are seen at one instant.
+      db_.exec("BEGIN");
+      struct EndRead {
+        SQLite::Database& db;
+        ~EndRead() {
+          try {
+            db.exec("COMMIT");
+          } catch (...) {  // a read-only transaction has nothing to lose
+          }
+        }
+      } end{db_};
+      auto c = GetCampaign(campaign);
+      if (!c.ok()) return c.status();
+      if (!c->has_value()) return Status::NotFound("no campaign '" + campaign + "'");
+      VerifyReport report;
+      std::string prev = kGenesisHash;
+      std::int64_t expect = 1;
+      auto fail = [&](std::int64_t seq, std::string why) {
+        report.ok = false;
+        report.seq = seq;
+        report.problem = std::move(why);
+        return report;
+      };
+      // The payload is hashed as stored, byte for byte.
+      SQLite::Statement q(db_,
+                          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash FROM events"
+                          " WHERE campaign_id = ? ORDER BY seq");
+      q.bind(1, campaign);
+      while (q.executeStep()) {
+        ++report.rows;
+        const std::int64_t seq = q.getColumn(0).getInt64();
+        const std::string prev_hash = q.getColumn(6).getString();
+        const std::string hash = q.getColumn(7).getString();
+        if (seq != expect)
+          return fail(expect, "event " + std::to_string(expect) + " is missing (next is " +
+                                  std::to_string(seq) + ")");
+        if (prev_hash != prev)
+          return fail(seq, "event " + std::to_string(seq) +
+                               " does not link to the event before it (chain forked or rewritten)");
+        const std::string expected = EventHash(campaign, seq, q.getColumn(1).getString(),
+                                               q.getColumn(2).getString(), q.getColumn(3).getString(),
+                                               FromSecs(q.getColumn(4).getInt64()),
+                                               q.getColumn(5).getString(), prev_hash);
+        if (expected != hash)
+          return fail(seq, "event " + std::to_string(seq) + " was altered (hash mismatch)");
+        prev = hash;
+        ++expect;
+      }
+      const Campaign& head = **c;
+      if (head.head_seq != expect - 1 || head.head_hash != prev)
+        return fail(expect, "the chain ends at event " + std::to_string(expect - 1) +
+                                " but the campaign's head is event " + std::to_string(head.head_seq) +
+                                " (events removed from the end?)");
+      return report;
+    });
+  }
+
+  Result<CommitResult> Commit(const Changeset& ch) override {
+    return Guarded([&]() -> Result<CommitResult> {
+      WriteTransaction tx(db_);
+      if (ch.command) {
+        auto& q = Prepare("SELECT 1 FROM commands WHERE campaign_id = ? AND id = ?");
+        q.bind(1, ch.campaign);
+        q.bind(2, ch.command->id);
+        if (q.executeStep())
+          return Status::Conflict("command id '" + ch.command->id + "' was recorded meanwhile");
+      }
+      for (const auto& d : ch.definitions) {
+        auto& q = Prepare(
+            "INSERT INTO definitions(hash, kind, source, content) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(hash) DO NOTHING");
+        q.bind(1, d.hash);
+        q.bind(2, d.kind);
+        q.bind(3, d.source);
+        q.bind(4, d.content);
+        q.exec();
+      }
+      for (const auto& y : ch.calendar_years) {
+        auto& q = Prepare(
+            "INSERT INTO calendar_years(year, source, content, hash, loaded_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(year) DO UPDATE SET source = excluded.source, content = excluded.content,"
+            " hash = excluded.hash, loaded_at = excluded.loaded_at");
+        q.bind(1, y.year);
+        q.bind(2, y.source);
+        q.bind(3, y.content);
+        q.bind(4, y.hash);
+        q.bind(5, Secs(y.loaded_at));
+        q.exec();
+      }
+      if (ch.create_campaign) {
+        const Campaign& c = *ch.create_campaign;
+        auto& q = Prepare(
+            "INSERT INTO campaigns(id, name, year, time_zone, workflow_hash, roster_hash, created_at,"
+            " created_by, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+        q.bind(1, c.id);
+        q.bind(2, c.name);
+        q.bind(3, c.year);
+        q.bind(4, c.time_zone);
+        q.bind(5, c.workflow_hash);
+        q.bind(6, c.roster_hash);
+        q.bind(7, Secs(c.created_at));
+        q.bind(8, c.created_by);
+        q.bind(9, kGenesisHash);
+        q.exec();
+      }
+      for (const auto& w : ch.instances) {
+        if (auto st = WriteInstance(ch.campaign, w); !st.ok()) return st;
+      }
+      for (const auto& r : ch.requests) WriteRequest(ch.campaign, r);
+      for (const auto& m : ch.materials) WriteMaterial(ch.campaign, m);
+      for (const auto& c : ch.commitments) InsertCommitment(ch.campaign, c);
+      CommitResult result;
+      if (!ch.events.empty()) {
+        auto appended = AppendEvents(ch.campaign, ch.events);
+        if (!appended.ok()) return appended.status();
+        result = *appended;
+      }
+      if (ch.command) {
+        auto& q = Prepare(
+            "INSERT INTO commands(campaign_id, id, fingerprint, exit_code, result) VALUES (?, ?, ?, ?, ?)");
+        q.bind(1, ch.campaign);
+        q.bind(2, ch.command->id);
+        q.bind(3, ch.command->fingerprint);
+        q.bind(4, ch.command->exit_code);
+        q.bind(5, ch.command->result);
+        q.exec();
+      }
+      tx.Commit();
+      return result;
+    });
+  }
+
+ private:
+  static constexpr const char* kRequestColumns =
+      "SELECT id, unit_id, transition, from_stage, to_stage, requested_by, requested_at, note,"
+      " status, decided_by, decided_at, decision_note FROM requests";
+
+  // Runs `f`, turning SQLite's exceptions into a Status. A busy database after
+  // the busy timeout is a Conflict: another writer held it.
+  template <typename F>
+  auto Guarded(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      ResetAll();
+      if (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED)
+        return Status::Conflict(std::string("database is busy: ") + e.what());
+      return Status::Io(std::string("database error: ") + e.what());
+    } catch (const std::exception& e) {
+      ResetAll();
+      return Status::Internal(e.what());
+    }
+  }
+
+  // A cached prepared statement, reset and cleared for reuse.
+  SQLite::Statement& Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+  }
+
+  void ResetAll() {
+    for (auto& [sql, st] : cache_) {
+      try {
+        st->reset();
+      } catch (...) {  // reset reports the statement's last error again; it is already handled
+      }
+    }
+  }
+
+  static Campaign ReadCampaign(SQLite::Statement& q) {
+    Campaign c;
+    c.id = q.getColumn(0).getString();
+    c.name = q.getColumn(1).getString();
+    c.year = q.getColumn(2).getInt();
+    c.time_zone = q.getColumn(3).getString();
+    c.workflow_hash = q.getColumn(4).getString();
+    c.roster_hash = q.getColumn(5).getString();
+    c.created_at = FromSecs(q.getColumn(6).getInt64());
+    c.created_by = q.getColumn(7).getString();
+    c.head_seq = q.getColumn(8).getInt64();
+    c.head_hash = q.getColumn(9).getString();
+    return c;
+  }
+
+  static model::Instance ReadInstance(SQLite::Statement& q) {
+    model::Instance i;
+    i.unit = q.getColumn(0).getString();
+    i.stage = static_cast<model::StageId>(q.getColumn(1).getInt());
+    i.version = q.getColumn(2).getInt64();
+    i.entered_at = FromSecs(q.getColumn(3).getInt64());
+    if (!q.getColumn(4).isNull()) i.due_at = FromSecs(q.getColumn(4).getInt64());
+    if (!q.getColumn(5).isNull()) i.pending_request = q.getColumn(5).getString();
+    return i;
+  }
+
+  static model::Request ReadRequest(SQLite::Statement& q) {
+    model::Request r;
+    r.id = q.getColumn(0).getString();
+    r.unit = q.getColumn(1).getString();
+    r.transition = static_cast<model::TransitionId>(q.getColumn(2).getInt());
+    r.from = static_cast<model::StageId>(q.getColumn(3).getInt());
+    r.to = static_cast<model::StageId>(q.getColumn(4).getInt());
+    r.requested_by = q.getColumn(5).getString();
+    r.requested_at = FromSecs(q.getColumn(6).getInt64());
+    r.note = q.getColumn(7).getString();
+    r.status = StatusFromName(q.getColumn(8).getString()).value_or(model::RequestStatus::kPending);
+    r.decided_by = q.getColumn(9).getString();
+    if (!q.getColumn(10).isNull()) r.decided_at = FromSecs(q.getColumn(10).getInt64());
+    r.decision_note = q.getColumn(11).getString();
+    return r;
+  }
+
+  Status WriteInstance(const std::string& campaign, const Changeset::InstanceWrite& w) {
+    const auto& i = w.instance;
+    auto bind_state = [&](SQLite::Statement& q) {
+      q.bind(1, campaign);
+      q.bind(2, i.unit);
+      q.bind(3, static_cast<int>(i.stage));
+      q.bind(4, i.version);
+      q.bind(5, Secs(i.entered_at));
+      if (i.due_at) q.bind(6, Secs(*i.due_at));
+      if (i.pending_request) q.bind(7, *i.pending_request);
+    };
+    if (!w.expected_version) {
+      auto& q = Prepare(
+          "INSERT INTO instances(campaign_id, unit_id, stage, version, entered_at, due_at,"
+          " pending_request) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      bind_state(q);
+      q.exec();
+      return Status::Ok();
+    }
+    auto& q = Prepare(
+        "UPDATE instances SET stage = ?3, version = ?4, entered_at = ?5, due_at = ?6,"
+        " pending_request = ?7 WHERE campaign_id = ?1 AND unit_id = ?2 AND version = ?8");
+    bind_state(q);
+    q.bind(8, *w.expected_version);
+    if (q.exec() != 1)
+      return Status::Conflict("unit '" + i.unit + "' was changed by another command (expected version " +
+                              std::to_string(*w.expected_version) + ")");
+    return Status::Ok();
+  }
+
+  void WriteRequest(const std::string& campaign, const model::Request& r) {
+    auto& q = Prepare(
+        "INSERT INTO requests(campaign_id, id, unit_id, transition, from_stage, to_stage, requested_by,"
+        " requested_at, note, status, decided_by, decided_at, decision_note)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " ON CONFLICT(campaign_id, id) DO UPDATE SET status = excluded.status,"
+        " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
+        " decision_note = excluded.decision_note");
+    q.bind(1, campaign);
+    q.bind(2, r.id);
+    q.bind(3, r.unit);
+    q.bind(4, static_cast<int>(r.transition));
+    q.bind(5, static_cast<int>(r.from));
+    q.bind(6, static_cast<int>(r.to));
+    q.bind(7, r.requested_by);
+    q.bind(8, Secs(r.requested_at));
+    q.bind(9, r.note);
+    q.bind(10, std::string(model::RequestStatusName(r.status)));
+    q.bind(11, r.decided_by);
+    if (r.decided_at) q.bind(12, Secs(*r.decided_at));
+    q.bind(13, r.decision_note);
+    q.exec();
+  }
+
+  void WriteMaterial(const std::string& campaign, const model::MaterialRecord& m) {
+    auto& q = Prepare(
+        "INSERT INTO materials(campaign_id, unit_id, material_id, ordinal, name, required, state,"
+        " explained, submissions, note, updated_at, updated_by)"
+        " VALUES (?1, ?2, ?3, (SELECT count(*) FROM materials WHERE campaign_id = ?1 AND unit_id = ?2),"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT(campaign_id, unit_id, material_id) DO UPDATE SET state = excluded.state,"
+        " explained = excluded.explained, submissions = excluded.submissions, note = excluded.note,"
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by");
+    q.bind(1, campaign);
+    q.bind(2, m.unit);
+    q.bind(3, m.material);
+    q.bind(4, m.name);
+    q.bind(5, m.required ? 1 : 0);
+    q.bind(6, std::string(model::MaterialStateName(m.state)));
+    q.bind(7, m.explained ? 1 : 0);
+    q.bind(8, m.submissions);
+    q.bind(9, m.note);
+    q.bind(10, Secs(m.updated_at));
+    q.bind(11, m.updated_by);
+    q.exec();
+  }
+
+  void InsertCommitment(const std::string& campaign, const model::Commitment& c) {
+    auto& q = Prepare(
+        "INSERT INTO commitments(campaign_id, unit_id, number, signer, signed_on, stamped, document_hash,"
+        " document_name, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, campaign);
+    q.bind(2, c.unit);
+    q.bind(3, c.number);
+    q.bind(4, c.signer);
+    q.bind(5, FormatDate(c.signed_on));
+    q.bind(6, c.stamped ? 1 : 0);
+    q.bind(7, c.document_hash);
+    q.bind(8, c.document_name);
+    q.bind(9, Secs(c.recorded_at));
+    q.bind(10, c.recorded_by);
+    q.exec();
+  }
+
+  Result<CommitResult> AppendEvents(const std::string& campaign, const std::vector<model::Event>& events) {
+    auto& head = Prepare("SELECT head_seq, head_hash FROM campaigns WHERE id = ?");
+    head.bind(1, campaign);
+    if (!head.executeStep()) return Status::NotFound("no campaign '" + campaign + "'");
+    std::int64_t seq = head.getColumn(0).getInt64();
+    std::string prev = head.getColumn(1).getString();
+    head.reset();
+    CommitResult result;
+    result.first_seq = seq + 1;
+    for (const auto& e : events) {
+      ++seq;
+      std::string payload = e.payload.dump();
+      std::string hash = EventHash(campaign, seq, e.type, e.unit, e.actor, e.at, payload, prev);
+      auto& q = Prepare(
+          "INSERT INTO events(campaign_id, seq, type, unit_id, actor, at, payload, prev_hash, hash)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      q.bind(1, campaign);
+      q.bind(2, seq);
+      q.bind(3, e.type);
+      q.bind(4, e.unit);
+      q.bind(5, e.actor);
+      q.bind(6, Secs(e.at));
+      q.bind(7, payload);
+      q.bind(8, prev);
+      q.bind(9, hash);
+      q.exec();
+      prev = std::move(hash);
+    }
+    auto& upd = Prepare("UPDATE campaigns SET head_seq = ?, head_hash = ? WHERE id = ?");
+    upd.bind(1, seq);
+    upd.bind(2, prev);
+    upd.bind(3, campaign);
+    upd.exec();
+    result.last_seq = seq;
+    return result;
+  }
+
+  SQLite::Database db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+}  // namespace
+
+std::string EventHash(const std::string& campaign, std::int64_t seq, const std::string& type,
+                      const std::string& unit, const std::string& actor, Instant at,
+                      const std::string& payload, const std::string& prev_hash) {
+  nlohmann::json row = {campaign, seq, type, unit, actor, FormatUtc(at), payload, prev_hash};
+  return Sha256Hex(row.dump());
+}
+
+Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path, const SqliteOptions& options) {
+  try {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    auto store = std::make_unique<SqliteStore>(path, options);
+    if (auto st = store->Migrate(); !st.ok()) return st;
+    return std::unique_ptr<Store>(std::move(store));
+  } catch (const std::exception& e) {
+    return Status::Io("cannot open database " + path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace duban::store
