@@ -1,0 +1,498 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "workflow/loader.h"
+
+namespace duban::workflow {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kSourceDir = DUBAN_SOURCE_DIR;
+
+std::string ReadShipped(const std::string& relative) {
+  auto text = ReadTextFile(kSourceDir + "/" + relative);
+  EXPECT_TRUE(text.ok()) << text.status().str();
+  return text.ok() ? *text : std::string();
+}
+
+model::Workflow ShippedWorkflow() {
+  auto wf = ParseWorkflow(ReadShipped("workflows/annual-cycle.toml"), "annual-cycle.toml");
+  EXPECT_TRUE(wf.ok()) << wf.status().str();
+  return wf.ok() ? *wf : model::Workflow{};
+}
+
+model::Roster ShippedRoster(const model::Workflow& wf) {
+  auto roster = ParseRoster(ReadShipped("workflows/taishan-2021/roster.toml"), "roster.toml", wf);
+  EXPECT_TRUE(roster.ok()) << roster.status().str();
+  return roster.ok() ? *roster : model::Roster{};
+}
+
+// --- The shipped definitions ------------------------------------------------
+
+TEST(Shipped, AnnualCycleHasElevenStagesFromPlannedToPublished) {
+  const model::Workflow wf = ShippedWorkflow();
+  ASSERT_EQ(wf.stages.size(), 11u);
+  EXPECT_EQ(wf.id, "annual-cycle");
+  EXPECT_EQ(wf.stages[wf.initial].id, "planned");
+  const std::vector<std::string> expected = {
+      "planned",  "kicked_off", "collecting", "submitted", "under_review", "returned",
+      "accepted", "committed",  "verified",   "assessed",  "published"};
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(wf.stages[i].id, expected[i]);
+  for (const auto& stage : wf.stages) {
+    EXPECT_FALSE(stage.label.zh.empty()) << stage.id;
+    EXPECT_FALSE(stage.label.en.empty()) << stage.id;
+    EXPECT_EQ(stage.terminal, stage.id == "published") << stage.id;
+  }
+}
+
+TEST(Shipped, RosterHasFifteenUnitsEachWithLiaisonCoordinatorAndPrincipalLeader) {
+  const model::Workflow wf = ShippedWorkflow();
+  const model::Roster roster = ShippedRoster(wf);
+  ASSERT_EQ(roster.units.size(), 15u);
+  for (const char* role_name : {"liaison", "coordinator", "principal_leader", "member"}) {
+    const auto role = wf.FindRole(role_name);
+    ASSERT_TRUE(role) << role_name;
+    for (const auto& unit : roster.units) {
+      const bool held = std::any_of(roster.people.begin(), roster.people.end(), [&](const auto& p) {
+        return roster.Holds(p.id, *role, unit.id, wf);
+      });
+      EXPECT_TRUE(held) << unit.id << " has no " << role_name;
+    }
+  }
+}
+
+TEST(Shipped, RosterUnitsCarryDutiesAndMaterials) {
+  const model::Roster roster = ShippedRoster(ShippedWorkflow());
+  for (const auto& unit : roster.units) {
+    EXPECT_FALSE(unit.name.empty()) << unit.id;
+    EXPECT_FALSE(unit.name_en.empty()) << unit.id;
+    EXPECT_THAT(unit.duties, HasSubstr("负责提供")) << unit.id;
+    EXPECT_GE(unit.materials.size(), 2u) << unit.id;
+  }
+}
+
+TEST(Shipped, EmailsAreOnlyOnReservedExampleDomains) {
+  const model::Roster roster = ShippedRoster(ShippedWorkflow());
+  ASSERT_FALSE(roster.people.empty());
+  for (const auto& person : roster.people) {
+    if (person.email.empty()) continue;
+    const std::string domain = person.email.substr(person.email.find('@') + 1);
+    EXPECT_TRUE(domain == "example.org" || domain == "example.com" || domain == "example.net")
+        << person.id << ": " << person.email;
+  }
+  const std::string text = ReadShipped("workflows/taishan-2021/roster.toml");
+  EXPECT_EQ(text.find("163.com"), std::string::npos);
+}
+
+TEST(Shipped, PlaceholdersSayTheyAreAndHaveNoPhone) {
+  const model::Roster roster = ShippedRoster(ShippedWorkflow());
+  int placeholders = 0;
+  for (const auto& person : roster.people) {
+    if (!person.placeholder) continue;
+    ++placeholders;
+    EXPECT_THAT(person.name, HasSubstr("方案未列明")) << person.id;
+    EXPECT_THAT(person.title, HasSubstr("方案未列明")) << person.id;
+    EXPECT_TRUE(person.phone.empty()) << person.id;
+  }
+  EXPECT_EQ(placeholders, 15 * 3 + 1);  // coordinator, liaison, principal leader; government leader
+}
+
+// --- Round trip: selected fields of the shipped files ------------------------
+
+TEST(RoundTrip, StagesCarryThePlansDuePhrases) {
+  const model::Workflow wf = ShippedWorkflow();
+  auto due = [&](std::string_view stage) -> const model::DeadlineDef& {
+    const auto id = wf.FindStage(stage);
+    EXPECT_TRUE(id && wf.stages[*id].due) << stage;
+    return *wf.stages[*id].due;
+  };
+  using Kind = calendar::DuePhrase::Kind;
+  EXPECT_EQ(due("planned").phrase.kind, Kind::kDekad);
+  EXPECT_EQ(due("planned").phrase.month, 10u);
+  EXPECT_EQ(due("planned").phrase.dekad, calendar::Dekad::kEarly);
+  EXPECT_EQ(due("kicked_off").phrase.kind, Kind::kWorkdaysWithin);
+  EXPECT_EQ(due("kicked_off").phrase.workdays, 3);
+  for (const char* stage : {"collecting", "returned"}) {
+    EXPECT_EQ(due(stage).phrase.text, "10月下旬前") << stage;
+    EXPECT_EQ(due(stage).phrase.kind, Kind::kBeforeDekad) << stage;
+  }
+  for (const char* stage : {"committed", "verified", "assessed"}) {
+    EXPECT_EQ(due(stage).phrase.month, 12u) << stage;
+    EXPECT_EQ(due(stage).phrase.dekad, calendar::Dekad::kLate) << stage;
+  }
+  EXPECT_FALSE(due("collecting").date.has_value());
+  EXPECT_FALSE(wf.stages[*wf.FindStage("published")].due.has_value());
+  EXPECT_EQ(due("collecting").pos.file, "annual-cycle.toml");
+  EXPECT_GT(due("collecting").pos.line, 0u);
+}
+
+TEST(RoundTrip, TransitionsBindRolesStagesGuardsAndApprovals) {
+  const model::Workflow wf = ShippedWorkflow();
+  const auto stage = [&](std::string_view id) { return *wf.FindStage(id); };
+  const auto role = [&](std::string_view id) { return *wf.FindRole(id); };
+
+  const auto accept = wf.FindTransition("accept", stage("under_review"));
+  ASSERT_TRUE(accept);
+  const model::TransitionDef& a = wf.transitions[*accept];
+  EXPECT_EQ(a.to, stage("accepted"));
+  EXPECT_EQ(a.roles, std::vector<model::RoleId>{role("office_staff")});
+  EXPECT_TRUE(a.needs_approval);
+  EXPECT_EQ(a.approvers, std::vector<model::RoleId>{role("office_director")});
+  EXPECT_EQ(a.guards, std::vector<model::Guard>{model::Guard::kMaterialsAccepted});
+
+  EXPECT_TRUE(wf.FindTransition("assess", stage("committed")));
+  EXPECT_TRUE(wf.FindTransition("assess", stage("verified")));
+  EXPECT_FALSE(wf.FindTransition("assess", stage("accepted")));
+
+  const auto ret = wf.FindTransition("return", stage("under_review"));
+  ASSERT_TRUE(ret);
+  EXPECT_TRUE(wf.transitions[*ret].note_required);
+  EXPECT_EQ(wf.transitions[*ret].to, stage("returned"));
+
+  const auto publish = wf.FindTransition("publish", stage("assessed"));
+  ASSERT_TRUE(publish);
+  EXPECT_EQ(wf.transitions[*publish].approvers,
+            std::vector<model::RoleId>{role("government_leader")});
+
+  EXPECT_EQ(wf.roles[role("liaison")].scope, model::RoleScope::kUnit);
+  EXPECT_EQ(wf.roles[role("office_director")].scope, model::RoleScope::kCampaign);
+}
+
+TEST(RoundTrip, RosterPeopleAndMaterials) {
+  const model::Workflow wf = ShippedWorkflow();
+  const model::Roster roster = ShippedRoster(wf);
+  EXPECT_EQ(roster.id, "taishan-2021");
+  EXPECT_EQ(roster.year, 2021);
+  EXPECT_EQ(roster.time_zone, "Asia/Shanghai");
+
+  const model::Unit* finance = roster.FindUnit("finance");
+  ASSERT_NE(finance, nullptr);
+  EXPECT_EQ(finance->name, "区财政局");
+  EXPECT_THAT(finance->duties, HasSubstr("年度财政预算收支报告"));
+  const auto budget = std::find_if(finance->materials.begin(), finance->materials.end(),
+                                   [](const auto& m) { return m.id == "budget-report"; });
+  ASSERT_NE(budget, finance->materials.end());
+  EXPECT_TRUE(budget->required);
+  const auto other = std::find_if(finance->materials.begin(), finance->materials.end(),
+                                  [](const auto& m) { return m.id == "other"; });
+  ASSERT_NE(other, finance->materials.end());
+  EXPECT_FALSE(other->required);
+
+  const model::Person* sun = roster.FindPerson("office-director-sun-yecun");
+  ASSERT_NE(sun, nullptr);
+  EXPECT_EQ(sun->name, "孙业存");
+  EXPECT_FALSE(sun->placeholder);
+  EXPECT_TRUE(roster.Holds(sun->id, *wf.FindRole("office_director"), "", wf));
+  EXPECT_TRUE(roster.Holds(sun->id, *wf.FindRole("member"), "ecology-environment", wf));
+  EXPECT_FALSE(roster.Holds(sun->id, *wf.FindRole("member"), "finance", wf));
+
+  for (const char* id : {"office-cao-bin", "office-guo-yushuang"})
+    EXPECT_TRUE(roster.Holds(id, *wf.FindRole("office_staff"), "", wf)) << id;
+  EXPECT_TRUE(roster.Holds("finance-liaison", *wf.FindRole("liaison"), "finance", wf));
+  EXPECT_FALSE(roster.Holds("finance-liaison", *wf.FindRole("liaison"), "water", wf));
+  EXPECT_EQ(roster.FindPerson("leader-zhang-peifeng")->name, "张培峰");
+  EXPECT_EQ(roster.FindPerson("deputy-leader-ni-hailiang")->name, "倪海亮");
+}
+
+// --- Errors: each names file:line:column and the problem --------------------
+
+struct ErrorCase {
+  std::string name;
+  std::string find;     // replaced in the valid base text; empty: append
+  std::string replace;
+  std::uint32_t line;
+  std::uint32_t column;
+  std::string message;  // a part of the expected message
+};
+
+std::ostream& operator<<(std::ostream& os, const ErrorCase& c) { return os << c.name; }
+
+std::string CaseName(const ::testing::TestParamInfo<ErrorCase>& param) { return param.param.name; }
+
+std::string Apply(std::string base, const ErrorCase& c) {
+  if (c.find.empty()) return base + c.replace;
+  const auto at = base.find(c.find);
+  EXPECT_NE(at, std::string::npos) << c.name << ": '" << c.find << "' not in the base text";
+  if (at != std::string::npos) base.replace(at, c.find.size(), c.replace);
+  return base;
+}
+
+void ExpectError(const Status& status, const ErrorCase& c, std::string_view file) {
+  EXPECT_EQ(status.code(), Code::kInvalidInput);
+  EXPECT_EQ(status.pos().file, file);
+  EXPECT_EQ(status.pos().line, c.line) << status.str();
+  EXPECT_EQ(status.pos().column, c.column) << status.str();
+  EXPECT_THAT(status.message(), HasSubstr(c.message));
+}
+
+// A valid workflow. Line numbers, for the cases below:
+//   1 id   3 label   4 initial   5-8 role clerk   9-12 stage open (12: due)
+//   13-16 stage done (16: terminal)   17-22 transition finish (20 from, 21 to, 22 roles)
+const std::string kWorkflow = R"(id = "w"
+version = 1
+label = { zh = "流程", en = "Flow" }
+initial = "open"
+[[roles]]
+id = "clerk"
+label = { zh = "办事员", en = "Clerk" }
+scope = "campaign"
+[[stages]]
+id = "open"
+label = { zh = "进行中", en = "Open" }
+due = "10月下旬前"
+[[stages]]
+id = "done"
+label = { zh = "完成", en = "Done" }
+terminal = true
+[[transitions]]
+trigger = "finish"
+label = { zh = "完成", en = "Finish" }
+from = ["open"]
+to = "done"
+roles = ["clerk"]
+)";
+
+TEST(WorkflowErrors, TheBaseTextIsValid) {
+  auto wf = ParseWorkflow(kWorkflow, "w.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  EXPECT_EQ(wf->stages.size(), 2u);
+}
+
+TEST(WorkflowErrors, AnExplicitDateMayBeATomlDateOrAString) {
+  using namespace std::chrono;
+  for (const char* date : {"2021-10-15", "\"2021-10-15\""}) {
+    std::string text = kWorkflow;
+    const std::string due = "due = \"10月下旬前\"";
+    text.replace(text.find(due), due.size(),
+                 "due = { phrase = \"10月下旬前\", date = " + std::string(date) + " }");
+    auto wf = ParseWorkflow(text, "w.toml");
+    ASSERT_TRUE(wf.ok()) << wf.status().str();
+    const auto& deadline = wf->stages[0].due;
+    ASSERT_TRUE(deadline.has_value());
+    EXPECT_EQ(deadline->phrase.text, "10月下旬前");
+    EXPECT_EQ(deadline->date, Date(2021y / October / 15d)) << date;
+  }
+}
+
+class WorkflowError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(WorkflowError, NamesLineColumnAndProblem) {
+  const ErrorCase& c = GetParam();
+  auto wf = ParseWorkflow(Apply(kWorkflow, c), "w.toml");
+  ASSERT_FALSE(wf.ok()) << c.name << " was accepted";
+  ExpectError(wf.status(), c, "w.toml");
+  EXPECT_THAT(wf.status().str(), HasSubstr("w.toml:" + std::to_string(c.line) + ":" +
+                                           std::to_string(c.column) + ": "));
+}
+
+const char kLimboStage[] = R"(terminal = true
+[[stages]]
+id = "limbo"
+label = { zh = "悬空", en = "Limbo" }
+terminal = true
+)";
+
+const char kSecondOpenStage[] = R"(terminal = true
+[[stages]]
+id = "open"
+label = { zh = "重复", en = "Again" }
+)";
+
+const char kSecondClerk[] = R"(scope = "campaign"
+[[roles]]
+id = "clerk"
+label = { zh = "办事员", en = "Clerk" }
+scope = "unit"
+)";
+
+const char kSecondFinish[] = R"([[transitions]]
+trigger = "finish"
+label = { zh = "再完成", en = "Finish again" }
+from = ["open"]
+to = "done"
+roles = ["clerk"]
+)";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, WorkflowError,
+    ::testing::Values(
+        ErrorCase{"SyntaxError", "to = \"done\"", "to = \"done", 21, 11, "TOML syntax error"},
+        ErrorCase{"MissingRequiredField", "to = \"done\"\n", "", 17, 1,
+                  "transition 'finish': missing required key 'to'"},
+        ErrorCase{"WrongType", "terminal = true", "terminal = \"yes\"", 16, 12,
+                  "stage 'done': 'terminal' must be a boolean, not a string"},
+        ErrorCase{"UnknownKey", "terminal = true", "terminl = true", 16, 1,
+                  "stage 'done': unknown key 'terminl' "
+                  "(expected one of: id, label, due, terminal)"},
+        ErrorCase{"UnknownKeyInLabel", "en = \"Done\"", "eng = \"Done\"", 15, 22,
+                  "unknown key 'eng'"},
+        ErrorCase{"UnknownStageInTransition", "to = \"done\"", "to = \"finished\"", 21, 6,
+                  "unknown stage 'finished'"},
+        ErrorCase{"UnknownInitialStage", "initial = \"open\"", "initial = \"opne\"", 4, 11,
+                  "unknown stage 'opne'"},
+        ErrorCase{"UnknownRole", "roles = [\"clerk\"]", "roles = [\"clerk\", \"boss\"]", 22, 19,
+                  "unknown role 'boss'"},
+        ErrorCase{"UnreachableStage", "terminal = true\n", kLimboStage, 18, 6,
+                  "stage 'limbo' cannot be reached from the initial stage 'open'"},
+        ErrorCase{"DuplicateStage", "terminal = true\n", kSecondOpenStage, 18, 6,
+                  "duplicate stage id 'open' (first defined at w.toml:10:6)"},
+        ErrorCase{"DuplicateRole", "scope = \"campaign\"\n", kSecondClerk, 10, 6,
+                  "duplicate role id 'clerk'"},
+        ErrorCase{"DuplicateTriggerFromSameStage", "", kSecondFinish, 26, 9,
+                  "duplicate trigger 'finish' from stage 'open'"},
+        ErrorCase{"EmptyRoles", "roles = [\"clerk\"]", "roles = []", 22, 9,
+                  "no role may fire it"},
+        ErrorCase{"ApprovalWithoutApprovers", "", "needs_approval = true\n", 23, 18,
+                  "needs approval but names no approver roles"},
+        ErrorCase{"ApprovalWithEmptyApprovers", "",
+                  "needs_approval = true\napprovers = []\n", 24, 13,
+                  "needs approval but names no approver roles ('approvers' is empty)"},
+        ErrorCase{"UnknownGuard", "", "guards = [\"signed\"]\n", 23, 11, "unknown guard 'signed'"},
+        ErrorCase{"UnreadableDuePhrase", "due = \"10月下旬前\"", "due = \"10月中下旬\"", 12, 11,
+                  "cannot read date phrase '10月中下旬'"},
+        ErrorCase{"UnreadableDuePhraseInTable", "due = \"10月下旬前\"",
+                  "due = { phrase = \"10月下旬后\" }", 12, 24, "unexpected text at the end"},
+        ErrorCase{"BadExplicitDate", "due = \"10月下旬前\"",
+                  "due = { phrase = \"10月下旬前\", date = \"2021-02-30\" }", 12, 35,
+                  "'date' '2021-02-30' is not a calendar date"},
+        ErrorCase{"StageWithNoWayOut", "terminal = true", "terminal = false", 14, 6,
+                  "stage 'done' has no way out"},
+        ErrorCase{"TerminalStageWithTransitionOut", "due = \"10月下旬前\"", "terminal = true", 20,
+                  9, "stage 'open' is terminal, so no transition may leave it"},
+        ErrorCase{"BadIdentifier", "id = \"done\"", "id = \"已完成\"", 14, 6,
+                  "is not an identifier"}),
+    CaseName);
+
+// A valid roster against the shipped annual cycle. Lines: 2 year; 4-11 unit
+// finance (10: its material); 12-16 person finance-liaison (16: roles).
+const std::string kRoster = R"(id = "r"
+year = 2021
+name = "测试"
+[[units]]
+id = "finance"
+name = "区财政局"
+name_en = "District Finance Bureau"
+duties = "负责提供预算报告。"
+materials = [
+  { id = "budget-report", name = "预算报告" },
+]
+[[people]]
+id = "finance-liaison"
+name = "联络员"
+email = "finance-liaison@example.org"
+roles = [{ role = "liaison", unit = "finance" }]
+)";
+
+TEST(RosterErrors, TheBaseTextIsValid) {
+  const model::Workflow wf = ShippedWorkflow();
+  auto roster = ParseRoster(kRoster, "r.toml", wf);
+  ASSERT_TRUE(roster.ok()) << roster.status().str();
+  EXPECT_EQ(roster->time_zone, "Asia/Shanghai");
+  ASSERT_EQ(roster->people.size(), 1u);
+  ASSERT_EQ(roster->people[0].roles.size(), 1u);
+  EXPECT_EQ(roster->people[0].roles[0].role_id, *wf.FindRole("liaison"));
+}
+
+class RosterError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(RosterError, NamesLineColumnAndProblem) {
+  const ErrorCase& c = GetParam();
+  auto roster = ParseRoster(Apply(kRoster, c), "r.toml", ShippedWorkflow());
+  ASSERT_FALSE(roster.ok()) << c.name << " was accepted";
+  ExpectError(roster.status(), c, "r.toml");
+}
+
+const char kSecondFinanceUnit[] = R"([[people]]
+id = "x"
+name = "某人"
+[[units]]
+id = "finance"
+name = "区财政局"
+name_en = "Finance again"
+duties = "重复。"
+)";
+
+const char kSecondLiaison[] = R"([[people]]
+id = "finance-liaison"
+name = "重复"
+)";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RosterError,
+    ::testing::Values(
+        ErrorCase{"SyntaxError", "year = 2021", "year = = 2021", 2, 8, "TOML syntax error"},
+        ErrorCase{"MissingRequiredField", "name_en = \"District Finance Bureau\"\n", "", 4, 1,
+                  "unit 'finance': missing required key 'name_en'"},
+        ErrorCase{"WrongType", "year = 2021", "year = \"2021\"", 2, 8,
+                  "'year' must be an integer, not a string"},
+        ErrorCase{"UnknownKey", "{ id = \"budget-report\", name", "{ id = \"budget-report\", nme",
+                  10, 27, "unit 'finance' material 'budget-report': unknown key 'nme'"},
+        ErrorCase{"UnknownRole", "role = \"liaison\"", "role = \"liason\"", 16, 19,
+                  "unknown role 'liason'"},
+        ErrorCase{"UnitRoleWithoutUnit", "{ role = \"liaison\", unit = \"finance\" }",
+                  "{ role = \"liaison\" }", 16, 10, "role 'liaison' is held for one unit"},
+        ErrorCase{"UnitRoleNamesUnknownUnit", "unit = \"finance\"", "unit = \"finances\"", 16, 37,
+                  "unknown unit 'finances'"},
+        ErrorCase{"CampaignRoleNamesUnit", "role = \"liaison\"", "role = \"office_staff\"", 16,
+                  42, "role 'office_staff' is campaign-wide, so it takes no 'unit'"},
+        ErrorCase{"DuplicateUnit", "", kSecondFinanceUnit, 21, 6, "duplicate unit id 'finance'"},
+        ErrorCase{"DuplicateMaterial", "  { id = \"budget-report\", name = \"预算报告\" },\n",
+                  "  { id = \"budget-report\", name = \"预算报告\" },\n"
+                  "  { id = \"budget-report\", name = \"又一份\" },\n",
+                  11, 10,
+                  "duplicate material id 'budget-report'"},
+        ErrorCase{"DuplicatePerson", "", kSecondLiaison, 18, 6,
+                  "duplicate person id 'finance-liaison'"},
+        ErrorCase{"BadEmail", "finance-liaison@example.org", "finance-liaison at example", 15, 9,
+                  "is not an e-mail address"},
+        ErrorCase{"UnknownTimeZone", "year = 2021", "year = 2021\ntime_zone = \"Asia/Taishan\"", 3,
+                  13, "unknown time zone 'Asia/Taishan'"}),
+    CaseName);
+
+// --- ReadTextFile --------------------------------------------------------------
+
+std::filesystem::path WriteTemp(const std::string& name, const std::string& bytes) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+TEST(ReadTextFile, ReadsUtf8) {
+  auto text = ReadTextFile(WriteTemp("ok.toml", "name = \"区财政局\"\n"));
+  ASSERT_TRUE(text.ok()) << text.status().str();
+  EXPECT_EQ(*text, "name = \"区财政局\"\n");
+}
+
+TEST(ReadTextFile, MissingFileIsNotFound) {
+  auto text = ReadTextFile(std::filesystem::path(::testing::TempDir()) / "no-such-file.toml");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().code(), Code::kNotFound);
+  EXPECT_THAT(text.status().message(), HasSubstr("no-such-file.toml': no such file"));
+}
+
+TEST(ReadTextFile, DirectoryIsRefused) {
+  auto text = ReadTextFile(::testing::TempDir());
+  ASSERT_FALSE(text.ok());
+  EXPECT_THAT(text.status().message(), HasSubstr("is a directory"));
+}
+
+TEST(ReadTextFile, NotUtf8NamesTheFirstBadByte) {
+  // GBK-encoded 区 (0xC7 0xF8) on line 2, after `a = "`.
+  const auto path = WriteTemp("gbk.toml", "id = \"x\"\na = \"\xC7\xF8\"\n");
+  auto text = ReadTextFile(path);
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().code(), Code::kInvalidInput);
+  EXPECT_EQ(text.status().pos().file, path.string());
+  EXPECT_EQ(text.status().pos().line, 2u);
+  EXPECT_EQ(text.status().pos().column, 6u);
+  EXPECT_THAT(text.status().message(), HasSubstr("not UTF-8"));
+}
+
+}  // namespace
+}  // namespace duban::workflow
