@@ -73,18 +73,27 @@ Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& in
                     const Fire& fire, const GuardFacts& facts, const std::string& request_id) {
   if (wf.FindTrigger(fire.trigger).empty())
     return Refuse(kRuleUnknownTrigger, "工作流中没有触发器 '" + fire.trigger + "'");
+  if (roster.FindPerson(fire.actor) == nullptr)
+    return Refuse(kRuleActor, "名册中没有人员 '" + fire.actor + "'");
+  // Permission before stage: someone with no say over this unit learns
+  // nothing about where it stands.
+  std::vector<model::RoleId> may_fire;
+  for (auto id : wf.FindTrigger(fire.trigger))
+    may_fire.insert(may_fire.end(), wf.transitions[id].roles.begin(), wf.transitions[id].roles.end());
+  std::sort(may_fire.begin(), may_fire.end());
+  may_fire.erase(std::unique(may_fire.begin(), may_fire.end()), may_fire.end());
+  if (!HoldsAny(wf, roster, fire.actor, may_fire, instance.unit))
+    return Refuse(kRuleRole, fire.actor + " 无权对单位 " + instance.unit + " 执行 '" + fire.trigger +
+                                 "'；需要角色：" + RoleList(wf, may_fire));
   const auto& stage = wf.stages[instance.stage];
   auto tid = wf.FindTransition(fire.trigger, instance.stage);
   if (!tid)
     return Refuse(kRuleStage, "单位 " + instance.unit + " 处于「" + stage.label.zh + "」(" + stage.id +
                                   ")，不能执行 '" + fire.trigger + "'");
   const TransitionDef& t = wf.transitions[*tid];
-
-  if (roster.FindPerson(fire.actor) == nullptr)
-    return Refuse(kRuleActor, "名册中没有人员 '" + fire.actor + "'");
   if (!HoldsAny(wf, roster, fire.actor, t.roles, instance.unit))
-    return Refuse(kRuleRole, fire.actor + " 无权对单位 " + instance.unit + " 执行 '" + fire.trigger +
-                                 "'；需要角色：" + RoleList(wf, t.roles));
+    return Refuse(kRuleRole, fire.actor + " 无权对单位 " + instance.unit + " 从「" + stage.label.zh +
+                                 "」执行 '" + fire.trigger + "'；需要角色：" + RoleList(wf, t.roles));
   if (instance.pending_request)
     return Refuse(kRulePending, "单位 " + instance.unit + " 有待审批的申请 " +
                                     *instance.pending_request + "，请先审批或驳回");

@@ -1,0 +1,633 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "core/text.h"
+#include "replay.h"
+#include "table.h"
+
+#ifndef DUBAN_DEFAULT_SHARE
+#define DUBAN_DEFAULT_SHARE "."
+#endif
+
+namespace duban::cli {
+
+namespace {
+
+using nlohmann::json;
+
+// The options every verb shares.
+struct Globals {
+  std::string db;
+  std::string at;
+  std::string as;
+  std::string format = "table";
+  std::string campaign;
+  std::string command_id;
+};
+
+// What one invocation needs to carry out its verb.
+struct Call {
+  Globals g;
+  Io io;
+  Session& session;
+  std::filesystem::path base_dir;
+  Instant now{};
+  app::App* app = nullptr;
+
+  bool json_out() const { return g.format == "json"; }
+  std::filesystem::path Path(const std::string& p) const {
+    std::filesystem::path path(p);
+    return path.is_relative() && !base_dir.empty() ? base_dir / path : path;
+  }
+  app::Actor Actor() const {
+    app::Actor a{g.as, now, std::nullopt};
+    if (!g.command_id.empty()) a.command_id = g.command_id;
+    return a;
+  }
+  int Fail(const Status& s) const {
+    io.err << "duban: " << s.str() << '\n';
+    return s.exit_code();
+  }
+  void Print(const json& j) const { io.out << j.dump(2, ' ', false) << '\n'; }
+};
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
+}
+
+
+std::string DueText(const app::Context& ctx, const std::optional<Instant>& due) {
+  return due ? FormatDate(ctx.tz.local_date(*due)) : "—";
+}
+
+// ----- verbs -----
+
+int DoInit(Call& c, const std::string& calendars) {
+  auto dir = calendars.empty() ? ShareDir() / "workflows" / "calendars" : c.Path(calendars);
+  auto r = c.app->LoadCalendars(dir, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) {
+    c.Print(r->result);
+  } else {
+    c.io.out << "数据库已就绪 / database ready: " << c.g.db << '\n';
+    for (const auto& y : r->result["loaded"])
+      c.io.out << "  工作日历 " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
+  }
+  return 0;
+}
+
+int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
+  app::CampaignSpec spec = in;
+  spec.workflow = spec.workflow.empty() ? ShareDir() / "workflows" / "annual-cycle.toml" : c.Path(spec.workflow);
+  spec.roster = c.Path(spec.roster);
+  spec.calendars = ShareDir() / "workflows" / "calendars";
+  auto r = c.app->CreateCampaign(spec, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  const json& j = r->result;
+  if (c.json_out()) {
+    c.Print(j);
+    return 0;
+  }
+  c.io.out << "已创建考核年度 / campaign created: " << j["id"].get<std::string>() << "  "
+           << j["name"].get<std::string>() << '\n'
+           << "  成员单位 units: " << j["units"].get<int>() << "   年度 year: " << j["year"].get<int>()
+           << "   时区 time zone: " << j["time_zone"].get<std::string>() << '\n'
+           << "  工作流 workflow: " << j["workflow"]["id"].get<std::string>() << " sha256 "
+           << j["workflow"]["sha256"].get<std::string>().substr(0, 16) << "…\n"
+           << "  名册 roster: " << j["roster"]["id"].get<std::string>() << " sha256 "
+           << j["roster"]["sha256"].get<std::string>().substr(0, 16) << "…\n";
+  if (j.contains("calendar_missing_years"))
+    c.io.out << "  警告 WARNING: no holiday calendar for " << j["calendar_missing_years"].dump()
+             << ": those years fall back to plain weekends\n";
+  return 0;
+}
+
+int DoCampaignList(Call& c) {
+  auto r = c.app->Campaigns();
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"考核年度 campaign", "名称 name", "年份 year", "事件 events", "创建 created"});
+  for (const auto& k : *r) {
+    out.push_back({{"id", k.id}, {"name", k.name}, {"year", k.year}, {"events", k.head_seq},
+                   {"created_at", FormatUtc(k.created_at)}, {"created_by", k.created_by}});
+    t.Add({k.id, k.name, std::to_string(k.year), std::to_string(k.head_seq), FormatLocal(k.created_at, TimeZone::Default())});
+  }
+  if (c.json_out()) c.Print(out);
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoRoster(Call& c, const std::string& unit_filter) {
+  auto ctx = c.app->Load(c.g.campaign);
+  if (!ctx.ok()) return c.Fail(ctx.status());
+  const auto& wf = *ctx->workflow;
+  const auto& roster = *ctx->roster;
+  if (!unit_filter.empty() && roster.FindUnit(unit_filter) == nullptr)
+    return c.Fail(Status::NotFound("no unit '" + unit_filter + "'"));
+  json units = json::array(), people = json::array();
+  Table tu({"单位 unit", "名称 name", "材料 materials"});
+  for (const auto& u : roster.units) {
+    if (!unit_filter.empty() && u.id != unit_filter) continue;
+    json mats = json::array();
+    for (const auto& m : u.materials) mats.push_back({{"id", m.id}, {"name", m.name}, {"required", m.required}});
+    units.push_back({{"id", u.id}, {"name", u.name}, {"name_en", u.name_en}, {"duties", u.duties},
+                     {"materials", mats}});
+    tu.Add({u.id, u.name, std::to_string(u.materials.size())});
+  }
+  Table tp({"人员 person", "姓名 name", "角色 roles", "电子邮件 e-mail", "电话 phone"});
+  for (const auto& p : roster.people) {
+    std::string roles;
+    json jroles = json::array();
+    bool relevant = unit_filter.empty();
+    for (const auto& a : p.roles) {
+      const auto& def = wf.roles[a.role_id];
+      roles += (roles.empty() ? "" : "，") + def.label.zh + (a.unit.empty() ? "" : "(" + a.unit + ")");
+      jroles.push_back({{"role", a.role}, {"unit", a.unit}});
+      if (a.unit == unit_filter) relevant = true;
+    }
+    if (!relevant) continue;
+    people.push_back({{"id", p.id}, {"name", p.name}, {"title", p.title}, {"email", p.email},
+                      {"phone", p.phone}, {"placeholder", p.placeholder}, {"roles", jroles}});
+    tp.Add({p.id, p.name + (p.placeholder ? " *" : ""), roles, p.email, p.phone});
+  }
+  if (c.json_out()) {
+    c.Print({{"campaign", ctx->campaign.id}, {"units", units}, {"people", people}});
+    return 0;
+  }
+  tu.Print(c.io.out);
+  c.io.out << '\n';
+  tp.Print(c.io.out);
+  c.io.out << "* 方案未列明，占位待办公室登记 / placeholder: the plan does not name this person\n";
+  return 0;
+}
+
+std::string CommitmentZh(const std::string& s) {
+  if (s == "signed") return "已签章";
+  if (s == "incomplete") return "不完整";
+  return "未签";
+}
+
+int DoStatus(Call& c, const std::string& unit_filter) {
+  auto ledger = c.app->Status(c.g.campaign, c.now);
+  if (!ledger.ok()) return c.Fail(ledger.status());
+  const auto& ctx = ledger->context;
+  json rows = json::array();
+  Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "超期(天) overdue", "材料 materials", "退回 returns",
+           "承诺书 commitment", "待批 pending"});
+  for (const auto& r : ledger->rows) {
+    if (!unit_filter.empty() && r.unit->id != unit_filter) continue;
+    json row = {{"unit", r.unit->id},
+                {"name", r.unit->name},
+                {"stage", r.stage->id},
+                {"stage_label", r.stage->label.zh},
+                {"entered_at", FormatUtc(r.instance.entered_at)},
+                {"due", r.due_at ? json(FormatDate(ctx.tz.local_date(*r.due_at))) : json(nullptr)},
+                {"due_at", r.due_at ? json(FormatUtc(*r.due_at)) : json(nullptr)},
+                {"days_overdue", r.days_overdue},
+                {"materials_done", r.materials_done},
+                {"materials_total", r.materials_total},
+                {"review_rounds", r.review_rounds},
+                {"commitment", r.commitment},
+                {"pending_request", r.instance.pending_request ? json(*r.instance.pending_request) : json(nullptr)},
+                {"version", r.instance.version}};
+    rows.push_back(row);
+    t.Add({r.unit->id, r.unit->name, r.stage->label.zh, DueText(ctx, r.due_at),
+           r.days_overdue > 0 ? std::to_string(r.days_overdue) : "",
+           std::to_string(r.materials_done) + "/" + std::to_string(r.materials_total),
+           r.review_rounds > 0 ? std::to_string(r.review_rounds) : "", CommitmentZh(r.commitment),
+           r.instance.pending_request.value_or("")});
+  }
+  if (!unit_filter.empty() && rows.empty()) return c.Fail(Status::NotFound("no unit '" + unit_filter + "'"));
+  if (c.json_out()) {
+    c.Print({{"campaign", ctx.campaign.id}, {"at", FormatUtc(c.now)}, {"units", rows}});
+    return 0;
+  }
+  c.io.out << "工作台账 ledger: " << ctx.campaign.name << " (" << ctx.campaign.id << ")  截至 "
+           << FormatLocal(c.now, ctx.tz) << '\n';
+  t.Print(c.io.out);
+  return 0;
+}
+
+// Fires at each unit in turn: every unit is its own command and transaction.
+int DoFire(Call& c, const std::string& units, const std::string& trigger, const std::string& note) {
+  std::vector<std::string> targets;
+  if (units == "all") {
+    auto ctx = c.app->Load(c.g.campaign);
+    if (!ctx.ok()) return c.Fail(ctx.status());
+    for (const auto& u : ctx->roster->units) targets.push_back(u.id);
+  } else {
+    std::stringstream ss(units);
+    for (std::string u; std::getline(ss, u, ',');)
+      if (!u.empty()) targets.push_back(u);
+  }
+  if (targets.empty()) return c.Fail(Status::InvalidInput("no unit given"));
+  int worst = 0;
+  json out = json::array();
+  for (const auto& unit : targets) {
+    app::Actor actor = c.Actor();
+    if (actor.command_id && targets.size() > 1) *actor.command_id += ":" + unit;
+    auto r = c.app->Fire(c.g.campaign, unit, trigger, note, actor);
+    if (!r.ok()) {
+      worst = std::max(worst, c.Fail(r.status()));
+      continue;
+    }
+    const json& j = r->result;
+    out.push_back(j);
+    if (c.json_out()) continue;
+    c.io.out << unit << ": " << j["from"]["label"].get<std::string>();
+    if (j["outcome"] == "applied")
+      c.io.out << " → " << j["to"]["label"].get<std::string>();
+    else
+      c.io.out << " → " << j["to"]["label"].get<std::string>() << " 待审批 (request "
+               << j["request"].get<std::string>() << ")";
+    if (r->replayed) c.io.out << "  [重复命令，未再执行 / repeated command id: not applied again]";
+    c.io.out << '\n';
+  }
+  if (c.json_out()) c.Print(targets.size() == 1 && !out.empty() ? out[0] : out);
+  return worst;
+}
+
+int DoRequests(Call& c, bool all) {
+  auto ctx = c.app->Load(c.g.campaign);
+  if (!ctx.ok()) return c.Fail(ctx.status());
+  auto r = c.app->Requests(c.g.campaign, all);
+  if (!r.ok()) return c.Fail(r.status());
+  const auto& wf = *ctx->workflow;
+  json out = json::array();
+  Table t({"申请 request", "单位 unit", "事项 trigger", "申请人 by", "时间 at", "状态 status", "审批人 decided by",
+           "说明 note"});
+  for (const auto& q : *r) {
+    const auto& tr = wf.transitions[q.transition];
+    out.push_back({{"id", q.id}, {"unit", q.unit}, {"trigger", tr.trigger}, {"from", wf.stages[q.from].id},
+                   {"to", wf.stages[q.to].id}, {"requested_by", q.requested_by},
+                   {"requested_at", FormatUtc(q.requested_at)}, {"note", q.note},
+                   {"status", model::RequestStatusName(q.status)}, {"decided_by", q.decided_by},
+                   {"decided_at", q.decided_at ? json(FormatUtc(*q.decided_at)) : json(nullptr)},
+                   {"decision_note", q.decision_note}});
+    t.Add({q.id, q.unit, tr.label.zh, q.requested_by, FormatLocal(q.requested_at, ctx->tz),
+           std::string(model::RequestStatusName(q.status)), q.decided_by,
+           q.decision_note.empty() ? q.note : q.decision_note});
+  }
+  if (c.json_out()) c.Print(out);
+  else if (t.empty()) c.io.out << "没有待审批的申请 / no open requests\n";
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoDecide(Call& c, const std::string& request, bool approve, const std::string& note) {
+  auto r = c.app->Decide(c.g.campaign, request, approve, note, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  const json& j = r->result;
+  if (c.json_out()) {
+    c.Print(j);
+    return 0;
+  }
+  c.io.out << j["request"].get<std::string>() << (approve ? " 已批准 approved: " : " 已驳回 rejected: ")
+           << j["unit"].get<std::string>() << " " << j["from"]["label"].get<std::string>();
+  if (approve) c.io.out << " → " << j["to"]["label"].get<std::string>();
+  if (r->replayed) c.io.out << "  [重复命令，未再执行 / repeated command id: not applied again]";
+  c.io.out << '\n';
+  return 0;
+}
+
+const char* MaterialStateZh(model::MaterialState s) {
+  switch (s) {
+    case model::MaterialState::kPending: return "待报送";
+    case model::MaterialState::kSubmitted: return "已报送";
+    case model::MaterialState::kReturned: return "已退回";
+    case model::MaterialState::kExplained: return "已说明";
+    case model::MaterialState::kAccepted: return "已通过";
+  }
+  return "?";
+}
+
+int DoMaterialList(Call& c, const std::string& unit) {
+  auto r = c.app->Materials(c.g.campaign, unit);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"单位 unit", "材料 material", "名称 name", "状态 state", "报送次数", "意见/说明 note"});
+  for (const auto& m : *r) {
+    out.push_back({{"unit", m.unit}, {"material", m.material}, {"name", m.name}, {"required", m.required},
+                   {"state", model::MaterialStateName(m.state)}, {"explained", m.explained},
+                   {"submissions", m.submissions}, {"note", m.note}, {"updated_at", FormatUtc(m.updated_at)},
+                   {"updated_by", m.updated_by}});
+    t.Add({m.unit, m.material, m.name + (m.required ? "" : "（选报）"),
+           std::string(MaterialStateZh(m.state)) + (m.explained && m.state == model::MaterialState::kAccepted ? "(说明)" : ""),
+           std::to_string(m.submissions), m.note});
+  }
+  if (c.json_out()) c.Print(out);
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit, const std::string& items,
+               const std::string& note) {
+  std::vector<std::string> targets;
+  if (items == "all") {
+    auto r = c.app->Materials(c.g.campaign, unit);
+    if (!r.ok()) return c.Fail(r.status());
+    for (const auto& m : *r) {
+      const bool open = action == machine::MaterialAction::kSubmit || action == machine::MaterialAction::kExplain
+                            ? (m.state == model::MaterialState::kPending || m.state == model::MaterialState::kReturned)
+                            : (m.state == model::MaterialState::kSubmitted || m.state == model::MaterialState::kExplained);
+      if (open) targets.push_back(m.material);
+    }
+    if (targets.empty()) return c.Fail(Status::InvalidInput("no material of unit '" + unit + "' is open for this"));
+  } else {
+    std::stringstream ss(items);
+    for (std::string m; std::getline(ss, m, ',');)
+      if (!m.empty()) targets.push_back(m);
+  }
+  int worst = 0;
+  json out = json::array();
+  for (const auto& item : targets) {
+    app::Actor actor = c.Actor();
+    if (actor.command_id && targets.size() > 1) *actor.command_id += ":" + item;
+    auto r = c.app->Material(c.g.campaign, unit, item, action, note, actor);
+    if (!r.ok()) {
+      worst = std::max(worst, c.Fail(r.status()));
+      continue;
+    }
+    out.push_back(r->result);
+    if (!c.json_out())
+      c.io.out << unit << " / " << r->result["name"].get<std::string>() << ": "
+               << MaterialStateZh(*model::MaterialStateFromName(r->result["from"].get<std::string>())) << " → "
+               << MaterialStateZh(*model::MaterialStateFromName(r->result["to"].get<std::string>())) << '\n';
+  }
+  if (c.json_out()) c.Print(out.size() == 1 ? out[0] : out);
+  return worst;
+}
+
+int DoSign(Call& c, const std::string& unit, const std::string& signer, const std::string& date, bool stamped,
+           const std::string& document) {
+  auto d = ParseDate(date);
+  if (!d.ok()) return c.Fail(d.status());
+  auto r = c.app->Sign(c.g.campaign, unit, signer, *d, stamped, c.Path(document), c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  const json& j = r->result;
+  if (c.json_out()) {
+    c.Print(j);
+    return 0;
+  }
+  c.io.out << unit << ": 承诺书第" << j["number"].get<int>() << "版 已登记，签字人 " << signer << "，"
+           << (stamped ? "已盖章" : "未盖章") << "，扫描件 sha256 "
+           << j["document_sha256"].get<std::string>().substr(0, 16) << "…";
+  if (j.contains("supersedes")) c.io.out << "（取代第" << j["supersedes"].get<int>() << "版）";
+  c.io.out << '\n';
+  return 0;
+}
+
+int DoEvents(Call& c, store::EventFilter f, const std::string& since) {
+  f.campaign = c.g.campaign;
+  if (!since.empty()) {
+    auto t = ParseInstant(since, TimeZone::Default());
+    if (!t.ok()) return c.Fail(t.status());
+    f.since = *t;
+  }
+  auto r = c.app->Events(f);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"序号 seq", "时间 at", "事件 type", "单位 unit", "操作人 actor", "内容 payload"});
+  for (const auto& e : *r) {
+    out.push_back({{"seq", e.seq}, {"type", e.event.type}, {"unit", e.event.unit}, {"actor", e.event.actor},
+                   {"at", FormatUtc(e.event.at)}, {"payload", e.event.payload}, {"hash", e.hash}});
+    t.Add({std::to_string(e.seq), FormatLocal(e.event.at, TimeZone::Default()), e.event.type, e.event.unit,
+           e.event.actor, e.event.payload.dump(-1, ' ', false)});
+  }
+  if (c.json_out()) c.Print(out);
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoVerify(Call& c) {
+  auto r = c.app->Verify(c.g.campaign);
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) {
+    c.Print({{"ok", r->ok}, {"rows", r->rows}, {"seq", r->seq}, {"problem", r->problem}});
+  } else if (r->ok) {
+    c.io.out << "事件链完整 / event chain verified: " << r->rows << " events, every link and hash checks\n";
+  } else {
+    c.io.out << "事件链被篡改 / event chain BROKEN at event " << r->seq << ": " << r->problem << '\n';
+  }
+  return r->ok ? 0 : 1;
+}
+
+}  // namespace
+
+Result<app::App*> Session::Open(const std::string& db_path) {
+  if (app_ && db_path == path_) return app_.get();
+  auto s = store::OpenSqlite(db_path);
+  if (!s.ok()) return s.status();
+  app_.reset();
+  store_ = std::move(*s);
+  app_ = std::make_unique<app::App>(*store_);
+  path_ = db_path;
+  return app_.get();
+}
+
+std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
+
+int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
+  CLI::App cli{
+      "duban — 督办: follows a campaign's assigned work to completion.\n"
+      "Moves every member unit through the annual cycle, approves stage transitions,\n"
+      "and keeps a tamper-evident record of every move.\n\n"
+      "Exit status: 0 done; 2 bad usage or invalid input; 3 refused by the workflow's\n"
+      "rules or permissions; 1 anything else.",
+      "duban"};
+  cli.require_subcommand(1);
+  cli.fallthrough();
+  Globals g;
+  g.db = EnvOr("DUBAN_DB", "duban.db");
+  g.as = EnvOr("DUBAN_AS", "");
+  cli.add_option("--db", g.db, "SQLite database file (default $DUBAN_DB or ./duban.db)");
+  cli.add_option("--at", g.at, "the time the command happens, ISO 8601; no offset means Asia/Shanghai (default: now)");
+  cli.add_option("--as", g.as, "the roster person acting (default $DUBAN_AS)");
+  cli.add_option("--format", g.format, "output format")->check(CLI::IsMember({"table", "json"}));
+  cli.add_option("--campaign", g.campaign, "campaign id (default: the only campaign)");
+  cli.add_option("--command-id", g.command_id,
+                 "client command id: a repeat with the same id is answered with the first result, not applied again");
+
+  std::string calendars_dir;
+  auto* init = cli.add_subcommand("init", "create or migrate the database and load the holiday calendars");
+  init->add_option("--calendars", calendars_dir, "directory of calendar year files (default: the shipped ones)");
+
+  auto* campaign = cli.add_subcommand("campaign", "create and list campaigns (考核年度)");
+  campaign->require_subcommand(1);
+  app::CampaignSpec spec;
+  std::string spec_workflow, spec_roster;
+  int spec_year = 0;
+  auto* create = campaign->add_subcommand("create", "create a campaign from a workflow and a roster file; both are "
+                                                    "stored with their hash, so later edits never change it");
+  create->add_option("--roster", spec_roster, "roster file (units, people, roles)")->required();
+  create->add_option("--workflow", spec_workflow, "workflow file (default: the shipped annual cycle)");
+  create->add_option("--id", spec.id, "campaign id (default: the roster's)");
+  create->add_option("--name", spec.name, "campaign name (default: the roster's)");
+  create->add_option("--year", spec_year, "assessment year (default: the roster's)");
+  create->add_option("--time-zone", spec.time_zone, "IANA time zone (default: the roster's, else Asia/Shanghai)");
+  auto* list = campaign->add_subcommand("list", "list the campaigns in the database");
+
+  std::string unit_filter;
+  auto* roster = cli.add_subcommand("roster", "the campaign's units, people and their roles");
+  roster->add_option("--unit", unit_filter, "only this unit and its people");
+
+  auto* status = cli.add_subcommand("status", "the ledger (工作台账): each unit's stage, due date, days overdue, "
+                                              "materials, returns, commitment and open request");
+  status->add_option("--unit", unit_filter, "only this unit");
+
+  std::string fire_units, fire_trigger, note;
+  auto* fire = cli.add_subcommand("fire", "fire a trigger at a unit (e.g. submit); a transition that needs approval "
+                                          "becomes a request");
+  fire->add_option("unit", fire_units, "unit id, several separated by commas, or 'all'")->required();
+  fire->add_option("trigger", fire_trigger, "trigger name from the workflow (kickoff, submit, return, ...)")->required();
+  fire->add_option("--note", note, "a note kept with the event (required by some triggers, e.g. return)");
+
+  bool all_requests = false;
+  auto* requests = cli.add_subcommand("requests", "requests waiting for a supervisor's approval");
+  requests->add_flag("--all", all_requests, "include decided requests");
+
+  std::string request_id;
+  auto* approve = cli.add_subcommand("approve", "approve a request; the requester cannot approve their own");
+  approve->add_option("request", request_id, "request id (finance#1) or unit id (its open request)")->required();
+  approve->add_option("--note", note, "a note kept with the approval");
+  auto* reject = cli.add_subcommand("reject", "reject a request, with a reason");
+  reject->add_option("request", request_id, "request id (finance#1) or unit id (its open request)")->required();
+  reject->add_option("--note", note, "why (required)")->required();
+
+  auto* material = cli.add_subcommand("material", "a unit's materials under the commitment system (承诺制)");
+  material->require_subcommand(1);
+  std::string mat_unit, mat_items;
+  auto* mat_list = material->add_subcommand("list", "every material and where it stands");
+  mat_list->add_option("unit", mat_unit, "only this unit");
+  struct MatVerb {
+    const char* name;
+    const char* help;
+    machine::MaterialAction action;
+    bool note_required;
+    CLI::App* sub = nullptr;
+  };
+  MatVerb mat_verbs[] = {
+      {"submit", "the unit hands in items", machine::MaterialAction::kSubmit, false},
+      {"explain", "the unit explains why an item truly cannot be obtained (reason required)",
+       machine::MaterialAction::kExplain, true},
+      {"return", "the office returns items for revision, with comments", machine::MaterialAction::kReturn, true},
+      {"accept", "the office accepts items (or an explanation)", machine::MaterialAction::kAccept, false},
+  };
+  for (auto& v : mat_verbs) {
+    v.sub = material->add_subcommand(v.name, v.help);
+    v.sub->add_option("unit", mat_unit, "unit id")->required();
+    v.sub->add_option("items", mat_items, "material ids separated by commas, or 'all' (every item open for this)")
+        ->required();
+    auto* o = v.sub->add_option("--note", note, v.note_required ? "reason or comments (required)" : "a note");
+    if (v.note_required) o->required();
+  }
+
+  std::string sign_unit, signer, signed_on, document;
+  bool stamped = false;
+  auto* sign = cli.add_subcommand("sign", "record the principal leader's signed commitment (承诺书); a new signature "
+                                          "supersedes the old, both are kept");
+  sign->add_option("unit", sign_unit, "unit id")->required();
+  sign->add_option("--signer", signer, "person id of the unit's principal leader")->required();
+  sign->add_option("--date", signed_on, "signing date, YYYY-MM-DD")->required();
+  sign->add_flag("--stamped", stamped, "the commitment carries the unit's stamp");
+  sign->add_option("--document", document, "the scanned commitment (its SHA-256 is recorded)")->required();
+
+  store::EventFilter filter;
+  std::string ev_unit, ev_type, ev_since;
+  auto* events = cli.add_subcommand("events", "the campaign's event log, in sequence order");
+  events->add_option("--unit", ev_unit, "only this unit's events");
+  events->add_option("--type", ev_type, "only this type (transition.applied) or family (transition.*)");
+  events->add_option("--since", ev_since, "only events at or after this time");
+  events->add_option("--limit", filter.limit, "at most this many");
+
+  auto* verify = cli.add_subcommand("verify", "prove the event log was not altered, truncated or forked");
+
+  std::string replay_file;
+  auto* replay = cli.add_subcommand("replay", "run a scenario file of dated steps, the clock set to each step's time");
+  replay->add_option("file", replay_file, "scenario file: lines of 'TIME PERSON VERB ARGS...'")->required();
+
+  std::vector<std::string> argv_store{"duban"};
+  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  std::vector<const char*> argv;
+  for (const auto& a : argv_store) argv.push_back(a.c_str());
+  try {
+    cli.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    io.out << cli.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    io.out << cli.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // A verb's own --help lands here too, with its own help text.
+    if (e.get_exit_code() == 0) {
+      for (auto* sub : cli.get_subcommands()) {
+        auto* leaf = sub;
+        while (!leaf->get_subcommands().empty()) leaf = leaf->get_subcommands().front();
+        io.out << leaf->help();
+        return 0;
+      }
+      io.out << cli.help();
+      return 0;
+    }
+    io.err << "duban: " << e.what() << "\n(run 'duban --help' or 'duban VERB --help')\n";
+    return 2;
+  }
+
+  Call c{g, io, session, base_dir};
+  if (g.at.empty()) {
+    c.now = SystemClock::now();
+  } else {
+    auto t = ParseInstant(g.at, TimeZone::Default());
+    if (!t.ok()) return c.Fail(Status::InvalidInput("--at: " + t.status().message()));
+    c.now = *t;
+  }
+
+  if (replay->parsed()) return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
+
+  auto opened = session.Open(g.db);
+  if (!opened.ok()) return c.Fail(opened.status());
+  c.app = *opened;
+
+  const bool mutates = init->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
+                       reject->parsed() || sign->parsed() ||
+                       std::any_of(std::begin(mat_verbs), std::end(mat_verbs), [](const MatVerb& v) { return v.sub->parsed(); });
+  if (mutates && g.as.empty() && !init->parsed())
+    return c.Fail(Status::InvalidInput("who is acting? give --as PERSON (a roster person id) or set $DUBAN_AS"));
+  if (init->parsed() && g.as.empty()) c.g.as = "system";
+
+  if (init->parsed()) return DoInit(c, calendars_dir);
+  if (create->parsed()) {
+    spec.workflow = spec_workflow;
+    spec.roster = spec_roster;
+    if (spec_year != 0) spec.year = spec_year;
+    return DoCampaignCreate(c, spec);
+  }
+  if (list->parsed()) return DoCampaignList(c);
+  if (roster->parsed()) return DoRoster(c, unit_filter);
+  if (status->parsed()) return DoStatus(c, unit_filter);
+  if (fire->parsed()) return DoFire(c, fire_units, fire_trigger, note);
+  if (requests->parsed()) return DoRequests(c, all_requests);
+  if (approve->parsed()) return DoDecide(c, request_id, true, note);
+  if (reject->parsed()) return DoDecide(c, request_id, false, note);
+  if (mat_list->parsed()) return DoMaterialList(c, mat_unit);
+  for (const auto& v : mat_verbs)
+    if (v.sub->parsed()) return DoMaterial(c, v.action, mat_unit, mat_items, note);
+  if (sign->parsed()) return DoSign(c, sign_unit, signer, signed_on, stamped, document);
+  if (events->parsed()) {
+    if (!ev_unit.empty()) filter.unit = ev_unit;
+    if (!ev_type.empty()) filter.type = ev_type;
+    return DoEvents(c, filter, ev_since);
+  }
+  if (verify->parsed()) return DoVerify(c);
+  io.err << cli.help();
+  return 2;
+}
+
+}  // namespace duban::cli

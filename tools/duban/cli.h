@@ -1,0 +1,44 @@
+// The duban command line: one verb per use case. `Run` parses one command
+// line and carries it out; `duban replay` calls it again for every step of a
+// scenario, sharing one open database.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "store/store.h"
+
+namespace duban::cli {
+
+// The database a process has open: opened on first use, shared by the steps
+// of a replay.
+class Session {
+ public:
+  Result<app::App*> Open(const std::string& db_path);
+
+ private:
+  std::string path_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<app::App> app_;
+};
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Runs one command line (`args` without the program name). Relative paths
+// given to the command are read from `base_dir`. Returns the exit status of
+// the CLI contract: 0 done, 2 bad usage or input, 3 refused, 1 otherwise.
+int Run(const std::vector<std::string>& args, Io io, Session& session,
+        const std::filesystem::path& base_dir = {});
+
+// Where the shipped workflows/ directory is: $DUBAN_SHARE, else the source
+// tree duban was built from.
+std::filesystem::path ShareDir();
+
+}  // namespace duban::cli

@@ -1,0 +1,162 @@
+#include "replay.h"
+
+#include <ostream>
+
+#include "core/time.h"
+#include "workflow/loader.h"
+
+namespace duban::cli {
+
+namespace {
+
+// One line of a scenario:  TIME  PERSON  [expect N]  VERB ARGS...
+struct Step {
+  std::uint32_t line = 0;
+  std::string time;
+  std::string actor;
+  int expect = 0;  // the exit status the step should end with
+  std::vector<std::string> args;
+};
+
+struct Token {
+  std::string text;
+  std::uint32_t column = 0;
+};
+
+// Splits a line into whitespace-separated tokens; "double quotes" group
+// words, with \" and \\ escapes inside them; # outside quotes starts a comment.
+Result<std::vector<Token>> Tokenize(const std::string& line, const SourcePos& where) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  auto column = [&](std::size_t byte) {
+    std::uint32_t col = 1;
+    for (std::size_t k = 0; k < byte; ++k)
+      if ((static_cast<unsigned char>(line[k]) & 0xC0) != 0x80) ++col;
+    return col;
+  };
+  while (i < line.size()) {
+    if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+      ++i;
+      continue;
+    }
+    if (line[i] == '#') break;
+    Token t;
+    t.column = column(i);
+    if (line[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < line.size()) {
+        char ch = line[i++];
+        if (ch == '"') {
+          closed = true;
+          break;
+        }
+        if (ch == '\\' && i < line.size() && (line[i] == '"' || line[i] == '\\')) ch = line[i++];
+        t.text.push_back(ch);
+      }
+      if (!closed) {
+        SourcePos pos = where;
+        pos.column = t.column;
+        return Status::InvalidInput("unterminated quoted text", pos);
+      }
+    } else {
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') t.text.push_back(line[i++]);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<std::vector<Step>> Parse(const std::string& file, const std::string& content) {
+  std::vector<Step> steps;
+  std::optional<Instant> last;
+  std::uint32_t number = 0;
+  std::size_t start = 0;
+  while (start <= content.size()) {
+    std::size_t end = content.find('\n', start);
+    if (end == std::string::npos) end = content.size();
+    std::string line = content.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    SourcePos pos{file, number, 1};
+    auto tokens = Tokenize(line, pos);
+    if (!tokens.ok()) return tokens.status();
+    if (tokens->empty()) {
+      if (end == content.size()) break;
+      continue;
+    }
+    auto at = [&](const Token& t) {
+      SourcePos p = pos;
+      p.column = t.column;
+      return p;
+    };
+    const auto& tk = *tokens;
+    auto when = ParseInstant(tk[0].text, TimeZone::Default());
+    if (!when.ok()) return Status::InvalidInput(when.status().message(), at(tk[0]));
+    if (last && *when < *last)
+      return Status::InvalidInput("steps must be in time order: " + tk[0].text + " is before the step above it",
+                                  at(tk[0]));
+    last = *when;
+    if (tk.size() < 3)
+      return Status::InvalidInput("a step needs TIME PERSON VERB [ARGS...]", at(tk.back()));
+    Step s;
+    s.line = number;
+    s.time = tk[0].text;
+    s.actor = tk[1].text;
+    std::size_t verb = 2;
+    if (tk[2].text == "expect") {
+      if (tk.size() < 5) return Status::InvalidInput("'expect' needs an exit status and then a verb", at(tk[2]));
+      const std::string& n = tk[3].text;
+      if (n != "0" && n != "1" && n != "2" && n != "3")
+        return Status::InvalidInput("'expect' takes an exit status 0, 1, 2 or 3, not '" + n + "'", at(tk[3]));
+      s.expect = n[0] - '0';
+      verb = 4;
+    }
+    if (tk[verb].text == "replay")
+      return Status::InvalidInput("a scenario cannot replay another scenario", at(tk[verb]));
+    if (tk[verb].text.starts_with("-"))
+      return Status::InvalidInput("global options come from the step's time and person; start with the verb",
+                                  at(tk[verb]));
+    for (std::size_t k = verb; k < tk.size(); ++k) s.args.push_back(tk[k].text);
+    steps.push_back(std::move(s));
+    if (end == content.size()) break;
+  }
+  if (steps.empty()) return Status::InvalidInput("the scenario has no steps", SourcePos{file, 1, 1});
+  return steps;
+}
+
+}  // namespace
+
+int RunReplay(const std::string& file, const std::string& db, const std::string& format, Io io,
+              Session& session) {
+  auto content = workflow::ReadTextFile(file);
+  if (!content.ok()) {
+    io.err << "duban: " << content.status().str() << '\n';
+    return content.status().exit_code();
+  }
+  auto steps = Parse(file, *content);
+  if (!steps.ok()) {
+    io.err << "duban: " << steps.status().str() << '\n';
+    return steps.status().exit_code();
+  }
+  const auto base = std::filesystem::path(file).parent_path();
+  for (const auto& s : *steps) {
+    std::vector<std::string> args{"--db", db, "--at", s.time, "--as", s.actor, "--format", format};
+    args.insert(args.end(), s.args.begin(), s.args.end());
+    if (format == "table") {
+      io.out << "\n▶ " << s.time << "  " << s.actor << " ";
+      if (s.expect != 0) io.out << " (expect " << s.expect << ")";
+      for (const auto& a : s.args) io.out << ' ' << (a.find(' ') != std::string::npos ? "\"" + a + "\"" : a);
+      io.out << '\n';
+    }
+    const int rc = Run(args, io, session, base);
+    if (rc != s.expect) {
+      io.err << "duban: " << file << ":" << s.line << ": step ended with exit status " << rc << ", expected "
+             << s.expect << "; replay stopped\n";
+      return rc != 0 ? rc : 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace duban::cli
