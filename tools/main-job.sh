@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: set up, build (release), and replay the Taishan 2021 campaign
+# from the October kickoff on a fresh embedded SQLite database, ending with
+# the ledger printed and the event chain verified.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target duban
+db=build/release/taishan-2021.db
+rm -f "$db" "$db-wal" "$db-shm"
+build/release/tools/duban/duban --db "$db" init
+build/release/tools/duban/duban --db "$db" replay workflows/taishan-2021/replay-2021.txt
+echo
+echo "database: $db  (try: build/release/tools/duban/duban --db $db events --unit agriculture)"
