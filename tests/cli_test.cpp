@@ -1,0 +1,233 @@
+// Black-box tests of the real `duban` binary: the shipped Taishan files,
+// exit statuses, JSON, aligned Chinese tables, and bad input changing nothing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/text.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Ran {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("duban-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "t.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs duban with `args` (already split), the database set.
+  Ran Duban(const std::vector<std::string>& args, bool with_db = true) {
+    std::string cmd = Quote(DUBAN_EXE);
+    if (with_db) cmd += " --db " + Quote(db_);
+    for (const auto& a : args) cmd += " " + Quote(a);
+    cmd += " >" + Quote((dir_ / "out").string()) + " 2>" + Quote((dir_ / "err").string());
+    int raw = std::system(cmd.c_str());
+    Ran r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = Slurp(dir_ / "out");
+    r.err = Slurp(dir_ / "err");
+    return r;
+  }
+  json Json(const std::vector<std::string>& args) {
+    std::vector<std::string> a{"--format", "json"};
+    a.insert(a.end(), args.begin(), args.end());
+    Ran r = Duban(a);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out);
+  }
+  void Replay2021() {
+    Ran r = Duban({"replay", std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/replay-2021.txt"});
+    ASSERT_EQ(r.status, 0) << r.err << r.out.substr(r.out.size() > 3000 ? r.out.size() - 3000 : 0);
+  }
+  void Create() {
+    Ran r = Duban({"--as", "office-cao-bin", "--at", "2021-09-28T10:00", "campaign", "create", "--roster",
+                   std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/roster.toml"});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(Cli, HelpExplainsEveryVerb) {
+  Ran top = Duban({"--help"}, false);
+  EXPECT_EQ(top.status, 0);
+  for (const char* verb : {"init", "campaign", "roster", "status", "fire", "requests", "approve", "reject",
+                           "material", "sign", "events", "verify", "replay"}) {
+    EXPECT_NE(top.out.find(verb), std::string::npos) << verb;
+    Ran r = Duban({verb, "--help"}, false);
+    EXPECT_EQ(r.status, 0) << verb << ": " << r.err;
+    EXPECT_NE(r.out.find(std::string("Usage: duban ") + verb), std::string::npos) << verb << ": " << r.out;
+  }
+  Ran create = Duban({"campaign", "create", "--help"}, false);
+  EXPECT_NE(create.out.find("--roster"), std::string::npos) << create.out;
+}
+
+TEST_F(Cli, BadUsageIsExitStatusTwo) {
+  EXPECT_EQ(Duban({"frobnicate"}).status, 2);
+  EXPECT_EQ(Duban({"fire"}).status, 2);
+  Ran r = Duban({"--at", "yesterday", "status"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--at"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, The2021ReplayEndsWithTheLedger) {
+  Replay2021();
+  json st = Json({"--at", "2021-12-31T17:00", "status"});
+  ASSERT_EQ(st["units"].size(), 15u);
+  std::map<std::string, json> by;
+  for (const auto& u : st["units"]) by[u["unit"]] = u;
+  EXPECT_EQ(by["finance"]["name"], "区财政局");
+  EXPECT_EQ(by["finance"]["stage"], "published");
+  EXPECT_EQ(by["finance"]["commitment"], "signed");
+  EXPECT_EQ(by["agriculture"]["review_rounds"], 2);
+  EXPECT_EQ(by["emergency"]["stage"], "collecting");
+  EXPECT_EQ(by["emergency"]["due"], "2021-10-20");
+  EXPECT_GT(by["emergency"]["days_overdue"].get<int>(), 60);
+  EXPECT_EQ(by["housing"]["commitment"], "signed");
+
+  Ran verify = Duban({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+
+  // Events filter by unit and family; the housing correction kept both signatures.
+  json ev = Json({"events", "--unit", "housing", "--type", "commitment.*"});
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0]["payload"]["stamped"], false);
+  EXPECT_EQ(ev[1]["payload"]["supersedes"], 1);
+  json explained = Json({"events", "--unit", "statistics", "--type", "material.explained"});
+  ASSERT_EQ(explained.size(), 1u);
+  json rejected = Json({"events", "--type", "transition.rejected"});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0]["unit"], "law-enforcement");
+}
+
+TEST_F(Cli, TablesStayAlignedWithChineseText) {
+  Create();
+  Ran r = Duban({"--at", "2021-10-12", "status"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line, header;
+  std::vector<std::string> rows;
+  while (std::getline(lines, line)) {
+    if (line.rfind("单位 unit", 0) == 0) header = line;
+    else if (!header.empty() && line.find("待部署") != std::string::npos) rows.push_back(line);
+  }
+  ASSERT_FALSE(header.empty()) << r.out;
+  ASSERT_EQ(rows.size(), 15u) << r.out;
+  const auto column = duban::DisplayWidth(header.substr(0, header.find("阶段 stage")));
+  for (const auto& row : rows)
+    EXPECT_EQ(duban::DisplayWidth(row.substr(0, row.find("待部署"))), column) << row;
+}
+
+TEST_F(Cli, JsonKeepsChineseAsUtf8) {
+  Create();
+  Ran r = Duban({"--format", "json", "roster", "--unit", "finance"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("区财政局"), std::string::npos);
+  EXPECT_EQ(r.out.find("\\u"), std::string::npos);
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["units"][0]["id"], "finance");
+  for (const auto& p : j["people"]) {
+    std::string email = p["email"];
+    EXPECT_TRUE(email.empty() || email.ends_with("@example.org")) << email;
+  }
+}
+
+TEST_F(Cli, RefusalsAreExitStatusThreeAndChangeNothing) {
+  Create();
+  json before = Json({"campaign", "list"});
+  Ran r = Duban({"--as", "finance-liaison", "fire", "finance", "kickoff"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("'role'"), std::string::npos) << r.err;
+  EXPECT_EQ(Json({"campaign", "list"}), before);
+}
+
+TEST_F(Cli, ARepeatedCommandIdIsAnsweredNotAppliedTwice) {
+  Create();
+  std::vector<std::string> fire{"--as", "office-cao-bin", "--command-id", "kickoff-finance-1", "fire", "finance",
+                                "kickoff"};
+  Ran first = Duban(fire);
+  ASSERT_EQ(first.status, 0) << first.err;
+  auto events = Json({"campaign", "list"})[0]["events"];
+  Ran second = Duban(fire);
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_NE(second.out.find("not applied again"), std::string::npos) << second.out;
+  EXPECT_EQ(Json({"campaign", "list"})[0]["events"], events);
+  // The same id for another command is refused as bad input.
+  Ran other = Duban({"--as", "office-cao-bin", "--command-id", "kickoff-finance-1", "fire", "water", "kickoff"});
+  EXPECT_EQ(other.status, 2) << other.err;
+}
+
+TEST_F(Cli, ABrokenWorkflowFileNamesFileLineColumnAndWritesNothing) {
+  std::string wf = Slurp(std::string(DUBAN_SOURCE_DIR) + "/workflows/annual-cycle.toml");
+  const std::string from = "due = \"10月下旬前\"";
+  auto at = wf.find(from);
+  ASSERT_NE(at, std::string::npos);
+  wf.replace(at, from.size(), "due = \"10月下旬後\"");
+  const fs::path broken = dir_ / "broken.toml";
+  std::ofstream(broken) << wf;
+  const auto line = 1 + std::count(wf.begin(), wf.begin() + static_cast<long>(at), '\n');
+  Ran r = Duban({"--as", "office-cao-bin", "campaign", "create", "--workflow", broken.string(), "--roster",
+                 std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/roster.toml"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(broken.string() + ":" + std::to_string(line) + ":"), std::string::npos) << r.err;
+  EXPECT_TRUE(Json({"campaign", "list"}).empty());
+}
+
+TEST_F(Cli, ABadScenarioLineStopsTheReplayBeforeAnythingRuns) {
+  const fs::path scenario = dir_ / "bad.txt";
+  std::ofstream(scenario) << "# two good lines, then a bad time\n"
+                          << "2021-09-28T10:00 office-cao-bin campaign create --roster "
+                          << DUBAN_SOURCE_DIR << "/workflows/taishan-2021/roster.toml\n"
+                          << "2021-10-08T09:00 office-cao-bin fire all kickoff\n"
+                          << "2021-10-3x office-cao-bin status\n";
+  Ran r = Duban({"replay", scenario.string()});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(scenario.string() + ":4:1"), std::string::npos) << r.err;
+  EXPECT_TRUE(Json({"campaign", "list"}).empty());
+}
+
+TEST_F(Cli, EditingTheFilesLaterNeverChangesARunningCampaign) {
+  const fs::path roster = dir_ / "roster.toml";
+  fs::copy_file(std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/roster.toml", roster);
+  Ran r = Duban({"--as", "office-cao-bin", "--at", "2021-09-28", "campaign", "create", "--roster", roster.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string text = Slurp(roster);
+  auto at = text.find("区财政局");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("区财政局").size(), "区财政局（已改名）");
+  std::ofstream(roster, std::ios::trunc) << text;
+  json j = Json({"roster", "--unit", "finance"});
+  EXPECT_EQ(j["units"][0]["name"], "区财政局");
+}
+
+}  // namespace
