@@ -79,20 +79,43 @@ Result<calendar::Calendar> App::LoadCalendar() {
   return calendar::Calendar::FromYears(std::move(data));
 }
 
-Result<Outcome> App::LoadCalendars(const std::filesystem::path& dir, const Actor& actor) {
-  auto years = calendar::LoadDirectory(dir);
+Result<std::vector<store::CalendarYear>> App::ReadCalendarYears(const std::filesystem::path& path,
+                                                                 Instant at) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    auto years = calendar::LoadDirectory(path);  // checks every file, and one file per year
+    if (!years.ok()) return years.status();
+    for (const auto& y : *years) files.push_back(path / (std::to_string(y.year) + ".toml"));
+  } else {
+    files.push_back(path);
+  }
+  std::vector<store::CalendarYear> out;
+  for (const auto& f : files) {
+    auto content = workflow::ReadTextFile(f);
+    if (!content.ok()) return content.status();
+    auto parsed = calendar::ParseYear(*content, f.string());
+    if (!parsed.ok()) return parsed.status();
+    out.push_back(store::CalendarYear{parsed->year, f.string(), *content, Sha256Hex(*content), at});
+  }
+  return out;
+}
+
+Result<calendar::Calendar> App::Calendar() { return LoadCalendar(); }
+
+Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Actor& actor) {
+  auto years = ReadCalendarYears(path, actor.at);
   if (!years.ok()) return years.status();
-  nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"dir", dir.string()}};
+  nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"path", path.string()}};
+  for (const auto& y : *years) fingerprint["sha256"].push_back(y.hash);
   return Run("", actor, fingerprint, [&]() -> Result<Plan> {
     Plan plan;
     plan.result = {{"loaded", nlohmann::json::array()}};
     for (const auto& y : *years) {
-      auto path = dir / (std::to_string(y.year) + ".toml");
-      auto content = workflow::ReadTextFile(path);
-      if (!content.ok()) return content.status();
-      plan.changes.calendar_years.push_back(
-          store::CalendarYear{y.year, path.string(), *content, Sha256Hex(*content), actor.at});
-      plan.result["loaded"].push_back({{"year", y.year}, {"source", y.source}});
+      plan.changes.calendar_years.push_back(y);
+      auto parsed = calendar::ParseYear(y.content, y.source);
+      plan.result["loaded"].push_back({{"year", y.year}, {"source", parsed.ok() ? parsed->source : y.source},
+                                       {"sha256", y.hash}});
     }
     return plan;
   });
@@ -141,15 +164,12 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
     auto cal = LoadCalendar();
     if (!cal.ok()) return cal.status();
     if (cal->Years().empty() && !spec.calendars.empty()) {
-      auto years = calendar::LoadDirectory(spec.calendars);
+      auto years = ReadCalendarYears(spec.calendars, actor.at);
       if (!years.ok()) return years.status();
-      for (const auto& y : *years) {
-        auto path = spec.calendars / (std::to_string(y.year) + ".toml");
-        auto content = workflow::ReadTextFile(path);
-        if (!content.ok()) return content.status();
-        ch.calendar_years.push_back(store::CalendarYear{y.year, path.string(), *content, Sha256Hex(*content), actor.at});
-      }
-      *cal = calendar::Calendar::FromYears(std::move(*years));
+      std::vector<calendar::YearData> data;
+      for (const auto& y : *years) data.push_back(*calendar::ParseYear(y.content, y.source));
+      ch.calendar_years = std::move(*years);
+      *cal = calendar::Calendar::FromYears(std::move(data));
     }
     const std::string wf_hash = Sha256Hex(*wf_text);
     const std::string roster_hash = Sha256Hex(*roster_text);

@@ -81,8 +81,9 @@ class App {
 
   // ----- commands -----
 
-  // Loads every calendar year file in `dir` into the database.
-  Result<Outcome> LoadCalendars(const std::filesystem::path& dir, const Actor& actor);
+  // Loads a calendar year file, or every one in a directory, into the
+  // database, replacing the years it holds.
+  Result<Outcome> LoadCalendars(const std::filesystem::path& path, const Actor& actor);
   // Creates a campaign from a workflow and a roster file, pinning both.
   Result<Outcome> CreateCampaign(const CampaignSpec& spec, const Actor& actor);
   // Fires `trigger` at `unit`: applied, a request for approval, or refused.
@@ -106,6 +107,8 @@ class App {
   // The campaign `id`, or the only campaign when `id` is empty.
   Result<Context> Load(const std::string& id);
   Result<std::vector<store::Campaign>> Campaigns();
+  // The working-day calendar held in the database.
+  Result<calendar::Calendar> Calendar();
   Result<Ledger> Status(const std::string& campaign, Instant now);
   Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all);
   Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter);
@@ -122,6 +125,8 @@ class App {
   Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
                       const std::function<Result<Plan>()>& plan);
   Result<calendar::Calendar> LoadCalendar();
+  // Reads and checks a calendar file or directory of year files.
+  Result<std::vector<store::CalendarYear>> ReadCalendarYears(const std::filesystem::path& path, Instant at);
   Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
   Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
   // The instance after a move to `to` at `at`: version bumped, due recomputed.

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "calendar/calendar.h"
 #include "core/text.h"
 #include "replay.h"
 #include "table.h"
@@ -418,6 +419,86 @@ int DoVerify(Call& c) {
   return r->ok ? 0 : 1;
 }
 
+// The calendar in the database, or the shipped one when the database holds none.
+Result<calendar::Calendar> QueryCalendar(Call& c) {
+  auto cal = c.app->Calendar();
+  if (!cal.ok() || !cal->Years().empty()) return cal;
+  auto years = calendar::LoadDirectory(ShareDir() / "workflows" / "calendars");
+  if (!years.ok()) return years.status();
+  return calendar::Calendar::FromYears(std::move(*years));
+}
+
+void WarnMissingYears(Call& c, const calendar::Calendar& cal, int from, int to) {
+  for (int y : cal.YearsWithoutData(from, to))
+    c.io.err << "duban: WARNING: no holiday calendar for " << y
+             << ": working days fall back to plain weekends (load the State Council notice with 'duban calendar load')\n";
+}
+
+int DoCalendarResolve(Call& c, const std::string& phrase, int year, const std::string& from) {
+  auto p = calendar::ParseDuePhrase(phrase);
+  if (!p.ok()) {
+    Status s = p.status();
+    return c.Fail(Status::InvalidInput(s.message() + " (column " + std::to_string(s.pos().column) + ")"));
+  }
+  auto cal = QueryCalendar(c);
+  if (!cal.ok()) return c.Fail(cal.status());
+  std::optional<Date> start;
+  if (!from.empty()) {
+    auto d = ParseDate(from);
+    if (!d.ok()) return c.Fail(d.status());
+    start = *d;
+  }
+  auto due = calendar::ResolveDue(*p, year, *cal, start);
+  if (!due.ok()) return c.Fail(due.status());
+  WarnMissingYears(c, *cal, year, year);
+  const bool working = cal->IsWorkingDay(*due);
+  if (c.json_out()) {
+    c.Print({{"phrase", phrase}, {"year", year}, {"due", FormatDate(*due)}, {"working_day", working}});
+  } else {
+    c.io.out << phrase << " (" << year << ") → " << FormatDate(*due) << "  " << FormatDateZh(*due)
+             << (working ? "" : "  (非工作日 / not a working day)") << '\n';
+  }
+  return 0;
+}
+
+int DoCalendarWorkdays(Call& c, const std::string& from, const std::string& to) {
+  auto a = ParseDate(from);
+  if (!a.ok()) return c.Fail(a.status());
+  auto b = ParseDate(to);
+  if (!b.ok()) return c.Fail(b.status());
+  auto cal = QueryCalendar(c);
+  if (!cal.ok()) return c.Fail(cal.status());
+  WarnMissingYears(c, *cal, std::min(int(a->year()), int(b->year())), std::max(int(a->year()), int(b->year())));
+  const int n = cal->WorkdaysBetween(*a, *b);
+  if (c.json_out()) c.Print({{"from", from}, {"to", to}, {"workdays", n}});
+  else c.io.out << n << '\n';
+  return 0;
+}
+
+int DoCalendarAdd(Call& c, const std::string& date, int n) {
+  auto d = ParseDate(date);
+  if (!d.ok()) return c.Fail(d.status());
+  auto cal = QueryCalendar(c);
+  if (!cal.ok()) return c.Fail(cal.status());
+  const Date out = cal->AddWorkdays(*d, n);
+  WarnMissingYears(c, *cal, std::min(int(d->year()), int(out.year())), std::max(int(d->year()), int(out.year())));
+  if (c.json_out()) c.Print({{"date", date}, {"workdays", n}, {"result", FormatDate(out)}});
+  else c.io.out << FormatDate(out) << '\n';
+  return 0;
+}
+
+int DoCalendarLoad(Call& c, const std::string& path) {
+  auto r = c.app->LoadCalendars(c.Path(path), c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) {
+    c.Print(r->result);
+    return 0;
+  }
+  for (const auto& y : r->result["loaded"])
+    c.io.out << "工作日历 calendar " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
+  return 0;
+}
+
 }  // namespace
 
 Result<app::App*> Session::Open(const std::string& db_path) {
@@ -546,6 +627,24 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   events->add_option("--since", ev_since, "only events at or after this time");
   events->add_option("--limit", filter.limit, "at most this many");
 
+  auto* cal = cli.add_subcommand("calendar", "the working-day calendar (State Council holiday notices, 调休 make-up days)");
+  cal->require_subcommand(1);
+  std::string cal_phrase, cal_from, cal_to, cal_path;
+  int cal_year = 0, cal_n = 0;
+  auto* cal_resolve = cal->add_subcommand("resolve", "print the due date of a phrase: 10月上旬, 10月下旬前, 12月底, "
+                                                     "5个工作日内 (with --from), 2021-10-20");
+  cal_resolve->add_option("phrase", cal_phrase, "the date phrase")->required();
+  cal_resolve->add_option("--year", cal_year, "the assessment year")->required();
+  cal_resolve->add_option("--from", cal_from, "the stage's start date, for N个工作日内");
+  auto* cal_workdays = cal->add_subcommand("workdays", "print the number of working days from FROM to TO, both included");
+  cal_workdays->add_option("from", cal_from, "YYYY-MM-DD")->required();
+  cal_workdays->add_option("to", cal_to, "YYYY-MM-DD")->required();
+  auto* cal_add = cal->add_subcommand("add", "print the date N working days after DATE (negative N: before)");
+  cal_add->add_option("date", cal_from, "YYYY-MM-DD")->required();
+  cal_add->add_option("n", cal_n, "working days")->required()->allow_extra_args(false);
+  auto* cal_load = cal->add_subcommand("load", "load a year file (or a directory of them) into the database");
+  cal_load->add_option("path", cal_path, "a YYYY.toml file or a directory")->required();
+
   auto* verify = cli.add_subcommand("verify", "prove the event log was not altered, truncated or forked");
 
   std::string replay_file;
@@ -595,12 +694,12 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (!opened.ok()) return c.Fail(opened.status());
   c.app = *opened;
 
-  const bool mutates = init->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
+  const bool mutates = init->parsed() || cal_load->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
                        reject->parsed() || sign->parsed() ||
                        std::any_of(std::begin(mat_verbs), std::end(mat_verbs), [](const MatVerb& v) { return v.sub->parsed(); });
-  if (mutates && g.as.empty() && !init->parsed())
+  if (mutates && g.as.empty() && !init->parsed() && !cal_load->parsed())
     return c.Fail(Status::InvalidInput("who is acting? give --as PERSON (a roster person id) or set $DUBAN_AS"));
-  if (init->parsed() && g.as.empty()) c.g.as = "system";
+  if ((init->parsed() || cal_load->parsed()) && g.as.empty()) c.g.as = "system";
 
   if (init->parsed()) return DoInit(c, calendars_dir);
   if (create->parsed()) {
@@ -626,6 +725,10 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     return DoEvents(c, filter, ev_since);
   }
   if (verify->parsed()) return DoVerify(c);
+  if (cal_resolve->parsed()) return DoCalendarResolve(c, cal_phrase, cal_year, cal_from);
+  if (cal_workdays->parsed()) return DoCalendarWorkdays(c, cal_from, cal_to);
+  if (cal_add->parsed()) return DoCalendarAdd(c, cal_from, cal_n);
+  if (cal_load->parsed()) return DoCalendarLoad(c, cal_path);
   io.err << cli.help();
   return 2;
 }
