@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "workflow/loader.h"
 
@@ -232,12 +235,14 @@ void ExpectError(const Status& status, const ErrorCase& c, std::string_view file
 }
 
 // A valid workflow. Line numbers, for the cases below:
-//   1 id   3 label   4 initial   5-8 role clerk   9-12 stage open (12: due)
-//   13-16 stage done (16: terminal)   17-22 transition finish (20 from, 21 to, 22 roles)
+//   1 id   3 label   4 initial   5 deadline_policy (this workflow lacks the roles of
+//   the built-in one)   6-9 role clerk   10-13 stage open (13: due)
+//   14-17 stage done (17: terminal)   18-23 transition finish (21 from, 22 to, 23 roles)
 const std::string kWorkflow = R"(id = "w"
 version = 1
 label = { zh = "流程", en = "Flow" }
 initial = "open"
+deadline_policy = { escalation = [{ level = 1, after_workdays = 0, roles = ['clerk'] }] }
 [[roles]]
 id = "clerk"
 label = { zh = "办事员", en = "Clerk" }
@@ -322,51 +327,267 @@ roles = ["clerk"]
 INSTANTIATE_TEST_SUITE_P(
     Cases, WorkflowError,
     ::testing::Values(
-        ErrorCase{"SyntaxError", "to = \"done\"", "to = \"done", 21, 11, "TOML syntax error"},
-        ErrorCase{"MissingRequiredField", "to = \"done\"\n", "", 17, 1,
+        ErrorCase{"SyntaxError", "to = \"done\"", "to = \"done", 22, 11, "TOML syntax error"},
+        ErrorCase{"MissingRequiredField", "to = \"done\"\n", "", 18, 1,
                   "transition 'finish': missing required key 'to'"},
-        ErrorCase{"WrongType", "terminal = true", "terminal = \"yes\"", 16, 12,
+        ErrorCase{"WrongType", "terminal = true", "terminal = \"yes\"", 17, 12,
                   "stage 'done': 'terminal' must be a boolean, not a string"},
-        ErrorCase{"UnknownKey", "terminal = true", "terminl = true", 16, 1,
+        ErrorCase{"UnknownKey", "terminal = true", "terminl = true", 17, 1,
                   "stage 'done': unknown key 'terminl' "
-                  "(expected one of: id, label, due, terminal)"},
-        ErrorCase{"UnknownKeyInLabel", "en = \"Done\"", "eng = \"Done\"", 15, 22,
+                  "(expected one of: id, label, due, deadline_policy, terminal)"},
+        ErrorCase{"UnknownKeyInLabel", "en = \"Done\"", "eng = \"Done\"", 16, 22,
                   "unknown key 'eng'"},
-        ErrorCase{"UnknownStageInTransition", "to = \"done\"", "to = \"finished\"", 21, 6,
+        ErrorCase{"UnknownStageInTransition", "to = \"done\"", "to = \"finished\"", 22, 6,
                   "unknown stage 'finished'"},
         ErrorCase{"UnknownInitialStage", "initial = \"open\"", "initial = \"opne\"", 4, 11,
                   "unknown stage 'opne'"},
-        ErrorCase{"UnknownRole", "roles = [\"clerk\"]", "roles = [\"clerk\", \"boss\"]", 22, 19,
+        ErrorCase{"UnknownRole", "roles = [\"clerk\"]", "roles = [\"clerk\", \"boss\"]", 23, 19,
                   "unknown role 'boss'"},
-        ErrorCase{"UnreachableStage", "terminal = true\n", kLimboStage, 18, 6,
+        ErrorCase{"UnreachableStage", "terminal = true\n", kLimboStage, 19, 6,
                   "stage 'limbo' cannot be reached from the initial stage 'open'"},
-        ErrorCase{"DuplicateStage", "terminal = true\n", kSecondOpenStage, 18, 6,
-                  "duplicate stage id 'open' (first defined at w.toml:10:6)"},
-        ErrorCase{"DuplicateRole", "scope = \"campaign\"\n", kSecondClerk, 10, 6,
+        ErrorCase{"DuplicateStage", "terminal = true\n", kSecondOpenStage, 19, 6,
+                  "duplicate stage id 'open' (first defined at w.toml:11:6)"},
+        ErrorCase{"DuplicateRole", "scope = \"campaign\"\n", kSecondClerk, 11, 6,
                   "duplicate role id 'clerk'"},
-        ErrorCase{"DuplicateTriggerFromSameStage", "", kSecondFinish, 26, 9,
+        ErrorCase{"DuplicateTriggerFromSameStage", "", kSecondFinish, 27, 9,
                   "duplicate trigger 'finish' from stage 'open'"},
-        ErrorCase{"EmptyRoles", "roles = [\"clerk\"]", "roles = []", 22, 9,
+        ErrorCase{"EmptyRoles", "roles = [\"clerk\"]", "roles = []", 23, 9,
                   "no role may fire it"},
-        ErrorCase{"ApprovalWithoutApprovers", "", "needs_approval = true\n", 23, 18,
+        ErrorCase{"ApprovalWithoutApprovers", "", "needs_approval = true\n", 24, 18,
                   "needs approval but names no approver roles"},
         ErrorCase{"ApprovalWithEmptyApprovers", "",
-                  "needs_approval = true\napprovers = []\n", 24, 13,
+                  "needs_approval = true\napprovers = []\n", 25, 13,
                   "needs approval but names no approver roles ('approvers' is empty)"},
-        ErrorCase{"UnknownGuard", "", "guards = [\"signed\"]\n", 23, 11, "unknown guard 'signed'"},
-        ErrorCase{"UnreadableDuePhrase", "due = \"10月下旬前\"", "due = \"10月中下旬\"", 12, 11,
+        ErrorCase{"UnknownGuard", "", "guards = [\"signed\"]\n", 24, 11, "unknown guard 'signed'"},
+        ErrorCase{"UnreadableDuePhrase", "due = \"10月下旬前\"", "due = \"10月中下旬\"", 13, 11,
                   "cannot read date phrase '10月中下旬'"},
         ErrorCase{"UnreadableDuePhraseInTable", "due = \"10月下旬前\"",
-                  "due = { phrase = \"10月下旬后\" }", 12, 24, "unexpected text at the end"},
+                  "due = { phrase = \"10月下旬后\" }", 13, 24, "unexpected text at the end"},
         ErrorCase{"BadExplicitDate", "due = \"10月下旬前\"",
-                  "due = { phrase = \"10月下旬前\", date = \"2021-02-30\" }", 12, 35,
+                  "due = { phrase = \"10月下旬前\", date = \"2021-02-30\" }", 13, 35,
                   "'date' '2021-02-30' is not a calendar date"},
-        ErrorCase{"StageWithNoWayOut", "terminal = true", "terminal = false", 14, 6,
+        ErrorCase{"StageWithNoWayOut", "terminal = true", "terminal = false", 15, 6,
                   "stage 'done' has no way out"},
-        ErrorCase{"TerminalStageWithTransitionOut", "due = \"10月下旬前\"", "terminal = true", 20,
+        ErrorCase{"TerminalStageWithTransitionOut", "due = \"10月下旬前\"", "terminal = true", 21,
                   9, "stage 'open' is terminal, so no transition may leave it"},
-        ErrorCase{"BadIdentifier", "id = \"done\"", "id = \"已完成\"", 14, 6,
-                  "is not an identifier"}),
+        ErrorCase{"BadIdentifier", "id = \"done\"", "id = \"已完成\"", 15, 6,
+                  "is not an identifier"},
+        ErrorCase{"DueButNoRolesForTheBuiltinEscalation",
+                  "deadline_policy = { escalation = [{ level = 1, after_workdays = 0, "
+                  "roles = ['clerk'] }] }\n",
+                  "", 12, 7,
+                  "stage 'open': it has a due date, and the built-in escalation notifies roles "
+                  "liaison, coordinator, office_director and deputy_leader, but this workflow has "
+                  "no role 'liaison'"}),
+    CaseName);
+
+// --- Deadline policy --------------------------------------------------------
+
+// A valid workflow with a deadline policy. Lines: 5-12 [deadline_policy]
+// (6 reminders, 7 notice_time, 9 and 10 the escalation levels, 12 repeat);
+// 21-25 stage open (24 due, 25 its own deadline_policy); 26-29 stage done.
+const std::string kPolicyWorkflow = R"(id = "p"
+version = 1
+label = { zh = "流程", en = "Flow" }
+initial = "open"
+[deadline_policy]
+reminders = [3, 1]
+notice_time = "09:00"
+escalation = [
+  { level = 1, after_workdays = 0, roles = ["clerk"] },
+  { level = 2, after_workdays = 2, roles = ["boss"] },
+]
+repeat_every_workdays = 3
+[[roles]]
+id = "clerk"
+label = { zh = "办事员", en = "Clerk" }
+scope = "campaign"
+[[roles]]
+id = "boss"
+label = { zh = "主任", en = "Boss" }
+scope = "campaign"
+[[stages]]
+id = "open"
+label = { zh = "进行中", en = "Open" }
+due = "10月下旬前"
+deadline_policy = { reminders = [2] }
+[[stages]]
+id = "done"
+label = { zh = "完成", en = "Done" }
+terminal = true
+[[transitions]]
+trigger = "finish"
+label = { zh = "完成", en = "Finish" }
+from = ["open"]
+to = "done"
+roles = ["clerk"]
+)";
+
+// The parts of a policy that mean something (not where it was written).
+struct PolicyFacts {
+  std::vector<int> reminders;
+  std::chrono::minutes notice_time;
+  std::vector<std::tuple<int, int, std::vector<model::RoleId>>> levels;
+  int repeat_every_workdays;
+  friend bool operator==(const PolicyFacts&, const PolicyFacts&) = default;
+};
+
+PolicyFacts FactsOf(const model::DeadlinePolicy& p) {
+  PolicyFacts f{p.reminders, p.notice_time, {}, p.repeat_every_workdays};
+  for (const auto& l : p.levels) f.levels.emplace_back(l.level, l.after_workdays, l.roles);
+  return f;
+}
+
+TEST(DeadlinePolicy, TheBaseTextIsValidAndAStageOverridesKeyByKey) {
+  using namespace std::chrono_literals;
+  auto wf = ParseWorkflow(kPolicyWorkflow, "p.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  const model::RoleId clerk = *wf->FindRole("clerk");
+  const model::RoleId boss = *wf->FindRole("boss");
+  const PolicyFacts workflow_default{
+      {3, 1}, 9h, {{1, 0, {clerk}}, {2, 2, {boss}}}, 3};
+  EXPECT_EQ(FactsOf(wf->deadline_policy), workflow_default);
+  EXPECT_EQ(wf->deadline_policy.pos.line, 5u);
+
+  PolicyFacts open = workflow_default;  // only the reminders are its own
+  open.reminders = {2};
+  EXPECT_EQ(FactsOf(wf->stages[*wf->FindStage("open")].policy), open);
+  EXPECT_EQ(wf->stages[*wf->FindStage("open")].policy.pos.line, 25u);
+  EXPECT_EQ(FactsOf(wf->stages[*wf->FindStage("done")].policy), workflow_default);
+}
+
+TEST(DeadlinePolicy, AStageMayGiveItsPolicyAsASubTable) {
+  std::string text = kPolicyWorkflow;
+  const std::string inline_table = "deadline_policy = { reminders = [2] }";
+  text.replace(text.find(inline_table), inline_table.size(),
+               "[stages.deadline_policy]\nreminders = [2]\nrepeat_every_workdays = 0");
+  auto wf = ParseWorkflow(text, "p.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  const model::DeadlinePolicy& open = wf->stages[*wf->FindStage("open")].policy;
+  EXPECT_EQ(open.reminders, std::vector<int>{2});
+  EXPECT_EQ(open.repeat_every_workdays, 0);
+  EXPECT_EQ(open.levels.size(), 2u);
+  EXPECT_EQ(open.pos.line, 25u);
+}
+
+TEST(DeadlinePolicy, RemindersAreSortedAndATomlTimeIsANoticeTime) {
+  using namespace std::chrono_literals;
+  std::string text = kPolicyWorkflow;
+  text.replace(text.find("reminders = [3, 1]"), 18, "reminders = [1, 5, 3]");
+  text.replace(text.find("notice_time = \"09:00\""), 21, "notice_time = 08:30:00");
+  text.replace(text.find("repeat_every_workdays = 3"), 25, "repeat_every_workdays = 0");
+  auto wf = ParseWorkflow(text, "p.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  EXPECT_EQ(wf->deadline_policy.reminders, (std::vector<int>{5, 3, 1}));
+  EXPECT_EQ(wf->deadline_policy.notice_time, 8h + 30min);
+  EXPECT_EQ(wf->deadline_policy.repeat_every_workdays, 0);
+}
+
+TEST(DeadlinePolicy, EmptyListsMeanNoneEvenWithoutTheBuiltinRoles) {
+  std::string text = kWorkflow;
+  const std::string given = "roles = ['clerk'] }]";
+  text.replace(text.find(given), given.size(), "roles = ['clerk'] }], reminders = [] ");
+  auto wf = ParseWorkflow(text, "w.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  EXPECT_TRUE(wf->stages[0].policy.reminders.empty());
+
+  text = kWorkflow;
+  const std::string line5 =
+      "deadline_policy = { escalation = [{ level = 1, after_workdays = 0, roles = ['clerk'] }] }";
+  text.replace(text.find(line5), line5.size(), "deadline_policy = { escalation = [] }");
+  wf = ParseWorkflow(text, "w.toml");
+  ASSERT_TRUE(wf.ok()) << wf.status().str();
+  EXPECT_TRUE(wf->stages[0].policy.levels.empty());
+  EXPECT_EQ(wf->stages[0].policy.reminders, (std::vector<int>{3, 1}));
+}
+
+TEST(DeadlinePolicy, TheShippedPolicyIsTheBuiltinDefaultWrittenOut) {
+  using namespace std::chrono_literals;
+  const model::Workflow shipped = ShippedWorkflow();
+  const auto role = [&](std::string_view id) { return *shipped.FindRole(id); };
+  const PolicyFacts builtin{{3, 1},
+                            9h,
+                            {{1, 0, {role("liaison"), role("coordinator")}},
+                             {2, 2, {role("office_director")}},
+                             {3, 5, {role("deputy_leader")}}},
+                            3};
+  EXPECT_EQ(FactsOf(shipped.deadline_policy), builtin);
+  for (const auto& stage : shipped.stages) {
+    PolicyFacts expected = builtin;
+    if (stage.id == "kicked_off") expected.reminders = {1};  // its own: remind once
+    EXPECT_EQ(FactsOf(stage.policy), expected) << stage.id;
+  }
+
+  // Without its [deadline_policy] table the file means the same.
+  std::string text = ReadShipped("workflows/annual-cycle.toml");
+  const auto from = text.find("[deadline_policy]");
+  const auto to = text.find("# --- Stages");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  text.erase(from, to - from);
+  auto bare = ParseWorkflow(text, "annual-cycle.toml");
+  ASSERT_TRUE(bare.ok()) << bare.status().str();
+  EXPECT_EQ(FactsOf(bare->deadline_policy), builtin);
+  EXPECT_FALSE(bare->deadline_policy.pos.known());
+}
+
+class PolicyError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(PolicyError, NamesLineColumnAndProblem) {
+  const ErrorCase& c = GetParam();
+  auto wf = ParseWorkflow(Apply(kPolicyWorkflow, c), "p.toml");
+  ASSERT_FALSE(wf.ok()) << c.name << " was accepted";
+  ExpectError(wf.status(), c, "p.toml");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PolicyError,
+    ::testing::Values(
+        ErrorCase{"NegativeReminder", "reminders = [3, 1]", "reminders = [3, -1]", 6, 17,
+                  "workflow 'p' deadline_policy: 'reminders' must not be negative, not -1"},
+        ErrorCase{"ReminderOnTheDueDay", "reminders = [3, 1]", "reminders = [3, 0]", 6, 17,
+                  "'reminders' must be at least 1, not 0"},
+        ErrorCase{"ReminderTwice", "reminders = [3, 1]", "reminders = [3, 3]", 6, 17,
+                  "reminder 3 is given twice"},
+        ErrorCase{"ReminderNotANumber", "reminders = [3, 1]", "reminders = [3, \"1\"]", 6, 17,
+                  "'reminders' must be an integer number of working days, not a string"},
+        ErrorCase{"UnknownKey", "notice_time = \"09:00\"", "notice_hour = 9", 7, 1,
+                  "workflow 'p' deadline_policy: unknown key 'notice_hour' (expected one of: "
+                  "reminders, notice_time, escalation, repeat_every_workdays)"},
+        ErrorCase{"BadNoticeTime", "\"09:00\"", "\"9 am\"", 7, 15,
+                  "'notice_time' must be a time of day \"HH:MM\""},
+        ErrorCase{"NoticeTimePastTheDay", "\"09:00\"", "\"24:00\"", 7, 15,
+                  "'notice_time' must be a time of day"},
+        ErrorCase{"UnknownKeyInLevel", "after_workdays = 0", "after_days = 0", 9, 16,
+                  "deadline_policy escalation level 1: unknown key 'after_days'"},
+        ErrorCase{"LevelNumbersOutOfOrder", "level = 2", "level = 3", 10, 13,
+                  "escalation levels out of order: entry 2 must be level 2, not 3"},
+        ErrorCase{"LevelsNotLaterThanTheOneBefore", "after_workdays = 2", "after_workdays = 0",
+                  10, 33,
+                  "escalation levels out of order: level 2 comes after 0 overdue working days, "
+                  "but level 1 already after 0"},
+        ErrorCase{"NegativeAfterWorkdays", "after_workdays = 2", "after_workdays = -2", 10, 33,
+                  "'after_workdays' must not be negative, not -2"},
+        ErrorCase{"UnknownRoleInLevel", "[\"boss\"]", "[\"bos\"]", 10, 45,
+                  "deadline_policy escalation level 2: 'roles' names unknown role 'bos' "
+                  "(roles: clerk, boss)"},
+        ErrorCase{"LevelWithNoRoles", "roles = [\"boss\"]", "roles = []", 10, 44,
+                  "escalation level 2: notifies no role ('roles' is empty)"},
+        ErrorCase{"RoleTwiceInALevel", "[\"clerk\"]", "[\"clerk\", \"clerk\"]", 9, 54,
+                  "role 'clerk' is named twice"},
+        ErrorCase{"NegativeRepeat", "repeat_every_workdays = 3", "repeat_every_workdays = -1",
+                  12, 25, "'repeat_every_workdays' must not be negative, not -1"},
+        ErrorCase{"UnknownKeyInStagePolicy", "{ reminders = [2] }", "{ reminder = [2] }", 25, 21,
+                  "stage 'open' deadline_policy: unknown key 'reminder'"},
+        ErrorCase{"UnknownRoleInStagePolicy", "{ reminders = [2] }",
+                  "{ escalation = [{ level = 1, after_workdays = 0, roles = [\"nobody\"] }] }", 25,
+                  77, "stage 'open' deadline_policy escalation level 1: 'roles' names unknown role "
+                      "'nobody'"},
+        ErrorCase{"StagePolicyNotATable", "{ reminders = [2] }", "\"strict\"", 25, 19,
+                  "stage 'open': 'deadline_policy' must be a table, not a string"},
+        ErrorCase{"StagePolicyWithoutDue", "terminal = true",
+                  "deadline_policy = { reminders = [1] }\nterminal = true", 29, 19,
+                  "stage 'done': 'deadline_policy' given but the stage has no 'due'"}),
     CaseName);
 
 // A valid roster against the shipped annual cycle. Lines: 2 year; 4-11 unit

@@ -3,6 +3,7 @@
 // definition is loaded (engine/workflow); the decision core works on ids.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,10 +45,33 @@ struct DeadlineDef {
   SourcePos pos;
 };
 
+// One step of escalation (督办) when a deadline slips: who hears of it, and
+// how many working days after the due day.
+struct EscalationLevel {
+  int level = 1;                // 1, 2, 3, ... in the order they are raised
+  int after_workdays = 0;       // overdue working days; 0: at the due instant
+  std::vector<RoleId> roles;    // who is notified (non-empty)
+  SourcePos pos;
+};
+
+// What happens around a stage's due instant (催办 before it, 督办 after it);
+// the evaluator (deadline/evaluator.h) turns it into a schedule of steps. The
+// member defaults are the built-in policy except `levels`, whose roles only a
+// workflow can name (the loader fills them in).
+struct DeadlinePolicy {
+  std::vector<int> reminders = {3, 1};  // working days before the due day; descending, each >= 1
+  // The local time of day reminders and escalations after the due day go out.
+  std::chrono::minutes notice_time{9 * 60};
+  std::vector<EscalationLevel> levels;  // ascending by level and by after_workdays
+  int repeat_every_workdays = 3;        // repeat the last level this often while late; 0: never
+  SourcePos pos;                        // the table it was read from; unknown for the built-in one
+};
+
 struct StageDef {
   std::string id;  // "collecting"
   Text label;      // 材料收集 / Collecting materials
   std::optional<DeadlineDef> due;  // when this stage's work must be done
+  DeadlinePolicy policy;  // the stage's own, else the workflow's deadline_policy
   bool terminal = false;
   SourcePos pos;
 };
@@ -79,6 +103,7 @@ struct Workflow {
   int version = 1;
   Text label;
   StageId initial = 0;
+  DeadlinePolicy deadline_policy;  // the default for stages that give none
   std::vector<RoleDef> roles;
   std::vector<StageDef> stages;
   std::vector<TransitionDef> transitions;
@@ -149,6 +174,12 @@ struct Instance {
   Instant entered_at{};            // when it entered `stage`
   std::optional<Instant> due_at;   // when `stage`'s work is due
   std::optional<std::string> pending_request;  // id of an open approval request
+  // Deadline progress (deadline/evaluator.h): how many steps of due_at's
+  // schedule were already dealt with, and when the next one falls due
+  // (nullopt: none will; the store indexes it). Whenever stage or due_at
+  // changes, set both from deadline::Restart; after a tick, from Evaluate.
+  int deadline_step = 0;
+  std::optional<Instant> next_deadline_at;
 };
 
 enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };

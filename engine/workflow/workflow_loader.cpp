@@ -1,5 +1,5 @@
-// ParseWorkflow: reads roles, stages and transitions, binds every name to its
-// id, then checks the stage graph.
+// ParseWorkflow: reads roles, the deadline policy, stages and transitions, binds
+// every name to its id, then checks the stage graph.
 
 #include <algorithm>
 #include <deque>
@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "calendar/phrase.h"
+#include "workflow/deadline_policy.h"
 #include "workflow/loader.h"
 #include "workflow/toml_fields.h"
 
@@ -39,7 +40,9 @@ class WorkflowReader {
 
  private:
   void ReadRole(const toml::table& table);
+  void ReadDefaultPolicy(const Fields& root);
   void ReadStage(const toml::table& table);
+  model::DeadlinePolicy ReadStagePolicy(const Fields& stage, const model::StageDef& def) const;
   std::optional<model::DeadlineDef> ReadDue(const Fields& stage) const;
   calendar::DuePhrase ReadPhrase(const toml::node& node, const Fields& owner,
                                  std::string_view key) const;
@@ -59,11 +62,16 @@ class WorkflowReader {
   const detail::Document& doc_;
   model::Workflow wf_;
   std::set<std::pair<std::string, StageId>> trigger_sources_;  // (trigger, from) seen
+  // Non-empty while the default policy's escalation levels are the built-in
+  // ones and the workflow lacks this role of theirs: a stage with a due date
+  // and no escalation of its own is then an error.
+  std::string builtin_role_missing_;
 };
 
 model::Workflow WorkflowReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("workflow", doc_.root()),
-              {"id", "version", "label", "initial", "roles", "stages", "transitions"});
+              {"id", "version", "label", "initial", "deadline_policy", "roles", "stages",
+               "transitions"});
   wf_.id = root.Id("id").value;
   const std::int64_t version = root.Integer("version");
   if (version < 1 || version > 1'000'000)
@@ -73,6 +81,7 @@ model::Workflow WorkflowReader::Read() {
   wf_.label = ToText(root.Text("label"));
 
   for (const toml::table* t : root.RequiredTables("roles")) ReadRole(*t);
+  ReadDefaultPolicy(root);
   for (const toml::table* t : root.RequiredTables("stages")) ReadStage(*t);
   wf_.initial = ResolveStage(root.LocatedString("initial"), root.what() + ": 'initial'");
   for (const toml::table* t : root.RequiredTables("transitions")) ReadTransition(*t);
@@ -104,16 +113,54 @@ void WorkflowReader::ReadRole(const toml::table& table) {
   wf_.roles.push_back(std::move(def));
 }
 
+// --- deadline policy ----------------------------------------------------------
+
+// The built-in policy, overridden key by key by a top-level [deadline_policy].
+void WorkflowReader::ReadDefaultPolicy(const Fields& root) {
+  detail::BuiltinEscalation builtin = detail::BindBuiltinEscalation(wf_);
+  wf_.deadline_policy.levels = std::move(builtin.levels);
+  builtin_role_missing_ = std::move(builtin.missing_role);
+  const toml::node* node = root.Find("deadline_policy");
+  if (node == nullptr) return;
+  detail::PolicyRead read = detail::ReadDeadlinePolicy(*node, root, wf_.deadline_policy, wf_);
+  wf_.deadline_policy = std::move(read.policy);
+  if (read.levels_given) builtin_role_missing_.clear();
+}
+
+// The stage's own deadline_policy over the workflow's, or the workflow's.
+model::DeadlinePolicy WorkflowReader::ReadStagePolicy(const Fields& stage,
+                                                      const model::StageDef& def) const {
+  const toml::node* node = stage.Find("deadline_policy");
+  if (node != nullptr && !def.due)
+    Fail(stage.what() + ": 'deadline_policy' given but the stage has no 'due'", doc_.PosOf(*node));
+  bool levels_given = false;
+  model::DeadlinePolicy policy = wf_.deadline_policy;
+  if (node != nullptr) {
+    detail::PolicyRead read = detail::ReadDeadlinePolicy(*node, stage, wf_.deadline_policy, wf_);
+    policy = std::move(read.policy);
+    levels_given = read.levels_given;
+  }
+  if (def.due && !levels_given && !builtin_role_missing_.empty())
+    Fail(stage.what() + ": it has a due date, and the built-in escalation notifies roles liaison, "
+             "coordinator, office_director and deputy_leader, but this workflow has no role " +
+             Quoted(builtin_role_missing_) +
+             "; give 'escalation' in [deadline_policy] (an empty list for none)",
+         def.due->pos);
+  return policy;
+}
+
 // --- stages ---------------------------------------------------------------
 
 void WorkflowReader::ReadStage(const toml::table& table) {
-  Fields stage(table, doc_, detail::Naming("stage", table), {"id", "label", "due", "terminal"});
+  Fields stage(table, doc_, detail::Naming("stage", table),
+               {"id", "label", "due", "deadline_policy", "terminal"});
   const Located id = stage.Id("id");
   RejectDuplicate(wf_.stages, id, "stage");
   model::StageDef def;
   def.id = id.value;
   def.label = ToText(stage.Text("label"));
   def.due = ReadDue(stage);
+  def.policy = ReadStagePolicy(stage, def);
   def.terminal = stage.BoolOr("terminal", false);
   def.pos = id.pos;
   wf_.stages.push_back(std::move(def));

@@ -1,0 +1,10 @@
+#include "deadline/scheduler.h"
+
+namespace duban::deadline {
+
+std::atomic<SimulatedClock::rep> SimulatedClock::now_ms_{0};
+
+template class BasicScheduler<std::chrono::system_clock>;
+template class BasicScheduler<SimulatedClock, SimulatedWaitTraits>;
+
+}  // namespace duban::deadline
