@@ -41,19 +41,27 @@ Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const 
                          const std::function<Result<Plan>()>& plan) {
   const std::string fp = Sha256Hex(fingerprint.dump());
   std::mt19937 jitter(std::random_device{}());
+  // The answer already recorded for this command id, if any.
+  auto recorded = [&]() -> std::optional<Result<Outcome>> {
+    if (!actor.command_id) return std::nullopt;
+    auto seen = store_.GetCommand(campaign, *actor.command_id);
+    if (!seen.ok()) return Result<Outcome>(seen.status());
+    if (!seen->has_value()) return std::nullopt;
+    if ((*seen)->fingerprint != fp)
+      return Result<Outcome>(Status::InvalidInput("command id '" + *actor.command_id +
+                                                  "' was already used for a different command"));
+    return Result<Outcome>(Outcome{nlohmann::json::parse((*seen)->result), true});
+  };
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (actor.command_id) {
-      auto seen = store_.GetCommand(campaign, *actor.command_id);
-      if (!seen.ok()) return seen.status();
-      if (seen->has_value()) {
-        if ((*seen)->fingerprint != fp)
-          return Status::InvalidInput("command id '" + *actor.command_id +
-                                      "' was already used for a different command");
-        return Outcome{nlohmann::json::parse((*seen)->result), true};
-      }
-    }
+    if (auto answer = recorded()) return std::move(*answer);
     auto p = plan();
-    if (!p.ok()) return p.status();
+    if (!p.ok()) {
+      // A retry racing its first attempt may read the state that attempt
+      // committed after the check above, and be refused by it: the first
+      // attempt's answer stands.
+      if (auto answer = recorded()) return std::move(*answer);
+      return p.status();
+    }
     if (actor.command_id)
       p->changes.command = store::CommandRecord{*actor.command_id, fp, 0, p->result.dump()};
     auto committed = store_.Commit(p->changes);

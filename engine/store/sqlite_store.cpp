@@ -549,7 +549,14 @@ class SqliteStore final : public Store {
   template <typename F>
   auto Guarded(F&& f) -> decltype(f()) {
     try {
-      return f();
+      auto result = f();
+      // A cached statement left on a row (a point lookup) holds its read
+      // transaction, and so an old snapshot, until it is reset: later reads
+      // (Verify too) would not see other connections' writes, BEGIN IMMEDIATE
+      // would fail at once instead of waiting out busy_timeout, and the WAL
+      // could never be checkpointed past it.
+      ResetAll();
+      return result;
     } catch (const SQLite::Exception& e) {
       ResetAll();
       if (e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED)
