@@ -7,6 +7,7 @@
 
 #include "core/hash.h"
 #include "deadline/deadline.h"
+#include "deadline/evaluator.h"
 #include "machine/paperwork.h"
 #include "workflow/loader.h"
 
@@ -35,7 +36,32 @@ Result<std::string> ReadBinaryFile(const std::filesystem::path& path) {
   return data;
 }
 
+// The office roles that may set due days and urge units.
+bool IsOffice(const model::Workflow& wf, const model::Roster& roster, const std::string& person) {
+  for (const char* name : {machine::kRoleOfficeStaff, machine::kRoleOfficeDirector}) {
+    auto r = wf.FindRole(name);
+    if (r && roster.Holds(person, *r, "", wf)) return true;
+  }
+  return false;
+}
+
+// Sets a unit's due (and restarts its deadline schedule) after a change.
+void Restarted(const Context& ctx, model::Instance& inst, std::optional<Instant> due) {
+  inst.due_at = due;
+  auto progress = deadline::Restart(*ctx.workflow, *ctx.calendar, ctx.tz, inst);
+  inst.deadline_step = progress.step;
+  inst.next_deadline_at = progress.next_at;
+}
+
 }  // namespace
+
+Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant entered_at,
+                                               std::optional<Date> extended_to) const {
+  if (extended_to) return std::optional<Instant>(tz.end_of_day(*extended_to));
+  for (const auto& o : overrides)
+    if (o.stage == stage) return std::optional<Instant>(tz.end_of_day(o.due));
+  return deadline::StageDue(*workflow, stage, campaign.year, *calendar, tz, entered_at);
+}
 
 Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
                          const std::function<Result<Plan>()>& plan) {
@@ -75,7 +101,10 @@ Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const 
                           " attempts: other writers kept changing the same unit");
 }
 
-Result<calendar::Calendar> App::LoadCalendar() {
+Result<std::shared_ptr<const calendar::Calendar>> App::LoadCalendar() {
+  auto hashes = store_.CalendarHashes();
+  if (!hashes.ok()) return hashes.status();
+  if (calendar_ && *hashes == calendar_hashes_) return calendar_;
   auto years = store_.ListCalendarYears();
   if (!years.ok()) return years.status();
   std::vector<calendar::YearData> data;
@@ -84,7 +113,9 @@ Result<calendar::Calendar> App::LoadCalendar() {
     if (!parsed.ok()) return parsed.status();
     data.push_back(std::move(*parsed));
   }
-  return calendar::Calendar::FromYears(std::move(data));
+  calendar_ = std::make_shared<const calendar::Calendar>(calendar::Calendar::FromYears(std::move(data)));
+  calendar_hashes_ = std::move(*hashes);
+  return calendar_;
 }
 
 Result<std::vector<store::CalendarYear>> App::ReadCalendarYears(const std::filesystem::path& path,
@@ -109,14 +140,18 @@ Result<std::vector<store::CalendarYear>> App::ReadCalendarYears(const std::files
   return out;
 }
 
-Result<calendar::Calendar> App::Calendar() { return LoadCalendar(); }
+Result<calendar::Calendar> App::Calendar() {
+  auto cal = LoadCalendar();
+  if (!cal.ok()) return cal.status();
+  return **cal;
+}
 
 Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Actor& actor) {
   auto years = ReadCalendarYears(path, actor.at);
   if (!years.ok()) return years.status();
   nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"path", path.string()}};
   for (const auto& y : *years) fingerprint["sha256"].push_back(y.hash);
-  return Run("", actor, fingerprint, [&]() -> Result<Plan> {
+  auto loaded = Run("", actor, fingerprint, [&]() -> Result<Plan> {
     Plan plan;
     plan.result = {{"loaded", nlohmann::json::array()}};
     for (const auto& y : *years) {
@@ -127,6 +162,13 @@ Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Acto
     }
     return plan;
   });
+  if (!loaded.ok()) return loaded;
+  // Every open deadline on the new calendar. Each campaign is its own
+  // transaction after the calendar's; running the load again recomputes again.
+  auto moved = RecomputeDeadlines(actor.at);
+  if (!moved.ok()) return moved.status();
+  loaded->result["moved"] = *moved;
+  return loaded;
 }
 
 Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor) {
@@ -169,8 +211,9 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
     Plan plan;
     auto& ch = plan.changes;
     ch.campaign = id;
-    auto cal = LoadCalendar();
-    if (!cal.ok()) return cal.status();
+    auto loaded = LoadCalendar();
+    if (!loaded.ok()) return loaded.status();
+    auto cal = std::make_shared<calendar::Calendar>(**loaded);
     if (cal->Years().empty() && !spec.calendars.empty()) {
       auto years = ReadCalendarYears(spec.calendars, actor.at);
       if (!years.ok()) return years.status();
@@ -203,6 +246,9 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
       auto due = deadline::StageDue(*wf, wf->initial, year, *cal, *tz, actor.at);
       if (!due.ok()) return due.status();
       inst.due_at = *due;
+      auto progress = deadline::Restart(*wf, *cal, *tz, inst);
+      inst.deadline_step = progress.step;
+      inst.next_deadline_at = progress.next_at;
       ch.instances.push_back({inst, std::nullopt});
       for (const auto& m : unit.materials) {
         model::MaterialRecord r;
@@ -270,7 +316,10 @@ Result<Context> App::Load(const std::string& id) {
   if (!cal.ok()) return cal.status();
   auto tz = TimeZone::Find(campaign.time_zone);
   if (!tz.ok()) return tz.status();
-  return Context{campaign, wf, roster, std::make_shared<const calendar::Calendar>(std::move(*cal)), *tz};
+  auto overrides = store_.ListDueOverrides(campaign.id);
+  if (!overrides.ok()) return overrides.status();
+  return Context{campaign, wf, roster, *cal, *tz,
+                 std::move(*overrides)};
 }
 
 Result<std::vector<store::Campaign>> App::Campaigns() { return store_.ListCampaigns(); }
@@ -300,9 +349,10 @@ Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& fr
   next.version = from.version + 1;
   next.entered_at = at;
   next.pending_request.reset();
-  auto due = deadline::StageDue(*ctx.workflow, to, ctx.campaign.year, *ctx.calendar, ctx.tz, at);
+  next.extended_to.reset();
+  auto due = ctx.DueFor(to, at, std::nullopt);
   if (!due.ok()) return due.status();
-  next.due_at = *due;
+  Restarted(ctx, next, *due);
   return next;
 }
 
@@ -381,7 +431,22 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
     Plan plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
-    if (d.moves()) {
+    const bool extension = r.kind == "extension";
+    if (d.moves() && extension) {
+      // The stage stays; its due day moves, and the reminders and
+      // escalations start again from the new one.
+      next.version = inst->version + 1;
+      next.pending_request.reset();
+      next.extended_to = r.new_due;
+      auto due = ctx->DueFor(inst->stage, inst->entered_at, r.new_due);
+      if (!due.ok()) return due.status();
+      Restarted(*ctx, next, *due);
+      nlohmann::json moved = {{"scope", "unit"}, {"stage", wf.stages[inst->stage].id}, {"request", r.id},
+                              {"reason", r.note}, {"requested_by", r.requested_by}};
+      if (inst->due_at) moved["from"] = FormatDate(ctx->tz.local_date(*inst->due_at));
+      if (next.due_at) moved["to"] = FormatDate(ctx->tz.local_date(*next.due_at));
+      d.events.push_back(model::Event{"deadline.extended", r.unit, actor.person, actor.at, moved});
+    } else if (d.moves()) {
       auto moved = Moved(*ctx, *inst, d.to, actor.at);
       if (!moved.ok()) return moved.status();
       next = *moved;
@@ -392,14 +457,223 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.requests.push_back(*d.request);
     plan.changes.events = d.events;
-    plan.result = {{"unit", r.unit},
+    if (extension && next.due_at) plan.result["due"] = FormatDate(ctx->tz.local_date(*next.due_at));
+    plan.result.update(nlohmann::json{{"unit", r.unit},
                    {"request", r.id},
-                   {"trigger", wf.transitions[r.transition].trigger},
+                   {"kind", r.kind},
+                   {"trigger", extension ? "extend" : wf.transitions[r.transition].trigger},
                    {"outcome", d.moves() ? "approved" : "rejected"},
                    {"from", StageJson(wf, d.from)},
-                   {"to", StageJson(wf, d.moves() ? d.to : d.from)}};
+                   {"to", StageJson(wf, d.moves() ? d.to : d.from)}});
     return plan;
   });
+}
+
+Result<std::optional<Instant>> App::NextDeadline() { return store_.NextDeadline(); }
+
+Result<Outcome> App::Tick(Instant now) {
+  constexpr std::size_t kBatch = 1000;
+  nlohmann::json raised = nlohmann::json::array();
+  // Each pass takes the earliest due instances, and ticks those of the first
+  // one's campaign in one transaction. Every instance ticked moves its next
+  // step past `now`, so the passes end.
+  for (;;) {
+    auto due = store_.ListDueInstances(now, 1);
+    if (!due.ok()) return due.status();
+    if (due->empty()) break;
+    const std::string id = due->front().first;
+    auto ctx = Load(id);
+    if (!ctx.ok()) return ctx.status();
+    Actor system{"system", now, std::nullopt};
+    auto done = Run(id, system, {{"verb", "tick"}, {"at", FormatUtc(now)}}, [&]() -> Result<Plan> {
+      auto batch = store_.ListDueInstances(now, kBatch);
+      if (!batch.ok()) return batch.status();
+      Plan plan;
+      plan.changes.campaign = id;
+      plan.result = nlohmann::json::array();
+      for (const auto& [campaign, inst] : *batch) {
+        if (campaign != id) continue;
+        auto ev = deadline::Evaluate(*ctx->workflow, *ctx->calendar, ctx->tz, inst, now);
+        if (ev.progress.next_at && *ev.progress.next_at <= now)
+          return Status::Internal("deadline schedule of unit '" + inst.unit + "' did not advance past " +
+                                  FormatUtc(now));
+        model::Instance next = inst;
+        next.version = inst.version + 1;
+        next.deadline_step = ev.progress.step;
+        next.next_deadline_at = ev.progress.next_at;
+        plan.changes.instances.push_back({next, inst.version});
+        for (auto& e : ev.events) {
+          plan.result.push_back({{"campaign", id}, {"type", e.type}, {"unit", e.unit}, {"at", FormatUtc(e.at)},
+                                 {"payload", e.payload}});
+          plan.changes.events.push_back(std::move(e));
+        }
+      }
+      return plan;
+    });
+    if (!done.ok()) return done.status();
+    for (auto& line : done->result) raised.push_back(std::move(line));
+  }
+  return Outcome{{{"at", FormatUtc(now)}, {"raised", raised}}, false};
+}
+
+Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stage, Date due,
+                            const std::string& reason, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  const auto& wf = *ctx->workflow;
+  auto sid = wf.FindStage(stage);
+  if (!sid) return Status::NotFound("no stage '" + stage + "' in workflow '" + wf.id + "'");
+  if (!IsOffice(wf, *ctx->roster, actor.person))
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能调整截止日期");
+  if (reason.empty()) return RefusedBy(machine::kRuleNote, "调整截止日期须写明依据 (--note)，如上级通知文号");
+  nlohmann::json fingerprint = {{"verb", "deadline.set"}, {"stage", stage}, {"due", FormatDate(due)},
+                                {"reason", reason}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    Context next_ctx = *ctx;
+    next_ctx.overrides.erase(std::remove_if(next_ctx.overrides.begin(), next_ctx.overrides.end(),
+                                            [&](const model::DueOverride& o) { return o.stage == *sid; }),
+                             next_ctx.overrides.end());
+    model::DueOverride o{*sid, due, reason, actor.person, actor.at};
+    next_ctx.overrides.push_back(o);
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    plan.changes.due_overrides.push_back(o);
+    auto instances = store_.ListInstances(ctx->campaign.id);
+    if (!instances.ok()) return instances.status();
+    nlohmann::json moved = nlohmann::json::array();
+    for (const auto& inst : *instances) {
+      // Units with their own extension keep it; the rest in the stage move.
+      if (inst.stage != *sid || inst.extended_to) continue;
+      auto d = next_ctx.DueFor(inst.stage, inst.entered_at, std::nullopt);
+      if (!d.ok()) return d.status();
+      model::Instance next = inst;
+      next.version = inst.version + 1;
+      Restarted(next_ctx, next, *d);
+      plan.changes.instances.push_back({next, inst.version});
+      nlohmann::json payload = {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)},
+                                {"reason", reason}};
+      if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
+      plan.changes.events.push_back(model::Event{"deadline.extended", inst.unit, actor.person, actor.at, payload});
+      moved.push_back(inst.unit);
+    }
+    if (moved.empty())
+      plan.changes.events.push_back(model::Event{
+          "deadline.extended", "", actor.person, actor.at,
+          {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)}, {"reason", reason}, {"units", 0}}});
+    plan.result = {{"stage", stage}, {"due", FormatDate(due)}, {"reason", reason}, {"units", moved}};
+    return plan;
+  });
+}
+
+Result<Outcome> App::RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
+                                      const std::string& reason, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  nlohmann::json fingerprint = {{"verb", "extend"}, {"unit", unit}, {"due", FormatDate(new_due)},
+                                {"reason", reason}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto count = store_.CountRequests(ctx->campaign.id, unit);
+    if (!count.ok()) return count.status();
+    std::optional<Date> current;
+    if (inst->due_at) current = ctx->tz.local_date(*inst->due_at);
+    auto d = machine::DecideExtension(*ctx->workflow, *ctx->roster, *inst, current, new_due,
+                                      machine::Fire{"extend", actor.person, actor.at, reason},
+                                      unit + "#" + std::to_string(*count + 1));
+    if (d.refused()) return RefusedBy(d.rule, d.message);
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    next.pending_request = d.request->id;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.requests.push_back(*d.request);
+    plan.changes.events = d.events;
+    plan.result = {{"unit", unit}, {"request", d.request->id}, {"kind", "extension"},
+                   {"due", current ? nlohmann::json(FormatDate(*current)) : nlohmann::json(nullptr)},
+                   {"new_due", FormatDate(new_due)}};
+    return plan;
+  });
+}
+
+Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, const std::string& note,
+                          const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能催办");
+  nlohmann::json fingerprint = {{"verb", "urge"}, {"unit", unit}, {"note", note}, {"actor", actor.person},
+                                {"at", FormatUtc(actor.at)}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    nlohmann::json payload = {{"manual", true},
+                              {"level", 0},
+                              {"roles", {machine::kRoleLiaison, machine::kRoleCoordinator}},
+                              {"stage", ctx->workflow->stages[inst->stage].id}};
+    if (!note.empty()) payload["note"] = note;
+    if (inst->due_at) {
+      payload["due_date"] = FormatDate(ctx->tz.local_date(*inst->due_at));
+      if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, actor.at))
+        payload["workdays_left"] = st->workdays_left;
+    }
+    // The instance is written unchanged but for its version, so that the urge
+    // is ordered against concurrent moves of the unit.
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.events.push_back(model::Event{"escalation.raised", unit, actor.person, actor.at, payload});
+    plan.result = payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
+  nlohmann::json moved = nlohmann::json::array();
+  auto campaigns = store_.ListCampaigns();
+  if (!campaigns.ok()) return campaigns.status();
+  for (const auto& c : *campaigns) {
+    auto ctx = Load(c.id);
+    if (!ctx.ok()) return ctx.status();
+    Actor system{"system", at, std::nullopt};
+    auto done = Run(c.id, system, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, [&]() -> Result<Plan> {
+      auto instances = store_.ListInstances(c.id);
+      if (!instances.ok()) return instances.status();
+      Plan plan;
+      plan.changes.campaign = c.id;
+      plan.result = nlohmann::json::array();
+      for (const auto& inst : *instances) {
+        auto d = ctx->DueFor(inst.stage, inst.entered_at, inst.extended_to);
+        if (!d.ok()) return d.status();
+        model::Instance next = inst;
+        if (*d != inst.due_at) {
+          Restarted(*ctx, next, *d);
+          nlohmann::json payload = {{"scope", "calendar"}, {"stage", ctx->workflow->stages[inst.stage].id},
+                                    {"reason", "工作日历更正 / corrected holiday calendar"}};
+          if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
+          if (*d) payload["to"] = FormatDate(ctx->tz.local_date(**d));
+          plan.changes.events.push_back(model::Event{"deadline.extended", inst.unit, "system", at, payload});
+          payload["campaign"] = c.id;
+          payload["unit"] = inst.unit;
+          plan.result.push_back(payload);
+        } else {
+          // Same due day; the working days of its reminders and escalations may still move.
+          next.next_deadline_at = deadline::StepAt(*ctx->workflow, *ctx->calendar, ctx->tz, inst, inst.deadline_step);
+          if (next.next_deadline_at == inst.next_deadline_at) continue;
+        }
+        next.version = inst.version + 1;
+        plan.changes.instances.push_back({next, inst.version});
+      }
+      return plan;
+    });
+    if (!done.ok()) return done.status();
+    for (auto& m : done->result) moved.push_back(std::move(m));
+  }
+  return moved;
 }
 
 Result<Outcome> App::Material(const std::string& campaign, const std::string& unit,
@@ -496,6 +770,11 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
     row.stage = &ctx->workflow->stages[inst->stage];
     row.due_at = inst->due_at;
     if (inst->due_at) row.days_overdue = deadline::DaysOverdue(*inst->due_at, now, ctx->tz);
+    if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, now)) {
+      row.workdays_left = st->workdays_left;
+      row.light = std::string(deadline::LightName(st->light));
+      row.escalation_level = st->escalation_level;
+    }
     std::vector<model::MaterialRecord> mine;
     for (const auto& m : *materials) {
       if (m.unit != unit.id) continue;

@@ -54,6 +54,13 @@ struct Context {
   std::shared_ptr<const model::Roster> roster;
   std::shared_ptr<const calendar::Calendar> calendar;
   TimeZone tz;
+  std::vector<model::DueOverride> overrides;  // campaign-wide due days set by the office
+
+  // When `stage`'s work is due for a unit entering it at `entered_at`: an
+  // extension granted to the unit wins, then the office's override, then the
+  // workflow's date or phrase.
+  Result<std::optional<Instant>> DueFor(model::StageId stage, Instant entered_at,
+                                        std::optional<Date> extended_to) const;
 };
 
 // One unit's line in the ledger (工作台账).
@@ -63,6 +70,10 @@ struct LedgerRow {
   const model::StageDef* stage = nullptr;
   std::optional<Instant> due_at;
   int days_overdue = 0;
+  // Where the unit stands against its deadline (deadline::StandingAt).
+  std::optional<int> workdays_left;  // negative when overdue
+  std::string light;                 // "green", "yellow", "red"; empty without a due
+  int escalation_level = 0;
   int materials_done = 0;   // submitted, explained or accepted
   int materials_total = 0;
   int review_rounds = 0;    // times the unit was returned
@@ -97,6 +108,20 @@ class App {
   Result<Outcome> Material(const std::string& campaign, const std::string& unit,
                            const std::string& material, machine::MaterialAction action,
                            const std::string& note, const Actor& actor);
+  // Evaluates every deadline due at `now`: reminders, missed deadlines and
+  // escalations, each raised once, stamped with the time it fell due.
+  Result<Outcome> Tick(Instant now);
+  // The earliest instant a deadline step falls due in any campaign.
+  Result<std::optional<Instant>> NextDeadline();
+  // The office moves a stage's due day for the whole campaign, with a reason.
+  Result<Outcome> SetDue(const std::string& campaign, const std::string& stage, Date due,
+                         const std::string& reason, const Actor& actor);
+  // A unit asks for an extension of its current stage's due day (延期申请).
+  Result<Outcome> RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
+                                   const std::string& reason, const Actor& actor);
+  // The office urges a unit by hand (催办).
+  Result<Outcome> Urge(const std::string& campaign, const std::string& unit, const std::string& note,
+                       const Actor& actor);
   // Records the principal leader's signed commitment with its scanned document.
   Result<Outcome> Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
                        Date signed_on, bool stamped, const std::filesystem::path& document,
@@ -124,11 +149,15 @@ class App {
   // a repeated command id from the record and retrying after a lost race.
   Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
                       const std::function<Result<Plan>()>& plan);
-  Result<calendar::Calendar> LoadCalendar();
+  // The calendar in the database, parsed once and kept while no year changes.
+  Result<std::shared_ptr<const calendar::Calendar>> LoadCalendar();
   // Reads and checks a calendar file or directory of year files.
   Result<std::vector<store::CalendarYear>> ReadCalendarYears(const std::filesystem::path& path, Instant at);
   Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
   Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
+  // Recomputes every open deadline of every campaign on the calendar now in
+  // the database; one transaction per campaign. Returns what moved.
+  Result<nlohmann::json> RecomputeDeadlines(Instant at);
   // The instance after a move to `to` at `at`: version bumped, due recomputed.
   Result<model::Instance> Moved(const Context& ctx, const model::Instance& from, model::StageId to,
                                 Instant at);
@@ -137,6 +166,8 @@ class App {
   // Parsed definitions by content hash: a campaign's never change.
   std::map<std::string, std::shared_ptr<const model::Workflow>> workflows_;
   std::map<std::string, std::shared_ptr<const model::Roster>> rosters_;
+  std::vector<std::pair<int, std::string>> calendar_hashes_;
+  std::shared_ptr<const calendar::Calendar> calendar_;
 };
 
 }  // namespace duban::app

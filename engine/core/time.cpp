@@ -121,7 +121,7 @@ std::string FormatUtc(Instant t) {
   auto day = std::chrono::floor<std::chrono::days>(t);
   Date d(day);
   std::chrono::hh_mm_ss hms(t - day);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", int(d.year()),
                 unsigned(d.month()), unsigned(d.day()), long(hms.hours().count()),
                 long(hms.minutes().count()), long(hms.seconds().count()));
@@ -133,7 +133,7 @@ std::string FormatLocal(Instant t, const TimeZone& tz) {
   auto day = std::chrono::floor<std::chrono::days>(local);
   Date d(day);
   std::chrono::hh_mm_ss hms(local - day);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02ld:%02ld", int(d.year()), unsigned(d.month()),
                 unsigned(d.day()), long(hms.hours().count()), long(hms.minutes().count()));
   return buf;

@@ -132,6 +132,60 @@ Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& in
   return d;
 }
 
+namespace {
+
+std::vector<model::RoleId> RolesNamed(const Workflow& wf, const auto& names) {
+  std::vector<model::RoleId> out;
+  for (const char* n : names)
+    if (auto r = wf.FindRole(n)) out.push_back(*r);
+  return out;
+}
+
+}  // namespace
+
+Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instance& instance,
+                         std::optional<Date> current_due, Date new_due, const Fire& ask,
+                         const std::string& request_id) {
+  if (roster.FindPerson(ask.actor) == nullptr) return Refuse(kRuleActor, "名册中没有人员 '" + ask.actor + "'");
+  const auto requesters = RolesNamed(wf, kExtensionRequesters);
+  if (!HoldsAny(wf, roster, ask.actor, requesters, instance.unit))
+    return Refuse(kRuleRole, ask.actor + " 无权为单位 " + instance.unit + " 申请延期；需要角色：" +
+                                 RoleList(wf, requesters));
+  if (instance.pending_request)
+    return Refuse(kRulePending, "单位 " + instance.unit + " 有待审批的申请 " + *instance.pending_request +
+                                    "，请先审批或驳回");
+  if (!current_due)
+    return Refuse("no_deadline", "单位 " + instance.unit + " 当前阶段「" + wf.stages[instance.stage].label.zh +
+                                     "」没有截止日期，无需延期");
+  if (new_due <= *current_due)
+    return Refuse("extension_date", "延期后的日期 " + FormatDate(new_due) + " 须晚于当前截止日期 " +
+                                        FormatDate(*current_due));
+  if (ask.note.empty()) return Refuse(kRuleNote, "延期申请须写明理由 (--note)");
+  Request r;
+  r.id = request_id;
+  r.kind = "extension";
+  r.new_due = new_due;
+  r.unit = instance.unit;
+  r.from = r.to = instance.stage;
+  r.requested_by = ask.actor;
+  r.requested_at = ask.at;
+  r.note = ask.note;
+  Decision d;
+  d.kind = Decision::Kind::kRequested;
+  d.from = d.to = instance.stage;
+  nlohmann::json payload = {{"kind", "extension"},
+                            {"request", request_id},
+                            {"stage", wf.stages[instance.stage].id},
+                            {"due_date", FormatDate(*current_due)},
+                            {"new_due_date", FormatDate(new_due)},
+                            {"note", ask.note}};
+  payload["approvers"] = nlohmann::json::array();
+  for (const char* a : kExtensionApprovers) payload["approvers"].push_back(a);
+  d.events.push_back(MakeEvent("transition.requested", instance, ask.actor, ask.at, payload));
+  d.request = std::move(r);
+  return d;
+}
+
 Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance& instance,
                        const Request& request, const Decide& decide, const GuardFacts& facts) {
   if (request.status != model::RequestStatus::kPending ||
@@ -141,14 +195,16 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
                                         : request.status == model::RequestStatus::kRejected
                                             ? "驳回"
                                             : "失效"));
-  const TransitionDef& t = wf.transitions[request.transition];
+  const bool extension = request.kind == "extension";
+  const std::vector<model::RoleId> approvers =
+      extension ? RolesNamed(wf, kExtensionApprovers) : wf.transitions[request.transition].approvers;
   if (roster.FindPerson(decide.actor) == nullptr)
     return Refuse(kRuleActor, "名册中没有人员 '" + decide.actor + "'");
   if (decide.actor == request.requested_by)
     return Refuse(kRuleSelfApproval, "申请人不能审批自己的申请 " + request.id);
-  if (!HoldsAny(wf, roster, decide.actor, t.approvers, instance.unit))
+  if (!HoldsAny(wf, roster, decide.actor, approvers, instance.unit))
     return Refuse(kRuleApprover,
-                  decide.actor + " 无权审批 " + request.id + "；需要角色：" + RoleList(wf, t.approvers));
+                  decide.actor + " 无权审批 " + request.id + "；需要角色：" + RoleList(wf, approvers));
   if (instance.stage != request.from)
     return Refuse(kRuleStage, "单位 " + instance.unit + " 已不在「" + wf.stages[request.from].label.zh +
                                   "」，申请 " + request.id + " 失效");
@@ -161,6 +217,26 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
   decided.decided_by = decide.actor;
   decided.decided_at = decide.at;
   decided.decision_note = decide.note;
+  if (extension) {
+    nlohmann::json payload = {{"kind", "extension"}, {"request", request.id},
+                              {"requested_by", request.requested_by}, {"stage", wf.stages[request.from].id}};
+    if (request.new_due) payload["new_due_date"] = FormatDate(*request.new_due);
+    if (!decide.note.empty()) payload["note"] = decide.note;
+    if (!decide.approve) {
+      if (decide.note.empty()) return Refuse(kRuleNote, "驳回申请需要填写理由 (--note)");
+      decided.status = model::RequestStatus::kRejected;
+      d.kind = Decision::Kind::kRejected;
+      d.events.push_back(MakeEvent("transition.rejected", instance, decide.actor, decide.at, payload));
+    } else {
+      decided.status = model::RequestStatus::kApproved;
+      d.kind = Decision::Kind::kApplied;
+      d.events.push_back(MakeEvent("transition.approved", instance, decide.actor, decide.at, payload));
+      // deadline.extended is raised by the caller, which knows the old due.
+    }
+    d.request = std::move(decided);
+    return d;
+  }
+  const TransitionDef& t = wf.transitions[request.transition];
   nlohmann::json payload = MovePayload(wf, t, request.from);
   payload["request"] = request.id;
   payload["requested_by"] = request.requested_by;

@@ -77,8 +77,20 @@ Decision DecideFire(const model::Workflow& wf, const model::Roster& roster,
                     const model::Instance& instance, const Fire& fire, const GuardFacts& facts,
                     const std::string& request_id);
 
+// Who asks for an extension of a unit's deadline (延期申请), and who grants it.
+inline constexpr const char* kExtensionRequesters[] = {"liaison", "coordinator"};
+inline constexpr const char* kExtensionApprovers[] = {"office_director"};
+
+// A unit asks to move its current stage's due day to `new_due` (reason
+// required, later than `current_due`). Yields a request of kind "extension".
+Decision DecideExtension(const model::Workflow& wf, const model::Roster& roster,
+                         const model::Instance& instance, std::optional<Date> current_due, Date new_due,
+                         const Fire& ask, const std::string& request_id);
+
 // Decides a supervisor's approval or rejection of `request`, which must belong
-// to `instance`. Guards are checked again: the paperwork may have changed.
+// to `instance`. Guards are checked again: the paperwork may have changed. An
+// approved extension leaves the stage as it is (from == to) and raises
+// deadline.extended.
 Decision DecideRequest(const model::Workflow& wf, const model::Roster& roster,
                        const model::Instance& instance, const model::Request& request,
                        const Decide& decide, const GuardFacts& facts);

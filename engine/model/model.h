@@ -180,14 +180,30 @@ struct Instance {
   // changes, set both from deadline::Restart; after a tick, from Evaluate.
   int deadline_step = 0;
   std::optional<Instant> next_deadline_at;
+  // An extension (延期) granted to this unit for its current stage: the new
+  // due day. Cleared when the stage changes.
+  std::optional<Date> extended_to;
+};
+
+// The office moves a stage's due day for the whole campaign (an upper-level
+// notice), with its reason.
+struct DueOverride {
+  StageId stage = 0;
+  Date due{};
+  std::string reason;
+  std::string set_by;
+  Instant set_at{};
 };
 
 enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };
 std::string_view RequestStatusName(RequestStatus s);
 
-// A transition waiting for a supervisor's approval.
+// A transition, or an extension of a deadline, waiting for a supervisor's
+// approval.
 struct Request {
   std::string id;                 // "finance#1"
+  std::string kind = "transition";  // or "extension"
+  std::optional<Date> new_due;    // the day an extension asks for
   std::string unit;
   TransitionId transition = 0;
   StageId from = 0;

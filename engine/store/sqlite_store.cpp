@@ -126,6 +126,28 @@ CREATE TABLE calendar_years (
   loaded_at INTEGER NOT NULL
 );
 )sql",
+    // 2: deadlines on the working-day calendar: progress through each due's
+    // schedule of reminders and escalations, indexed by when the next step
+    // falls due; campaign-wide due overrides; unit extensions.
+    R"sql(
+ALTER TABLE instances ADD COLUMN deadline_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN next_deadline_at INTEGER;
+ALTER TABLE instances ADD COLUMN extended_to TEXT;
+CREATE INDEX instances_next_deadline ON instances (next_deadline_at)
+  WHERE next_deadline_at IS NOT NULL;
+ALTER TABLE requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'transition'
+  CHECK (kind IN ('transition', 'extension'));
+ALTER TABLE requests ADD COLUMN new_due TEXT;
+CREATE TABLE due_overrides (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  stage       INTEGER NOT NULL,
+  due_date    TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  set_by      TEXT NOT NULL,
+  set_at      INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, stage)
+);
+)sql",
 };
 
 std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
@@ -231,8 +253,7 @@ class SqliteStore final : public Store {
   Result<std::vector<model::Instance>> ListInstances(const std::string& campaign) override {
     return Guarded([&]() -> Result<std::vector<model::Instance>> {
       auto& q = Prepare(
-          "SELECT unit_id, stage, version, entered_at, due_at, pending_request FROM instances"
-          " WHERE campaign_id = ? ORDER BY unit_id");
+          std::string(kInstanceColumns) + " WHERE campaign_id = ? ORDER BY unit_id");
       q.bind(1, campaign);
       std::vector<model::Instance> out;
       while (q.executeStep()) out.push_back(ReadInstance(q));
@@ -244,8 +265,7 @@ class SqliteStore final : public Store {
                                                      const std::string& unit) override {
     return Guarded([&]() -> Result<std::optional<model::Instance>> {
       auto& q = Prepare(
-          "SELECT unit_id, stage, version, entered_at, due_at, pending_request FROM instances"
-          " WHERE campaign_id = ? AND unit_id = ?");
+          std::string(kInstanceColumns) + " WHERE campaign_id = ? AND unit_id = ?");
       q.bind(1, campaign);
       q.bind(2, unit);
       if (!q.executeStep()) return std::optional<model::Instance>();
@@ -346,6 +366,62 @@ class SqliteStore final : public Store {
                                    q.getColumn(2).getString(), q.getColumn(3).getString(),
                                    FromSecs(q.getColumn(4).getInt64())});
       return out;
+    });
+  }
+
+  Result<std::vector<std::pair<int, std::string>>> CalendarHashes() override {
+    return Guarded([&]() -> Result<std::vector<std::pair<int, std::string>>> {
+      auto& q = Prepare("SELECT year, hash FROM calendar_years ORDER BY year");
+      std::vector<std::pair<int, std::string>> out;
+      while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt(), q.getColumn(1).getString());
+      return out;
+    });
+  }
+
+  Result<std::vector<model::DueOverride>> ListDueOverrides(const std::string& campaign) override {
+    return Guarded([&]() -> Result<std::vector<model::DueOverride>> {
+      auto& q = Prepare(
+          "SELECT stage, due_date, reason, set_by, set_at FROM due_overrides WHERE campaign_id = ?"
+          " ORDER BY stage");
+      q.bind(1, campaign);
+      std::vector<model::DueOverride> out;
+      while (q.executeStep()) {
+        model::DueOverride o;
+        o.stage = static_cast<model::StageId>(q.getColumn(0).getInt());
+        auto d = ParseDate(q.getColumn(1).getString());
+        if (d.ok()) o.due = *d;
+        o.reason = q.getColumn(2).getString();
+        o.set_by = q.getColumn(3).getString();
+        o.set_at = FromSecs(q.getColumn(4).getInt64());
+        out.push_back(std::move(o));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, model::Instance>>> ListDueInstances(Instant now,
+                                                                               std::size_t limit) override {
+    return Guarded([&]() -> Result<std::vector<std::pair<std::string, model::Instance>>> {
+      auto& q = Prepare(std::string(kInstanceColumns) +
+                        " WHERE next_deadline_at IS NOT NULL AND next_deadline_at <= ?"
+                        " ORDER BY next_deadline_at LIMIT ?");
+      q.bind(1, Secs(now));
+      q.bind(2, static_cast<std::int64_t>(limit));
+      std::vector<std::pair<std::string, model::Instance>> out;
+      while (q.executeStep()) {
+        model::Instance i = ReadInstance(q);
+        out.emplace_back(q.getColumn(9).getString(), std::move(i));
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<Instant>> NextDeadline() override {
+    return Guarded([&]() -> Result<std::optional<Instant>> {
+      auto& q = Prepare("SELECT min(next_deadline_at) FROM instances WHERE next_deadline_at IS NOT NULL");
+      q.executeStep();
+      if (q.getColumn(0).isNull()) return std::optional<Instant>();
+      return std::optional<Instant>(FromSecs(q.getColumn(0).getInt64()));
     });
   }
 
@@ -517,6 +593,20 @@ class SqliteStore final : public Store {
       }
       for (const auto& r : ch.requests) WriteRequest(ch.campaign, r);
       for (const auto& m : ch.materials) WriteMaterial(ch.campaign, m);
+      for (const auto& o : ch.due_overrides) {
+        auto& q = Prepare(
+            "INSERT INTO due_overrides(campaign_id, stage, due_date, reason, set_by, set_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(campaign_id, stage) DO UPDATE SET"
+            " due_date = excluded.due_date, reason = excluded.reason, set_by = excluded.set_by,"
+            " set_at = excluded.set_at");
+        q.bind(1, ch.campaign);
+        q.bind(2, static_cast<int>(o.stage));
+        q.bind(3, FormatDate(o.due));
+        q.bind(4, o.reason);
+        q.bind(5, o.set_by);
+        q.bind(6, Secs(o.set_at));
+        q.exec();
+      }
       for (const auto& c : ch.commitments) InsertCommitment(ch.campaign, c);
       CommitResult result;
       if (!ch.events.empty()) {
@@ -542,7 +632,10 @@ class SqliteStore final : public Store {
  private:
   static constexpr const char* kRequestColumns =
       "SELECT id, unit_id, transition, from_stage, to_stage, requested_by, requested_at, note,"
-      " status, decided_by, decided_at, decision_note FROM requests";
+      " status, decided_by, decided_at, decision_note, kind, new_due FROM requests";
+  static constexpr const char* kInstanceColumns =
+      "SELECT unit_id, stage, version, entered_at, due_at, pending_request, deadline_step,"
+      " next_deadline_at, extended_to, campaign_id FROM instances";
 
   // Runs `f`, turning SQLite's exceptions into a Status. A busy database after
   // the busy timeout is a Conflict: another writer held it.
@@ -609,6 +702,12 @@ class SqliteStore final : public Store {
     i.entered_at = FromSecs(q.getColumn(3).getInt64());
     if (!q.getColumn(4).isNull()) i.due_at = FromSecs(q.getColumn(4).getInt64());
     if (!q.getColumn(5).isNull()) i.pending_request = q.getColumn(5).getString();
+    i.deadline_step = q.getColumn(6).getInt();
+    if (!q.getColumn(7).isNull()) i.next_deadline_at = FromSecs(q.getColumn(7).getInt64());
+    if (!q.getColumn(8).isNull()) {
+      auto d = ParseDate(q.getColumn(8).getString());
+      if (d.ok()) i.extended_to = *d;
+    }
     return i;
   }
 
@@ -626,6 +725,11 @@ class SqliteStore final : public Store {
     r.decided_by = q.getColumn(9).getString();
     if (!q.getColumn(10).isNull()) r.decided_at = FromSecs(q.getColumn(10).getInt64());
     r.decision_note = q.getColumn(11).getString();
+    r.kind = q.getColumn(12).getString();
+    if (!q.getColumn(13).isNull()) {
+      auto d = ParseDate(q.getColumn(13).getString());
+      if (d.ok()) r.new_due = *d;
+    }
     return r;
   }
 
@@ -639,18 +743,23 @@ class SqliteStore final : public Store {
       q.bind(5, Secs(i.entered_at));
       if (i.due_at) q.bind(6, Secs(*i.due_at));
       if (i.pending_request) q.bind(7, *i.pending_request);
+      q.bind(9, i.deadline_step);
+      if (i.next_deadline_at) q.bind(10, Secs(*i.next_deadline_at));
+      if (i.extended_to) q.bind(11, FormatDate(*i.extended_to));
     };
     if (!w.expected_version) {
       auto& q = Prepare(
           "INSERT INTO instances(campaign_id, unit_id, stage, version, entered_at, due_at,"
-          " pending_request) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+          " pending_request, deadline_step, next_deadline_at, extended_to)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11)");
       bind_state(q);
       q.exec();
       return Status::Ok();
     }
     auto& q = Prepare(
         "UPDATE instances SET stage = ?3, version = ?4, entered_at = ?5, due_at = ?6,"
-        " pending_request = ?7 WHERE campaign_id = ?1 AND unit_id = ?2 AND version = ?8");
+        " pending_request = ?7, deadline_step = ?9, next_deadline_at = ?10, extended_to = ?11"
+        " WHERE campaign_id = ?1 AND unit_id = ?2 AND version = ?8");
     bind_state(q);
     q.bind(8, *w.expected_version);
     if (q.exec() != 1)
@@ -662,8 +771,8 @@ class SqliteStore final : public Store {
   void WriteRequest(const std::string& campaign, const model::Request& r) {
     auto& q = Prepare(
         "INSERT INTO requests(campaign_id, id, unit_id, transition, from_stage, to_stage, requested_by,"
-        " requested_at, note, status, decided_by, decided_at, decision_note)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " requested_at, note, status, decided_by, decided_at, decision_note, kind, new_due)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
         " ON CONFLICT(campaign_id, id) DO UPDATE SET status = excluded.status,"
         " decided_by = excluded.decided_by, decided_at = excluded.decided_at,"
         " decision_note = excluded.decision_note");
@@ -680,6 +789,8 @@ class SqliteStore final : public Store {
     q.bind(11, r.decided_by);
     if (r.decided_at) q.bind(12, Secs(*r.decided_at));
     q.bind(13, r.decision_note);
+    q.bind(14, r.kind);
+    if (r.new_due) q.bind(15, FormatDate(*r.new_due));
     q.exec();
   }
 

@@ -81,6 +81,7 @@ struct Changeset {
   std::vector<model::Commitment> commitments;   // inserted (never updated)
   std::vector<model::Event> events;             // appended in order to the chain
   std::vector<CalendarYear> calendar_years;     // inserted or replaced
+  std::vector<model::DueOverride> due_overrides;  // inserted or replaced, per stage
   std::optional<CommandRecord> command;
 };
 
@@ -116,6 +117,18 @@ class Store {
   virtual Result<std::optional<CommandRecord>> GetCommand(const std::string& campaign,
                                                           const std::string& id) = 0;
   virtual Result<std::vector<CalendarYear>> ListCalendarYears() = 0;
+  // Each calendar year's number and content hash, without the content: what
+  // a cached calendar is checked against.
+  virtual Result<std::vector<std::pair<int, std::string>>> CalendarHashes() = 0;
+  virtual Result<std::vector<model::DueOverride>> ListDueOverrides(const std::string& campaign) = 0;
+
+  // Instances of every campaign whose next deadline step is due at `now`,
+  // earliest first: cost in proportion to what is due, through the
+  // next_deadline_at index, not to all open instances.
+  virtual Result<std::vector<std::pair<std::string, model::Instance>>> ListDueInstances(Instant now,
+                                                                                       std::size_t limit) = 0;
+  // The earliest next deadline step of any instance, for the scheduler.
+  virtual Result<std::optional<Instant>> NextDeadline() = 0;
   // A unit's materials in roster order; every unit's when `unit` is empty.
   virtual Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& campaign,
                                                                    const std::string& unit) = 0;

@@ -174,13 +174,20 @@ std::string CommitmentZh(const std::string& s) {
   return "未签";
 }
 
+std::string LightZh(const std::string& light) {
+  if (light == "green") return "绿 green";
+  if (light == "yellow") return "黄 yellow";
+  if (light == "red") return "红 red";
+  return "";
+}
+
 int DoStatus(Call& c, const std::string& unit_filter) {
   auto ledger = c.app->Status(c.g.campaign, c.now);
   if (!ledger.ok()) return c.Fail(ledger.status());
   const auto& ctx = ledger->context;
   json rows = json::array();
-  Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "超期(天) overdue", "材料 materials", "退回 returns",
-           "承诺书 commitment", "待批 pending"});
+  Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "剩余工作日 left", "灯 light", "督办 level",
+           "材料 materials", "退回 returns", "承诺书 commitment", "待批 pending"});
   for (const auto& r : ledger->rows) {
     if (!unit_filter.empty() && r.unit->id != unit_filter) continue;
     json row = {{"unit", r.unit->id},
@@ -191,6 +198,9 @@ int DoStatus(Call& c, const std::string& unit_filter) {
                 {"due", r.due_at ? json(FormatDate(ctx.tz.local_date(*r.due_at))) : json(nullptr)},
                 {"due_at", r.due_at ? json(FormatUtc(*r.due_at)) : json(nullptr)},
                 {"days_overdue", r.days_overdue},
+                {"workdays_left", r.workdays_left ? json(*r.workdays_left) : json(nullptr)},
+                {"light", r.light.empty() ? json(nullptr) : json(r.light)},
+                {"escalation_level", r.escalation_level},
                 {"materials_done", r.materials_done},
                 {"materials_total", r.materials_total},
                 {"review_rounds", r.review_rounds},
@@ -199,7 +209,8 @@ int DoStatus(Call& c, const std::string& unit_filter) {
                 {"version", r.instance.version}};
     rows.push_back(row);
     t.Add({r.unit->id, r.unit->name, r.stage->label.zh, DueText(ctx, r.due_at),
-           r.days_overdue > 0 ? std::to_string(r.days_overdue) : "",
+           r.workdays_left ? std::to_string(*r.workdays_left) : "", LightZh(r.light),
+           r.escalation_level > 0 ? std::to_string(r.escalation_level) + "级" : "",
            std::to_string(r.materials_done) + "/" + std::to_string(r.materials_total),
            r.review_rounds > 0 ? std::to_string(r.review_rounds) : "", CommitmentZh(r.commitment),
            r.instance.pending_request.value_or("")});
@@ -419,6 +430,73 @@ int DoVerify(Call& c) {
   return r->ok ? 0 : 1;
 }
 
+const char* EventZh(const std::string& type) {
+  if (type == "deadline.approaching") return "催办提醒";
+  if (type == "deadline.missed") return "已超期";
+  if (type == "escalation.raised") return "督办升级";
+  if (type == "deadline.extended") return "截止日期调整";
+  return "";
+}
+
+// One line per deadline event raised by a tick.
+void PrintRaised(Call& c, const json& raised) {
+  for (const auto& e : raised) {
+    const json& p = e["payload"];
+    auto at = ParseInstant(e["at"].get<std::string>(), TimeZone::Default());
+    c.io.out << "  ⏰ " << (at.ok() ? FormatLocal(*at, TimeZone::Default()) : e["at"].get<std::string>()) << "  "
+             << e["unit"].get<std::string>() << "  " << e["type"].get<std::string>() << " "
+             << EventZh(e["type"].get<std::string>());
+    if (p.contains("level")) c.io.out << " 第" << p["level"].get<int>() << "级";
+    if (p.contains("roles")) c.io.out << " → " << p["roles"].dump();
+    if (p.contains("workdays_left")) c.io.out << " 剩余" << p["workdays_left"].get<int>() << "个工作日";
+    if (p.contains("overdue_workdays")) c.io.out << " 超期" << p["overdue_workdays"].get<int>() << "个工作日";
+    if (p.contains("due_date")) c.io.out << " (截止 " << p["due_date"].get<std::string>() << ")";
+    c.io.out << '\n';
+  }
+}
+
+int DoTick(Call& c) {
+  auto r = c.app->Tick(c.now);
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else if (r->result["raised"].empty()) c.io.out << "没有到期的提醒或督办 / nothing due\n";
+  else PrintRaised(c, r->result["raised"]);
+  return 0;
+}
+
+int DoDeadlineSet(Call& c, const std::string& stage, const std::string& date, const std::string& reason) {
+  auto d = ParseDate(date);
+  if (!d.ok()) return c.Fail(d.status());
+  auto r = c.app->SetDue(c.g.campaign, stage, *d, reason, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else
+    c.io.out << "阶段 " << stage << " 截止日期调整为 " << date << "（" << reason << "），涉及单位 "
+             << r->result["units"].size() << " 个\n";
+  return 0;
+}
+
+int DoExtend(Call& c, const std::string& unit, const std::string& date, const std::string& reason) {
+  auto d = ParseDate(date);
+  if (!d.ok()) return c.Fail(d.status());
+  auto r = c.app->RequestExtension(c.g.campaign, unit, *d, reason, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else
+    c.io.out << unit << ": 延期申请 " << r->result["request"].get<std::string>() << " 截止 "
+             << (r->result["due"].is_null() ? "—" : r->result["due"].get<std::string>()) << " → " << date
+             << " 待审批\n";
+  return 0;
+}
+
+int DoUrge(Call& c, const std::string& unit, const std::string& note) {
+  auto r = c.app->Urge(c.g.campaign, unit, note, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else c.io.out << unit << ": 已催办" << (note.empty() ? "" : "：" + note) << '\n';
+  return 0;
+}
+
 // The calendar in the database, or the shipped one when the database holds none.
 Result<calendar::Calendar> QueryCalendar(Call& c) {
   auto cal = c.app->Calendar();
@@ -496,6 +574,11 @@ int DoCalendarLoad(Call& c, const std::string& path) {
   }
   for (const auto& y : r->result["loaded"])
     c.io.out << "工作日历 calendar " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
+  for (const auto& m : r->result["moved"])
+    c.io.out << "  截止日期变动 moved: " << m["campaign"].get<std::string>() << " " << m["unit"].get<std::string>()
+             << " " << m["stage"].get<std::string>() << " " << m.value("from", "—") << " → " << m.value("to", "—")
+             << '\n';
+  if (r->result["moved"].empty()) c.io.out << "  没有截止日期变动 / no due date moved\n";
   return 0;
 }
 
@@ -645,6 +728,28 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   auto* cal_load = cal->add_subcommand("load", "load a year file (or a directory of them) into the database");
   cal_load->add_option("path", cal_path, "a YYYY.toml file or a directory")->required();
 
+  auto* tick = cli.add_subcommand("tick", "raise the reminders, missed deadlines and escalations due at --at, once each");
+
+  std::string dl_stage, dl_date;
+  auto* deadline = cli.add_subcommand("deadline", "deadlines set by the office");
+  deadline->require_subcommand(1);
+  auto* dl_set = deadline->add_subcommand("set", "move a stage's due day for the whole campaign (an upper-level "
+                                                 "notice), with the reason");
+  dl_set->add_option("stage", dl_stage, "stage id (e.g. collecting)")->required();
+  dl_set->add_option("date", dl_date, "the new due day, YYYY-MM-DD")->required();
+  dl_set->add_option("--note", note, "the reason, e.g. the notice's number (required)")->required();
+
+  std::string ext_unit;
+  auto* extend = cli.add_subcommand("extend", "a unit asks for an extension of its current due day (延期申请); the "
+                                              "office director approves or rejects it");
+  extend->add_option("unit", ext_unit, "unit id")->required();
+  extend->add_option("date", dl_date, "the due day asked for, YYYY-MM-DD")->required();
+  extend->add_option("--note", note, "why (required)")->required();
+
+  auto* urge = cli.add_subcommand("urge", "the office urges a unit by hand (催办)");
+  urge->add_option("unit", ext_unit, "unit id")->required();
+  urge->add_option("--note", note, "what the unit is urged to do");
+
   auto* verify = cli.add_subcommand("verify", "prove the event log was not altered, truncated or forked");
 
   std::string replay_file;
@@ -689,12 +794,14 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   }
 
   if (replay->parsed()) return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
+  if (tick->parsed() && c.g.as.empty()) c.g.as = "system";
 
   auto opened = session.Open(g.db);
   if (!opened.ok()) return c.Fail(opened.status());
   c.app = *opened;
 
-  const bool mutates = init->parsed() || cal_load->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
+  const bool mutates = init->parsed() || cal_load->parsed() || dl_set->parsed() || extend->parsed() ||
+                       urge->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
                        reject->parsed() || sign->parsed() ||
                        std::any_of(std::begin(mat_verbs), std::end(mat_verbs), [](const MatVerb& v) { return v.sub->parsed(); });
   if (mutates && g.as.empty() && !init->parsed() && !cal_load->parsed())
@@ -725,6 +832,10 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     return DoEvents(c, filter, ev_since);
   }
   if (verify->parsed()) return DoVerify(c);
+  if (tick->parsed()) return DoTick(c);
+  if (dl_set->parsed()) return DoDeadlineSet(c, dl_stage, dl_date, note);
+  if (extend->parsed()) return DoExtend(c, ext_unit, dl_date, note);
+  if (urge->parsed()) return DoUrge(c, ext_unit, note);
   if (cal_resolve->parsed()) return DoCalendarResolve(c, cal_phrase, cal_year, cal_from);
   if (cal_workdays->parsed()) return DoCalendarWorkdays(c, cal_from, cal_to);
   if (cal_add->parsed()) return DoCalendarAdd(c, cal_from, cal_n);

@@ -140,7 +140,27 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
     return steps.status().exit_code();
   }
   const auto base = std::filesystem::path(file).parent_path();
+  auto app = session.Open(db);
+  if (!app.ok()) {
+    io.err << "duban: " << app.status().str() << '\n';
+    return app.status().exit_code();
+  }
+  // Ticks the deadline clock up to `until`, at each instant a step of some
+  // deadline falls due, so reminders and escalations come on their own days.
+  auto tick_until = [&](Instant until) -> int {
+    for (;;) {
+      auto next = (*app)->NextDeadline();
+      if (!next.ok()) {
+        io.err << "duban: " << next.status().str() << '\n';
+        return next.status().exit_code();
+      }
+      if (!*next || **next > until) return 0;
+      const int rc = Run({"--db", db, "--at", FormatUtc(**next), "--format", format, "tick"}, io, session, base);
+      if (rc != 0) return rc;
+    }
+  };
   for (const auto& s : *steps) {
+    if (int rc = tick_until(*ParseInstant(s.time, TimeZone::Default())); rc != 0) return rc;
     std::vector<std::string> args{"--db", db, "--at", s.time, "--as", s.actor, "--format", format};
     args.insert(args.end(), s.args.begin(), s.args.end());
     if (format == "table") {
