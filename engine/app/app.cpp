@@ -366,13 +366,23 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
   return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
-    auto facts = Facts(*ctx, unit);
-    if (!facts.ok()) return facts.status();
-    auto count = store_.CountRequests(ctx->campaign.id, unit);
-    if (!count.ok()) return count.status();
-    const std::string request_id = unit + "#" + std::to_string(*count + 1);
+    // The paperwork and the request count are read only when the transition
+    // this trigger would take has guards or needs approval.
+    auto tid = wf.FindTransition(trigger, inst->stage);
+    machine::GuardFacts facts;
+    if (tid && !wf.transitions[*tid].guards.empty()) {
+      auto f = Facts(*ctx, unit);
+      if (!f.ok()) return f.status();
+      facts = std::move(*f);
+    }
+    std::string request_id;
+    if (tid && wf.transitions[*tid].needs_approval) {
+      auto count = store_.CountRequests(ctx->campaign.id, unit);
+      if (!count.ok()) return count.status();
+      request_id = unit + "#" + std::to_string(*count + 1);
+    }
     machine::Fire fire{trigger, actor.person, actor.at, note};
-    auto d = machine::DecideFire(wf, *ctx->roster, *inst, fire, *facts, request_id);
+    auto d = machine::DecideFire(wf, *ctx->roster, *inst, fire, facts, request_id);
     if (d.refused()) return RefusedBy(d.rule, d.message);
 
     Plan plan;

@@ -667,16 +667,19 @@ class SqliteStore final : public Store {
     if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
     it->second->reset();
     it->second->clearBindings();
+    in_use_.push_back(it->second.get());
     return *it->second;
   }
 
+  // Resets the statements used since the last reset, ending their reads.
   void ResetAll() {
-    for (auto& [sql, st] : cache_) {
+    for (auto* st : in_use_) {
       try {
         st->reset();
       } catch (...) {  // reset reports the statement's last error again; it is already handled
       }
     }
+    in_use_.clear();
   }
 
   static Campaign ReadCampaign(SQLite::Statement& q) {
@@ -873,6 +876,7 @@ class SqliteStore final : public Store {
 
   SQLite::Database db_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  std::vector<SQLite::Statement*> in_use_;  // prepared since the last ResetAll
 };
 
 }  // namespace
