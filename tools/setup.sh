@@ -12,6 +12,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libssl-dev
   libhowardhinnant-date-dev tzdata
+  libcurl4-openssl-dev libkainjow-mustache-dev
+  python3 python3-aiosmtpd
 )
 
 missing=()

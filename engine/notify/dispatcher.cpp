@@ -1,0 +1,190 @@
+#include "notify/dispatcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+namespace duban::notify {
+
+using std::chrono::days;
+using std::chrono::seconds;
+
+seconds RetryPolicy::Delay(int failures, double u) const {
+  const double exponent = std::min(std::max(failures, 1) - 1, 62);
+  const double nominal = std::min(static_cast<double>(cap.count()),
+                                  static_cast<double>(base.count()) * std::exp2(exponent));
+  const double shortened = nominal * (1.0 - std::clamp(jitter, 0.0, 1.0) * std::clamp(u, 0.0, 1.0));
+  return seconds(std::max<seconds::rep>(1, static_cast<seconds::rep>(shortened)));
+}
+
+namespace {
+
+bool MondayToFriday(Date d) {
+  const std::chrono::weekday wd{std::chrono::sys_days(d)};
+  return wd != std::chrono::Saturday && wd != std::chrono::Sunday;
+}
+
+}  // namespace
+
+bool WorkingHours::IsOpen(Instant t) const {
+  if (!enabled) return true;
+  const std::chrono::local_seconds local = tz.to_local(t);
+  const auto day = std::chrono::floor<days>(local);
+  const Date date{std::chrono::sys_days(day.time_since_epoch())};
+  const auto time_of_day = local - day;
+  const bool working = is_working_day ? is_working_day(date) : MondayToFriday(date);
+  return working && time_of_day >= start && time_of_day < end;
+}
+
+std::optional<Instant> WorkingHours::NextOpen(Instant t) const {
+  if (IsOpen(t)) return t;
+  const auto today = std::chrono::floor<days>(tz.to_local(t));
+  for (int i = 0; i <= 366; ++i) {
+    const auto day = today + days(i);
+    const Date date{std::chrono::sys_days(day.time_since_epoch())};
+    if (!(is_working_day ? is_working_day(date) : MondayToFriday(date))) continue;
+    const Instant opening = tz.to_instant(day + start);
+    if (opening >= t) return opening;  // today's opening may lie behind us
+  }
+  return std::nullopt;
+}
+
+nlohmann::json AttemptJson(const Delivery& d, bool urgent, Instant now) {
+  nlohmann::json j = ToJson(d.notice);
+  j["urgent"] = urgent;
+  j["delivery"] = {{"plugin", d.plugin}, {"attempt", d.attempts + 1}, {"at", FormatUtc(now)}};
+  return j;
+}
+
+Dispatcher::Dispatcher(Outbox& outbox, Deliverer& plugins, DispatcherOptions options,
+                       std::shared_ptr<spdlog::logger> log)
+    : outbox_(outbox),
+      plugins_(plugins),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
+
+bool Dispatcher::IsUrgent(const Notice& notice) const {
+  return notice.urgent || std::find(options_.urgent_types.begin(), options_.urgent_types.end(),
+                                    notice.event.type) != options_.urgent_types.end();
+}
+
+DeliveryResult Dispatcher::Decide(const Delivery& d, const DeliveryOutcome& outcome, Instant now) {
+  DeliveryResult r;
+  r.notice_id = d.notice.id;
+  r.plugin = d.plugin;
+  r.expected_attempts = d.attempts;
+  r.attempts = d.attempts + 1;
+  r.attempted_at = now;
+  r.elapsed = outcome.elapsed;
+  switch (outcome.kind) {
+    case DeliveryOutcome::Kind::kDelivered:
+      r.state = DeliveryState::kDelivered;
+      break;
+    case DeliveryOutcome::Kind::kPermanent:
+      r.state = DeliveryState::kDead;
+      r.error = outcome.error;
+      break;
+    case DeliveryOutcome::Kind::kRetry:
+      r.error = outcome.error;
+      if (r.attempts >= options_.retry.max_attempts) {
+        r.state = DeliveryState::kDead;
+        r.error += " (gave up after " + std::to_string(r.attempts) + " attempts)";
+      } else {
+        r.state = DeliveryState::kPending;
+        const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+        r.next_attempt_at = now + options_.retry.Delay(r.attempts, u);
+      }
+      break;
+  }
+  return r;
+}
+
+Result<PassReport> Dispatcher::RunOnce(Instant now) {
+  PassReport report;
+  std::vector<std::string> active;
+  const std::vector<std::string> plugins = plugins_.Plugins();
+  for (const std::string& plugin : plugins) {
+    Status planned = outbox_.Plan(
+        plugin, [&](const std::string& type) { return plugins_.Wants(plugin, type); });
+    if (planned.ok()) {
+      active.push_back(plugin);
+    } else {
+      if (log_) log_->error("notices for plugin {} not planned: {}", plugin, planned.str());
+      report.problems.push_back(std::move(planned));
+    }
+  }
+
+  const bool open = options_.hours.IsOpen(now);
+  bool attempted = false;
+  std::set<std::pair<std::string, std::string>> held;  // (plugin, notice id)
+  for (int round = 0; round < options_.max_rounds && !active.empty(); ++round) {
+    std::vector<Delivery> heads;
+    std::vector<DeliveryJob> jobs;
+    for (auto it = active.begin(); it != active.end();) {
+      Result<std::vector<Delivery>> due = outbox_.Due(*it, now, std::max<std::size_t>(options_.batch, 1));
+      if (!due.ok()) {
+        if (log_) log_->error("due notices for plugin {} not read: {}", *it, due.status().str());
+        report.problems.push_back(std::move(due).status());
+        it = active.erase(it);
+        continue;
+      }
+      for (Delivery& d : *due) {
+        const bool urgent = IsUrgent(d.notice);
+        if (!urgent && !open) {
+          held.emplace(d.plugin, d.notice.id);
+          continue;
+        }
+        jobs.push_back({d.plugin, AttemptJson(d, urgent, now).dump()});
+        heads.push_back(std::move(d));
+      }
+      ++it;
+    }
+    if (jobs.empty()) break;
+
+    attempted = true;
+    const std::vector<DeliveryOutcome> outcomes = plugins_.DeliverAll(jobs, options_.parallel);
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      const DeliveryOutcome& outcome =
+          i < outcomes.size() ? outcomes[i] : DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}};
+      DeliveryResult r = Decide(heads[i], outcome, now);
+      Status recorded = outbox_.Record(r);
+      if (!recorded.ok()) {
+        // Not recorded, so still pending as it was: a later pass delivers it
+        // again (at least once). This pass leaves the plugin alone, so that a
+        // store that cannot record does not make it deliver in a loop.
+        if (log_) log_->error("notice {} via {}: outcome not recorded: {}", r.notice_id, r.plugin, recorded.str());
+        report.problems.push_back(std::move(recorded));
+        active.erase(std::remove(active.begin(), active.end(), r.plugin), active.end());
+        continue;
+      }
+      switch (r.state) {
+        case DeliveryState::kDelivered:
+          ++report.delivered;
+          if (log_) log_->info("notice {} delivered via {}", r.notice_id, r.plugin);
+          break;
+        case DeliveryState::kDead:
+          ++report.dead;
+          if (log_) log_->error("notice {} via {} is a dead letter: {}", r.notice_id, r.plugin, r.error);
+          break;
+        default:
+          ++report.retried;
+          if (log_)
+            log_->warn("notice {} via {} failed (attempt {}), retry at {}: {}", r.notice_id, r.plugin,
+                       r.attempts, FormatUtc(*r.next_attempt_at), r.error);
+          break;
+      }
+      report.results.push_back(std::move(r));
+    }
+  }
+
+  report.held = static_cast<int>(held.size());
+  if (report.held > 0) report.next_open = options_.hours.NextOpen(now);
+  if (!attempted && active.empty() && !report.problems.empty()) return report.problems.front();
+  return report;
+}
+
+}  // namespace duban::notify

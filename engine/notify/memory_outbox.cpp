@@ -1,0 +1,114 @@
+#include "notify/memory_outbox.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace duban::notify {
+
+std::string_view DeliveryStateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kDead: return "dead";
+    case DeliveryState::kSkipped: return "skipped";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryState> DeliveryStateFromName(std::string_view name) {
+  for (DeliveryState s : {DeliveryState::kPending, DeliveryState::kDelivered, DeliveryState::kDead,
+                          DeliveryState::kSkipped})
+    if (DeliveryStateName(s) == name) return s;
+  return std::nullopt;
+}
+
+Status MemoryOutbox::Add(Notice notice) {
+  if (by_id_.count(notice.id) != 0) return Status::InvalidInput("notice " + notice.id + " is already queued");
+  Key key{notice.campaign, notice.seq};
+  if (notices_.count(key) != 0)
+    return Status::InvalidInput("event " + NoticeId(notice.campaign, notice.seq) + " already has a notice");
+  by_id_.emplace(notice.id, key);
+  notices_.emplace(std::move(key), std::move(notice));
+  return Status::Ok();
+}
+
+Status MemoryOutbox::Retry(const std::string& notice_id, const std::string& plugin) {
+  Delivery* d = FindMutable(notice_id, plugin);
+  if (d == nullptr) return Status::NotFound("no delivery of notice " + notice_id + " through " + plugin);
+  d->state = DeliveryState::kPending;
+  d->attempts = 0;
+  d->next_attempt_at.reset();
+  return Status::Ok();
+}
+
+std::vector<Delivery> MemoryOutbox::Deliveries(const std::string& plugin) const {
+  std::vector<Delivery> out;
+  const auto it = deliveries_.find(plugin);
+  if (it == deliveries_.end()) return out;
+  for (const auto& [key, d] : it->second) out.push_back(d);
+  return out;
+}
+
+const Delivery* MemoryOutbox::Find(const std::string& notice_id, const std::string& plugin) const {
+  const auto id = by_id_.find(notice_id);
+  const auto p = deliveries_.find(plugin);
+  if (id == by_id_.end() || p == deliveries_.end()) return nullptr;
+  const auto d = p->second.find(id->second);
+  return d == p->second.end() ? nullptr : &d->second;
+}
+
+Delivery* MemoryOutbox::FindMutable(const std::string& notice_id, const std::string& plugin) {
+  return const_cast<Delivery*>(std::as_const(*this).Find(notice_id, plugin));
+}
+
+Status MemoryOutbox::Plan(const std::string& plugin,
+                          const std::function<Result<bool>(const std::string& event_type)>& wants) {
+  auto& mine = deliveries_[plugin];
+  for (const auto& [key, notice] : notices_) {
+    if (mine.count(key) != 0) continue;
+    Result<bool> wanted = wants(notice.event.type);
+    if (!wanted.ok()) return wanted.status();
+    Delivery d;
+    d.notice = notice;
+    d.plugin = plugin;
+    d.state = *wanted ? DeliveryState::kPending : DeliveryState::kSkipped;
+    mine.emplace(key, std::move(d));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Delivery>> MemoryOutbox::Due(const std::string& plugin, Instant now, std::size_t limit) {
+  std::vector<Delivery> out;
+  if (limit == 0) return Status::InvalidInput("Outbox::Due: limit must be positive");
+  const auto it = deliveries_.find(plugin);
+  if (it == deliveries_.end()) return out;
+  // Lanes whose head was already seen, due or not.
+  std::set<std::tuple<std::string, std::string, bool>> seen;
+  for (const auto& [key, d] : it->second) {  // event order
+    if (d.state != DeliveryState::kPending) continue;
+    if (!seen.emplace(d.notice.campaign, d.notice.event.unit, d.notice.urgent).second) continue;
+    if (d.next_attempt_at && *d.next_attempt_at > now) continue;
+    out.push_back(d);
+    if (out.size() == limit) break;
+  }
+  return out;
+}
+
+Status MemoryOutbox::Record(const DeliveryResult& r) {
+  Delivery* d = FindMutable(r.notice_id, r.plugin);
+  if (d == nullptr) return Status::NotFound("no delivery of notice " + r.notice_id + " through " + r.plugin);
+  if (d->state != DeliveryState::kPending || d->attempts != r.expected_attempts)
+    return Status::Conflict("delivery of notice " + r.notice_id + " through " + r.plugin +
+                            " changed since it was read");
+  d->state = r.state;
+  d->attempts = r.attempts;
+  d->next_attempt_at = r.next_attempt_at;
+  d->last_attempt_at = r.attempted_at;
+  if (r.state == DeliveryState::kDelivered) d->delivered_at = r.attempted_at;
+  else d->last_error = r.error;
+  attempts_.push_back(r);
+  return Status::Ok();
+}
+
+}  // namespace duban::notify

@@ -1,0 +1,102 @@
+// The outbox as the dispatcher sees it: notices waiting to be delivered, one
+// delivery per (notice, plugin). The engine queues notices in the same
+// transaction as the command that raised their events; the dispatcher
+// (dispatcher.h) moves them out through the plugins. Two implementations:
+// MemoryOutbox (memory_outbox.h, for tests) and the SQLite store's.
+//
+// The guarantees the dispatcher builds on this interface:
+//  - at least once: a delivery stays pending until Record() says otherwise, so
+//    a crash between a plugin's success and Record() repeats the delivery
+//    (plugins make that harmless with the notice id);
+//  - in order per lane: a lane is the pending deliveries of one plugin for one
+//    (campaign, unit, urgent) in event order; only a lane's head is ever due,
+//    so a unit's later notice never overtakes an earlier one of the same
+//    urgency (urgent notices have their own lane so that quiet hours, which
+//    hold only non-urgent ones, never hold them back);
+//  - retry with back-off: Record() stores when a pending delivery may be tried
+//    again, and Due() does not return it before then (the head then blocks
+//    its lane, which is what keeps the order);
+//  - dead letters: a delivery the dispatcher gives up on is recorded kDead;
+//    it leaves its lane, so the unit's later notices go on. Only an operator
+//    (`duban notices retry`) makes it pending again.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "notify/notice.h"
+
+namespace duban::notify {
+
+enum class DeliveryState : std::uint8_t {
+  kPending,    // waiting for its first or next attempt
+  kDelivered,  // the plugin accepted it
+  kDead,       // given up on: failed permanently or too often
+  kSkipped,    // the plugin does not want this event type
+};
+std::string_view DeliveryStateName(DeliveryState s);  // "pending", "delivered", "dead", "skipped"
+std::optional<DeliveryState> DeliveryStateFromName(std::string_view name);
+
+// One notice's delivery through one plugin, as the outbox holds it.
+struct Delivery {
+  Notice notice;
+  std::string plugin;                      // the plugin instance's configured name
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;                        // attempts made so far
+  std::optional<Instant> next_attempt_at;  // kPending: not before this; nullopt: at once
+  std::optional<Instant> last_attempt_at;
+  std::string last_error;                  // the last failed attempt's reason
+  std::optional<Instant> delivered_at;
+};
+
+// The outcome of one attempt, as the dispatcher decided it.
+struct DeliveryResult {
+  std::string notice_id;
+  std::string plugin;
+  int expected_attempts = 0;               // Delivery::attempts as Due() returned it
+  DeliveryState state = DeliveryState::kPending;  // kDelivered, kPending (retry) or kDead
+  int attempts = 0;                        // expected_attempts + 1
+  Instant attempted_at{};
+  std::optional<Instant> next_attempt_at;  // set iff state == kPending
+  std::string error;                       // why it failed; empty when delivered
+  std::chrono::milliseconds elapsed{0};    // how long the plugin took (wall clock)
+};
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Gives every notice that has no delivery for `plugin` yet one: kPending
+  // (attempts 0, due at once) when wants(event type) is true, kSkipped when
+  // it is false. Notices are taken in event order; a plugin configured later
+  // receives the backlog. Stops at the first failed `wants` and returns its
+  // Status; deliveries created before it stay. Idempotent.
+  virtual Status Plan(const std::string& plugin,
+                      const std::function<Result<bool>(const std::string& event_type)>& wants) = 0;
+
+  // The heads of `plugin`'s lanes that are due at `now`: for each (campaign,
+  // unit, urgent) the kPending delivery with the lowest seq, returned only
+  // when its next_attempt_at is unset or <= now (a head that is not due
+  // hides the rest of its lane). At most `limit` (> 0) of them, by campaign
+  // and then seq ascending. Reads only.
+  virtual Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) = 0;
+
+  // Stores one attempt's outcome on the delivery (notice_id, plugin): its
+  // state, attempts, next_attempt_at, last_attempt_at = attempted_at, and
+  // last_error = error when it failed or delivered_at = attempted_at when it
+  // was delivered. A compare-and-set: Conflict, changing nothing, unless the
+  // delivery is kPending with attempts == expected_attempts (another
+  // dispatcher or an operator got there first); NotFound when there is no
+  // such delivery. Implementations may also keep every attempt for `notices
+  // show`.
+  virtual Status Record(const DeliveryResult& result) = 0;
+};
+
+}  // namespace duban::notify

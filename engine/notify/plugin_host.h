@@ -1,0 +1,107 @@
+// Loads notice plugins (shared libraries behind plugin_abi.h) and runs their
+// deliveries in isolation.
+//
+// Isolation: every call into a plugin (create, wants, deliver, destroy) runs
+// in a child process forked for it, which reports its result through a pipe
+// and is killed (its whole process group) when it runs past the plugin's time
+// limit. A plugin that throws, returns failure, crashes, leaks, calls exit() or
+// hangs therefore fails that one delivery and nothing else: the engine, its
+// database connection and the other plugins' deliveries, which run in their
+// own children at the same time, are untouched. Threads could not give that: a
+// hung thread cannot be killed and a crashing one takes the process along.
+// fork() copies the already-loaded library, so a delivery costs a fork, not a
+// dlopen. The child only runs plugin code and _exit()s: it never returns into
+// the engine, runs no atexit handlers and flushes no engine buffers. Caveat of
+// fork() in a threaded process: a lock held by another engine thread at the
+// fork stays held in the child; glibc's malloc is safe, and anything else ends
+// as a timed-out delivery that is retried, not as a hang of the engine.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace duban::notify {
+
+// The event types of the design (DESIGN.md, "External contracts"), which the
+// host asks every plugin about when it loads it.
+const std::vector<std::string>& KnownEventTypes();
+
+// One configured plugin instance.
+struct PluginSpec {
+  std::string instance;     // its name in the configuration: "email", "webhook-audit"
+  std::string module;       // the library's name: "webhook"; empty means `instance`
+  nlohmann::json settings = nlohmann::json::object();  // passed to create() as JSON
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // per delivery (and per load-time probe)
+};
+
+// One delivery to run: the notice JSON (with its "delivery" member) for a
+// loaded plugin instance.
+struct DeliveryJob {
+  std::string plugin;
+  std::string notice_json;
+};
+
+struct DeliveryOutcome {
+  enum class Kind : std::uint8_t { kDelivered, kRetry, kPermanent };
+  Kind kind = Kind::kRetry;
+  std::string error;                     // empty when delivered
+  std::chrono::milliseconds elapsed{0};  // wall clock
+};
+
+// What the dispatcher needs of the plugins; PluginHost is the real one, tests
+// may bring their own.
+class Deliverer {
+ public:
+  virtual ~Deliverer() = default;
+  // The loaded instances, in load order.
+  virtual std::vector<std::string> Plugins() const = 0;
+  // Whether `plugin` wants notices of `event_type`. NotFound for an unknown
+  // plugin; Io when the plugin could not answer (crashed, hung).
+  virtual Result<bool> Wants(const std::string& plugin, const std::string& event_type) = 0;
+  // Runs every job, at most `parallel` (>= 1) at the same time, each within
+  // its plugin's time limit, and returns one outcome per job in job order.
+  // Never fails as a whole: a job for an unknown plugin is kPermanent.
+  virtual std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs,
+                                                  std::size_t parallel) = 0;
+};
+
+class PluginHost final : public Deliverer {
+ public:
+  // Plugins are looked up in `dir` as lib<module>.so, then <module>.so.
+  explicit PluginHost(std::filesystem::path dir);
+  ~PluginHost() override;  // dlclose()s every library (no plugin object lives in this process)
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads spec.module, refuses it unless its ABI version is
+  // DUBAN_PLUGIN_ABI_VERSION, its table is complete and its name is the
+  // module's, then (in a child) creates an instance with spec.settings, asks
+  // it about every KnownEventTypes() and destroys it. Errors name the plugin:
+  // NotFound (no such file), InvalidInput (ABI mismatch, bad table, create()
+  // refused the settings), Io (dlopen failed, the probe crashed or hung).
+  // InvalidInput when the instance name is taken. Nothing is kept on error.
+  Status Load(const PluginSpec& spec);
+
+  std::vector<std::string> Plugins() const override;
+  Result<bool> Wants(const std::string& plugin, const std::string& event_type) override;
+  std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs,
+                                          std::size_t parallel) override;
+
+ private:
+  struct Loaded;
+  Loaded* Find(const std::string& instance);
+
+  std::filesystem::path dir_;
+  std::vector<std::unique_ptr<Loaded>> plugins_;
+};
+
+}  // namespace duban::notify

@@ -1,0 +1,115 @@
+// The e-mail plugin: renders each notice from the office's templates
+// (templates.h) into a UTF-8 MIME message (mime.h) and sends it over SMTP,
+// or, with no SMTP server configured, writes it into a local maildir
+// (transport.h). Settings: see plugins/README.md.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <curl/curl.h>
+
+#include "mime.h"
+#include "plugin_support.h"
+#include "templates.h"
+#include "transport.h"
+
+namespace duban_email {
+namespace {
+
+using duban_plugin::Outcome;
+using duban_plugin::Settings;
+using duban_plugin::SettingsError;
+
+class EmailPlugin {
+ public:
+  explicit EmailPlugin(const nlohmann::json& config) : events_({}) {
+    const Settings s(config, "email");
+    try {
+      templates_ = Templates::Load(s.Path("templates", "workflows/templates"));
+    } catch (const std::runtime_error& e) {
+      throw SettingsError(std::string("email: 'templates': ") + e.what());
+    }
+    html_ = s.Bool("html", true);
+    events_ = duban_plugin::EventFilter(s.Strings("events", {"*"}));
+
+    const Settings smtp = s.Table("smtp");
+    server_.url = smtp.String("url");
+    if (!server_.url.empty() && server_.url.rfind("smtp://", 0) != 0 && server_.url.rfind("smtps://", 0) != 0)
+      smtp.Fail("url", "must be an smtp:// or smtps:// URL");
+    server_.starttls = smtp.String("starttls", "try");
+    if (server_.starttls != "try" && server_.starttls != "required" && server_.starttls != "off")
+      smtp.Fail("starttls", "must be \"try\", \"required\" or \"off\"");
+    server_.username = smtp.String("username");
+    if (!server_.username.empty()) server_.password = smtp.Secret("password", "password_env");
+    server_.timeout_seconds = smtp.Integer("timeout_seconds", 30, 1, 3600);
+    server_.ca_file = smtp.String("ca_file");
+    from_.address = smtp.String("from");
+    if (from_.address.empty()) from_.address = "duban@localhost";
+    if (!IsValidAddress(from_.address)) smtp.Fail("from", "is not an e-mail address: " + from_.address);
+    from_.name = smtp.String("from_name", "督办系统");
+    maildir_ = smtp.Path("maildir");
+    if (maildir_.empty()) maildir_ = s.DataDir() / "maildir";
+
+    if (!server_.url.empty()) {
+      if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw SettingsError("email: libcurl failed to start");
+      curl_started_ = true;
+    }
+  }
+  EmailPlugin(const EmailPlugin&) = delete;
+  EmailPlugin& operator=(const EmailPlugin&) = delete;
+  ~EmailPlugin() {
+    if (curl_started_) curl_global_cleanup();
+  }
+
+  bool Wants(std::string_view type) const { return events_.Matches(type); }
+
+  Outcome Deliver(const nlohmann::json& notice) {
+    const std::string id = notice.value("id", "");
+    if (id.empty()) return Outcome::Permanent("the notice has no id");
+    const nlohmann::json event = notice.value("event", nlohmann::json::object());
+    const nlohmann::json campaign = notice.value("campaign", nlohmann::json::object());
+    const std::string tz = campaign.value("time_zone", "Asia/Shanghai");
+
+    Message m;
+    const Rendered r = templates_.Render(notice, html_);
+    m.subject = r.subject;
+    m.text = r.text;
+    m.html = r.html;
+    m.from = from_;
+    std::vector<std::string> addresses;
+    std::set<std::string> seen;
+    for (const auto& rec : notice.value("recipients", nlohmann::json::array())) {
+      const std::string address = rec.value("email", "");
+      if (!IsValidAddress(address) || !seen.insert(address).second) continue;
+      m.to.push_back({rec.value("name", ""), address});
+      addresses.push_back(address);
+    }
+    m.message_id = MessageIdFor(id);
+    const auto at = ParseUtc(event.value("at", ""));
+    m.date = RfcDate(at ? *at : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
+    m.headers = {{"X-Duban-Notice", id},
+                 {"X-Duban-Event", event.value("type", "")},
+                 {"Auto-Submitted", "auto-generated"},
+                 {"Content-Language", "zh-CN"}};
+    const std::string message = BuildMessage(m);
+
+    if (server_.url.empty()) return WriteMaildir(maildir_, MaildirNameFor(id), message);
+    return SendSmtp(server_, from_.address, addresses, message);
+  }
+
+ private:
+  Templates templates_;
+  bool html_ = true;
+  duban_plugin::EventFilter events_;
+  SmtpServer server_;
+  Mailbox from_;
+  std::filesystem::path maildir_;
+  bool curl_started_ = false;
+};
+
+}  // namespace
+}  // namespace duban_email
+
+DUBAN_PLUGIN(duban_email::EmailPlugin, "email")
