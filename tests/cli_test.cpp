@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "core/text.h"
@@ -125,9 +127,26 @@ TEST_F(Cli, The2021ReplayEndsWithTheLedger) {
   EXPECT_EQ(ev[1]["payload"]["supersedes"], 1);
   json explained = Json({"events", "--unit", "statistics", "--type", "material.explained"});
   ASSERT_EQ(explained.size(), 1u);
+  // Two rejections: emergency's extension request, then law-enforcement's acceptance.
   json rejected = Json({"events", "--type", "transition.rejected"});
-  ASSERT_EQ(rejected.size(), 1u);
-  EXPECT_EQ(rejected[0]["unit"], "law-enforcement");
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_EQ(rejected[0]["unit"], "emergency");
+  EXPECT_EQ(rejected[0]["payload"]["kind"], "extension");
+  EXPECT_EQ(rejected[1]["unit"], "law-enforcement");
+
+  // The paperwork in the ledger: copies, acknowledgement, a dropped item, the
+  // water bureau's new liaison, files kept by content hash.
+  EXPECT_EQ(by["womens-federation"]["paper_copies"], 1);
+  EXPECT_EQ(by["finance"]["paper_copies"], 2);
+  EXPECT_TRUE(by["emergency"]["acknowledged_at"].is_string());
+  EXPECT_EQ(by["forestry"]["materials_total"], 5);
+  EXPECT_EQ(by["housing"]["commitment_number"], 2);
+  json contacts = Json({"contact", "history", "water"});
+  ASSERT_EQ(contacts.size(), 1u);
+  EXPECT_EQ(contacts[0]["person"], "water-liaison-2");
+  json files = Json({"material", "files", "finance"});
+  ASSERT_GE(files.size(), 3u);  // two materials and the commitment's scan
+  for (const auto& f : files) EXPECT_TRUE(fs::exists(f["stored_at"].get<std::string>())) << f.dump();
 }
 
 TEST_F(Cli, TablesStayAlignedWithChineseText) {
@@ -228,6 +247,114 @@ TEST_F(Cli, EditingTheFilesLaterNeverChangesARunningCampaign) {
   std::ofstream(roster, std::ios::trunc) << text;
   json j = Json({"roster", "--unit", "finance"});
   EXPECT_EQ(j["units"][0]["name"], "区财政局");
+}
+
+// --- Deadlines on the working-day calendar (issue 3) ---------------------------
+
+TEST_F(Cli, CalendarVerbsMakeTheCalendarCheckable) {
+  Ran resolve = Duban({"calendar", "resolve", "10月下旬前", "--year", "2021"});
+  ASSERT_EQ(resolve.status, 0) << resolve.err;
+  EXPECT_NE(resolve.out.find("2021-10-20"), std::string::npos) << resolve.out;
+  json j = Json({"calendar", "resolve", "10月下旬前", "--year", "2021"});
+  EXPECT_EQ(j["due"], "2021-10-20");
+  EXPECT_EQ(j["working_day"], true);
+  // 10月上旬 ends on Sunday 10 October: a due date, not a working day.
+  EXPECT_EQ(Json({"calendar", "resolve", "10月上旬", "--year", "2021"})["working_day"], false);
+
+  // Sunday 26 September and Saturday 9 October are worked; 1-7 October are off.
+  Ran workdays = Duban({"calendar", "workdays", "2021-09-26", "2021-10-09"});
+  ASSERT_EQ(workdays.status, 0) << workdays.err;
+  EXPECT_EQ(workdays.out, "7\n");
+  Ran add = Duban({"calendar", "add", "2021-09-30", "1"});
+  ASSERT_EQ(add.status, 0) << add.err;
+  EXPECT_EQ(add.out, "2021-10-08\n");
+  Ran back = Duban({"calendar", "add", "2021-10-08", "-1"});
+  ASSERT_EQ(back.status, 0) << back.err;
+  EXPECT_EQ(back.out, "2021-09-30\n");
+
+  // A year without data falls back to plain weekends, and says so.
+  Ran bare = Duban({"calendar", "workdays", "2030-10-01", "2030-10-07"});
+  ASSERT_EQ(bare.status, 0) << bare.err;
+  EXPECT_EQ(bare.out, "5\n");
+  EXPECT_NE(bare.err.find("2030"), std::string::npos) << bare.err;
+}
+
+TEST_F(Cli, StatusJsonCarriesWorkdaysLeftLightAndEscalationLevel) {
+  Create();
+  // Planned, due 10月上旬: the end of Sunday 10 October.
+  json early = Json({"--at", "2021-09-29T10:00", "status"});
+  ASSERT_EQ(early["units"].size(), 15u);
+  for (const auto& u : early["units"]) {
+    ASSERT_TRUE(u.contains("workdays_left")) << u.dump();
+    ASSERT_TRUE(u.contains("light")) << u.dump();
+    ASSERT_TRUE(u.contains("escalation_level")) << u.dump();
+    EXPECT_EQ(u["workdays_left"], 4) << u.dump();  // 29, 30 Sep, 8, 9 Oct
+    EXPECT_EQ(u["light"], "green");
+    EXPECT_EQ(u["escalation_level"], 0);
+  }
+  json late = Json({"--at", "2021-10-12T10:00", "status", "--unit", "finance"});
+  ASSERT_EQ(late["units"].size(), 1u);
+  EXPECT_EQ(late["units"][0]["workdays_left"], -2);  // 11, 12 October
+  EXPECT_EQ(late["units"][0]["light"], "red");
+  EXPECT_EQ(late["units"][0]["escalation_level"], 2);
+}
+
+TEST_F(Cli, TheReplayedEmergencyBureauEscalatesOnTheRightDaysOnceEach) {
+  Replay2021();
+  json ev = Json({"events", "--unit", "emergency", "--type", "escalation.raised"});
+  ASSERT_FALSE(ev.empty());
+  // Each level's first raising (urging by hand is level 0 and manual).
+  std::map<int, std::string> first;
+  std::vector<std::string> level3;
+  for (const auto& e : ev) {
+    const json& p = e["payload"];
+    if (p.value("manual", false)) continue;
+    const int level = p["level"].get<int>();
+    if (!first.count(level)) first[level] = e["at"].get<std::string>();
+    if (level == 3) level3.push_back(e["at"].get<std::string>());
+    EXPECT_EQ(e["actor"], "system");
+  }
+  // Level 1 first when kicked_off lapsed on Tuesday 12 October (acknowledged
+  // only on the 13th); level 2 on the 2nd working day after collecting's due
+  // of Wednesday 20 October; level 3 on the 5th; then every 3 working days.
+  EXPECT_EQ(first[1], "2021-10-12T15:59:59Z");
+  EXPECT_EQ(first[2], "2021-10-22T01:00:00Z");
+  EXPECT_EQ(first[3], "2021-10-27T01:00:00Z");
+  ASSERT_GE(level3.size(), 4u);
+  EXPECT_EQ(level3[1], "2021-11-01T01:00:00Z");
+  EXPECT_EQ(level3[2], "2021-11-04T01:00:00Z");
+  EXPECT_EQ(level3[3], "2021-11-09T01:00:00Z");
+  json collecting_missed = Json({"events", "--unit", "emergency", "--type", "deadline.missed"});
+  ASSERT_EQ(collecting_missed.size(), 2u);  // kicked_off, then collecting
+  EXPECT_EQ(collecting_missed[1]["at"], "2021-10-20T15:59:59Z");
+
+  // No event of any unit is raised twice at one instant.
+  std::set<std::string> seen;
+  for (const auto& e : Json({"events", "--type", "deadline.*"}))
+    EXPECT_TRUE(seen.insert(e["unit"].get<std::string>() + " " + e["type"].get<std::string>() + " " +
+                            e["at"].get<std::string>() + " " + e["payload"].dump())
+                    .second)
+        << e.dump();
+  for (const auto& e : Json({"events", "--type", "escalation.raised"}))
+    EXPECT_TRUE(seen.insert(e["unit"].get<std::string>() + " " + e["at"].get<std::string>() + " " +
+                            e["payload"].dump())
+                    .second)
+        << e.dump();
+}
+
+TEST_F(Cli, TickingTwiceAtOneTimeRaisesNothingTheSecondTime) {
+  Create();
+  json first = Json({"--at", "2021-10-12T10:00", "tick"});
+  // Every unit is past the planned stage's due: missed, levels 1 and 2.
+  EXPECT_EQ(first["raised"].size(), 15u * 3u) << first.dump();
+  const auto events = Json({"campaign", "list"})[0]["events"];
+  json second = Json({"--at", "2021-10-12T10:00", "tick"});
+  EXPECT_TRUE(second["raised"].empty()) << second.dump();
+  EXPECT_EQ(Json({"campaign", "list"})[0]["events"], events);
+  Ran table = Duban({"--at", "2021-10-12T10:00", "tick"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("nothing due"), std::string::npos) << table.out;
+  EXPECT_EQ(Json({"campaign", "list"})[0]["events"], events);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ const Shipped& Load() {
 GuardFacts AllHold() {
   GuardFacts f;
   f.materials_complete.holds = f.materials_accepted.holds = f.commitment_signed.holds = true;
+  f.materials_returned.holds = true;
   return f;
 }
 

@@ -164,7 +164,7 @@ class StoreTest : public ::testing::Test {
     Fire(*app_, "finance", "acknowledge", "finance-liaison", "2021-10-09T10:00");
     for (const auto& m : ctx->roster->FindUnit("finance")->materials) {
       if (!m.required) continue;
-      auto r = app_->Material(kCampaign, "finance", m.id, machine::MaterialAction::kSubmit, "",
+      auto r = app_->Material(kCampaign, "finance", m.id, machine::MaterialAction::kSubmit, "", {},
                               As("finance-liaison", "2021-10-12T10:00"));
       ASSERT_TRUE(r.ok()) << r.status().str();
     }
@@ -172,7 +172,7 @@ class StoreTest : public ::testing::Test {
     Fire(*app_, "finance", "receive", "office-cao-bin", "2021-10-14T10:00");
     for (const auto& m : ctx->roster->FindUnit("finance")->materials) {
       if (!m.required) continue;
-      auto r = app_->Material(kCampaign, "finance", m.id, machine::MaterialAction::kAccept, "",
+      auto r = app_->Material(kCampaign, "finance", m.id, machine::MaterialAction::kAccept, "", {},
                               As("office-cao-bin", "2021-10-15T10:00"));
       ASSERT_TRUE(r.ok()) << r.status().str();
     }
@@ -223,21 +223,22 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     SQLite::Statement tables(raw, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     std::vector<std::string> names;
     while (tables.executeStep()) names.push_back(tables.getColumn(0).getString());
-    EXPECT_EQ(names, (std::vector<std::string>{"calendar_years", "campaigns", "commands", "commitments",
-                                               "definitions", "due_overrides", "events", "instances", "materials", "requests",
+    EXPECT_EQ(names, (std::vector<std::string>{"attachments", "calendar_years", "campaigns", "commands",
+                                               "commitments", "contacts", "definitions", "due_overrides", "events",
+                                               "instances", "materials", "paper_copies", "requests",
                                                "schema_migrations"}));
     SQLite::Statement triggers(raw, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
     std::vector<std::string> trigger_names;
     while (triggers.executeStep()) trigger_names.push_back(triggers.getColumn(0).getString());
-    EXPECT_EQ(trigger_names, (std::vector<std::string>{"commitments_never_edited", "events_append_only_delete",
-                                                       "events_append_only_update"}));
+    EXPECT_EQ(trigger_names, (std::vector<std::string>{"commitments_never_edited", "contacts_history_kept",
+                                                       "events_append_only_delete", "events_append_only_update"}));
     SQLite::Statement m(raw, "SELECT version, applied_at FROM schema_migrations ORDER BY version");
     while (m.executeStep())
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
-    ASSERT_EQ(migrations_first.size(), 2u);
-    EXPECT_EQ(migrations_first[0].substr(0, 2), "1@");
-    EXPECT_EQ(migrations_first[1].substr(0, 2), "2@");
+    ASSERT_EQ(migrations_first.size(), 3u);
+    for (std::size_t i = 0; i < migrations_first.size(); ++i)
+      EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }
   // Reopening applies nothing again: the same rows, the same times.
   for (int i = 0; i < 2; ++i) ASSERT_NE(Open(db), nullptr);
@@ -704,6 +705,15 @@ class InterleavingStore final : public store::Store {
     return s_.ListDueInstances(now, limit);
   }
   Result<std::optional<Instant>> NextDeadline() override { return s_.NextDeadline(); }
+  Result<std::vector<model::Attachment>> ListAttachments(const std::string& c, const std::string& u) override {
+    return s_.ListAttachments(c, u);
+  }
+  Result<std::vector<model::Contact>> ListContacts(const std::string& c, const std::string& u) override {
+    return s_.ListContacts(c, u);
+  }
+  Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& c) override {
+    return s_.ListPaperCopies(c);
+  }
   Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& c, const std::string& u) override {
     return s_.ListMaterials(c, u);
   }

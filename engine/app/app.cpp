@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "core/hash.h"
 #include "deadline/deadline.h"
@@ -25,17 +28,6 @@ nlohmann::json StageJson(const model::Workflow& wf, model::StageId s) {
   return {{"id", wf.stages[s].id}, {"label", wf.stages[s].label.zh}};
 }
 
-Result<std::string> ReadBinaryFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return Status::InvalidInput("no such file: " + path.string());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidInput("cannot read " + path.string());
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::Io("error reading " + path.string());
-  return data;
-}
-
 // The office roles that may set due days and urge units.
 bool IsOffice(const model::Workflow& wf, const model::Roster& roster, const std::string& person) {
   for (const char* name : {machine::kRoleOfficeStaff, machine::kRoleOfficeDirector}) {
@@ -43,6 +35,33 @@ bool IsOffice(const model::Workflow& wf, const model::Roster& roster, const std:
     if (r && roster.Holds(person, *r, "", wf)) return true;
   }
   return false;
+}
+
+// `roster` with each contact change applied in order: the new holder holds
+// the role for the unit, the previous holder no longer does.
+model::Roster WithContacts(const model::Roster& roster, const model::Workflow& wf,
+                           const std::vector<model::Contact>& contacts) {
+  model::Roster out = roster;
+  for (const auto& c : contacts) {
+    auto role = wf.FindRole(c.role);
+    if (!role) continue;
+    for (auto& p : out.people)
+      std::erase_if(p.roles, [&](const model::Assignment& a) { return a.role_id == *role && a.unit == c.unit; });
+    auto it = std::find_if(out.people.begin(), out.people.end(), [&](const model::Person& p) { return p.id == c.person; });
+    if (it == out.people.end()) {
+      model::Person p;
+      p.id = c.person;
+      p.title = "联系人变更登记 / reported contact change";
+      out.people.push_back(std::move(p));
+      it = std::prev(out.people.end());
+    }
+    if (!c.name.empty()) it->name = c.name;
+    if (!c.phone.empty()) it->phone = c.phone;
+    if (!c.email.empty()) it->email = c.email;
+    it->placeholder = false;
+    it->roles.push_back(model::Assignment{c.role, *role, c.unit, {}});
+  }
+  return out;
 }
 
 // Sets a unit's due (and restarts its deadline schedule) after a change.
@@ -303,14 +322,26 @@ Result<Context> App::Load(const std::string& id) {
     if (!parsed.ok()) return parsed.status();
     wf = std::make_shared<const model::Workflow>(std::move(*parsed));
   }
-  auto& roster = rosters_[campaign.roster_hash + campaign.workflow_hash];
-  if (!roster) {
+  auto& base = rosters_[campaign.roster_hash + campaign.workflow_hash];
+  if (!base) {
     auto def = store_.GetDefinition(campaign.roster_hash);
     if (!def.ok()) return def.status();
     if (!def->has_value()) return Status::Internal("campaign's roster definition is missing");
     auto parsed = workflow::ParseRoster((*def)->content, (*def)->source + " (as stored)", *wf);
     if (!parsed.ok()) return parsed.status();
-    roster = std::make_shared<const model::Roster>(std::move(*parsed));
+    base = std::make_shared<const model::Roster>(std::move(*parsed));
+  }
+  // The roster as the office knows it now: the pinned file with every
+  // reported change of coordinator or liaison applied. Changes only grow, so
+  // their count versions the result.
+  auto contacts = store_.ListContacts(campaign.id, "");
+  if (!contacts.ok()) return contacts.status();
+  std::shared_ptr<const model::Roster> roster = base;
+  if (!contacts->empty()) {
+    auto& current = rosters_[campaign.roster_hash + campaign.workflow_hash + "#" + campaign.id + "#" +
+                             std::to_string(contacts->size())];
+    if (!current) current = std::make_shared<const model::Roster>(WithContacts(*base, *wf, *contacts));
+    roster = current;
   }
   auto cal = LoadCalendar();
   if (!cal.ok()) return cal.status();
@@ -318,6 +349,13 @@ Result<Context> App::Load(const std::string& id) {
   if (!tz.ok()) return tz.status();
   auto overrides = store_.ListDueOverrides(campaign.id);
   if (!overrides.ok()) return overrides.status();
+  // Said once per process and year, loudly: deadlines in such a year may be wrong.
+  static std::set<int> warned;
+  for (int y : (*cal)->YearsWithoutData(campaign.year, campaign.year + 1))
+    if (warned.insert(y).second)
+      spdlog::warn("no holiday calendar for {}: campaign '{}' falls back to plain weekends that year; "
+                   "load the State Council notice with 'duban calendar load'",
+                   y, campaign.id);
   return Context{campaign, wf, roster, *cal, *tz,
                  std::move(*overrides)};
 }
@@ -688,18 +726,28 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
 
 Result<Outcome> App::Material(const std::string& campaign, const std::string& unit,
                               const std::string& material, machine::MaterialAction action,
-                              const std::string& note, const Actor& actor) {
+                              const std::string& note, const std::vector<std::filesystem::path>& files,
+                              const Actor& actor) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  // Files first: copying content-addressed files twice is harmless, and a
+  // bad file stops the command before anything is recorded.
+  std::vector<attach::StoredFile> stored;
+  for (const auto& f : files) {
+    auto put = files_.Put(f);
+    if (!put.ok()) return put.status();
+    stored.push_back(*put);
+  }
   nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
                                 {"action", static_cast<int>(action)}, {"note", note}, {"actor", actor.person}};
+  for (const auto& f : stored) fingerprint["files"].push_back(f.sha256);
   return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
     if (!records.ok()) return records.status();
     auto it = std::find_if(records->begin(), records->end(),
-                           [&](const model::MaterialRecord& m) { return m.material == material; });
+                           [&](const model::MaterialRecord& m) { return m.material == material && !m.dropped; });
     if (it == records->end())
       return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
     auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *it,
@@ -711,8 +759,190 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
     next.version = inst->version + 1;
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.materials.push_back(d.record);
+    for (const auto& f : stored) {
+      plan.changes.attachments.push_back(
+          model::Attachment{f.sha256, f.name, f.size, f.media_type, unit, material, actor.person, actor.at});
+      d.event.payload["files"].push_back({{"name", f.name}, {"sha256", f.sha256}, {"size", f.size},
+                                          {"media_type", f.media_type}});
+    }
     plan.changes.events.push_back(d.event);
     plan.result = d.event.payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+                                 const std::string& name, bool required, const std::string& reason,
+                                 const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能增加材料");
+  if (reason.empty()) return RefusedBy(machine::kRuleNote, "增加材料须写明理由 (--note)");
+  if (material.empty() || name.empty()) return Status::InvalidInput("a material needs an id and a name");
+  nlohmann::json fingerprint = {{"verb", "material.add"}, {"unit", unit}, {"material", material}, {"name", name},
+                                {"required", required}, {"reason", reason}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto records = store_.ListMaterials(ctx->campaign.id, unit);
+    if (!records.ok()) return records.status();
+    for (const auto& m : *records)
+      if (m.material == material && !m.dropped)
+        return Status::InvalidInput("unit '" + unit + "' already owes material '" + material + "'");
+    model::MaterialRecord r;
+    r.unit = unit;
+    r.material = material;
+    r.name = name;
+    r.required = required;
+    r.updated_at = actor.at;
+    r.updated_by = actor.person;
+    r.change_reason = reason;
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.materials.push_back(r);
+    nlohmann::json payload = {{"material", material}, {"name", name}, {"required", required}, {"reason", reason}};
+    plan.changes.events.push_back(model::Event{"material.added", unit, actor.person, actor.at, payload});
+    plan.result = payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+                                  const std::string& reason, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能删减材料");
+  if (reason.empty()) return RefusedBy(machine::kRuleNote, "删减材料须写明理由 (--note)");
+  nlohmann::json fingerprint = {{"verb", "material.drop"}, {"unit", unit}, {"material", material},
+                                {"reason", reason}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto records = store_.ListMaterials(ctx->campaign.id, unit);
+    if (!records.ok()) return records.status();
+    auto it = std::find_if(records->begin(), records->end(),
+                           [&](const model::MaterialRecord& m) { return m.material == material && !m.dropped; });
+    if (it == records->end()) return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
+    model::MaterialRecord r = *it;
+    r.dropped = true;
+    r.change_reason = reason;
+    r.updated_at = actor.at;
+    r.updated_by = actor.person;
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.materials.push_back(r);
+    nlohmann::json payload = {{"material", material}, {"name", it->name}, {"reason", reason},
+                              {"state", model::MaterialStateName(it->state)}};
+    plan.changes.events.push_back(model::Event{"material.dropped", unit, actor.person, actor.at, payload});
+    plan.result = payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string& unit, int received,
+                                 const std::string& note, const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
+    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能登记纸质材料");
+  if (received < 0) return Status::InvalidInput("copies received cannot be negative");
+  nlohmann::json fingerprint = {{"verb", "copies"}, {"unit", unit}, {"received", received}, {"note", note},
+                                {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto copies = store_.ListPaperCopies(ctx->campaign.id);
+    if (!copies.ok()) return copies.status();
+    int before = 0;
+    for (const auto& [u, n] : *copies)
+      if (u == unit) before = n;
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.paper_copies.emplace_back(unit, received);
+    nlohmann::json payload = {{"received", received}, {"before", before}, {"required", kPaperCopiesToOffice}};
+    if (!note.empty()) payload["note"] = note;
+    plan.changes.events.push_back(model::Event{"paper.received", unit, actor.person, actor.at, payload});
+    plan.result = payload;
+    plan.result["unit"] = unit;
+    return plan;
+  });
+}
+
+Result<Outcome> App::SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
+                                const Actor& actor) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  const auto& wf = *ctx->workflow;
+  if (change.role != machine::kRoleCoordinator && change.role != machine::kRoleLiaison)
+    return Status::InvalidInput("a contact is a 'coordinator' or a 'liaison', not '" + change.role + "'");
+  if (change.person.empty()) return Status::InvalidInput("the new holder needs a person id (--person)");
+  if (ctx->roster->FindUnit(unit) == nullptr)
+    return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
+  // The office records it; the unit's own coordinator or liaison may report it.
+  bool allowed = IsOffice(wf, *ctx->roster, actor.person);
+  for (const char* r : {machine::kRoleCoordinator, machine::kRoleLiaison}) {
+    auto id = wf.FindRole(r);
+    allowed = allowed || (id && ctx->roster->Holds(actor.person, *id, unit, wf));
+  }
+  if (!allowed)
+    return RefusedBy(machine::kRuleRole, actor.person + " 不能登记单位 " + unit + " 的联系人变更");
+  const model::Person* existing = ctx->roster->FindPerson(change.person);
+  if (existing == nullptr && change.name.empty())
+    return Status::InvalidInput("a new person '" + change.person + "' needs a name (--name)");
+  nlohmann::json fingerprint = {{"verb", "contact.set"}, {"unit", unit}, {"role", change.role},
+                                {"person", change.person}, {"name", change.name}, {"phone", change.phone},
+                                {"email", change.email}, {"actor", actor.person}};
+  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+    auto inst = GetInstance(*ctx, unit);
+    if (!inst.ok()) return inst.status();
+    auto history = store_.ListContacts(ctx->campaign.id, unit);
+    if (!history.ok()) return history.status();
+    int number = 0;
+    for (const auto& c : *history)
+      if (c.role == change.role) number = std::max(number, c.number);
+    // The holder before this change, for the record.
+    std::string previous;
+    if (auto role = wf.FindRole(change.role))
+      for (const auto& p : ctx->roster->people)
+        if (ctx->roster->Holds(p.id, *role, unit, wf)) previous = p.id;
+    model::Contact c;
+    c.unit = unit;
+    c.role = change.role;
+    c.number = number + 1;
+    c.person = change.person;
+    c.name = !change.name.empty() ? change.name : existing ? existing->name : "";
+    c.phone = !change.phone.empty() ? change.phone : existing ? existing->phone : "";
+    c.email = !change.email.empty() ? change.email : existing ? existing->email : "";
+    c.reported_by = change.reported_by.empty() ? actor.person : change.reported_by;
+    c.reported_on = change.reported_on.value_or(ctx->tz.local_date(actor.at));
+    c.recorded_by = actor.person;
+    c.recorded_at = actor.at;
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    model::Instance next = *inst;
+    next.version = inst->version + 1;
+    plan.changes.instances.push_back({next, inst->version});
+    plan.changes.contacts.push_back(c);
+    nlohmann::json payload = {{"role", c.role},   {"number", c.number},     {"person", c.person},
+                              {"name", c.name},   {"phone", c.phone},       {"email", c.email},
+                              {"previous", previous}, {"reported_by", c.reported_by},
+                              {"reported_on", FormatDate(c.reported_on)}};
+    plan.changes.events.push_back(model::Event{"contact.changed", unit, actor.person, actor.at, payload});
+    plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
   });
@@ -723,9 +953,9 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
                           const Actor& actor) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  auto scan = ReadBinaryFile(document);
+  auto scan = files_.Put(document);
   if (!scan.ok()) return scan.status();
-  const std::string doc_hash = Sha256Hex(*scan);
+  const std::string doc_hash = scan->sha256;
   nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
                                 {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
                                 {"document", doc_hash}, {"actor", actor.person}};
@@ -746,6 +976,8 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
     next.version = inst->version + 1;
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.commitments.push_back(d.commitment);
+    plan.changes.attachments.push_back(model::Attachment{scan->sha256, scan->name, scan->size, scan->media_type,
+                                                         unit, "commitment", actor.person, actor.at});
     plan.changes.events.push_back(d.event);
     plan.result = d.event.payload;
     plan.result["unit"] = unit;
@@ -763,13 +995,15 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
   if (!materials.ok()) return materials.status();
   auto signatures = store_.ListCommitments(id, "");
   if (!signatures.ok()) return signatures.status();
+  auto copies = store_.ListPaperCopies(id);
+  if (!copies.ok()) return copies.status();
   store::EventFilter returns;
   returns.campaign = id;
   returns.type = "transition.applied";
   auto moves = store_.ListEvents(returns);
   if (!moves.ok()) return moves.status();
 
-  Ledger ledger{*ctx, now, {}};
+  Ledger ledger{*ctx, now, ctx->calendar->YearsWithoutData(ctx->campaign.year, ctx->campaign.year + 1), {}};
   for (const auto& unit : ctx->roster->units) {
     auto inst = std::find_if(instances->begin(), instances->end(),
                              [&](const model::Instance& i) { return i.unit == unit.id; });
@@ -787,17 +1021,24 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
     }
     std::vector<model::MaterialRecord> mine;
     for (const auto& m : *materials) {
-      if (m.unit != unit.id) continue;
+      if (m.unit != unit.id || m.dropped) continue;
       ++row.materials_total;
       if (m.state != model::MaterialState::kPending && m.state != model::MaterialState::kReturned)
         ++row.materials_done;
       mine.push_back(m);
     }
-    for (const auto& e : *moves)
-      if (e.event.unit == unit.id && e.event.payload.value("trigger", "") == "return") ++row.review_rounds;
+    for (const auto& e : *moves) {
+      if (e.event.unit != unit.id) continue;
+      const std::string trigger = e.event.payload.value("trigger", "");
+      if (trigger == "return") ++row.review_rounds;
+      if (trigger == "acknowledge" && !row.acknowledged_at) row.acknowledged_at = e.event.at;
+    }
+    for (const auto& [u, n] : *copies)
+      if (u == unit.id) row.paper_copies = n;
     std::optional<model::Commitment> current;
     for (const auto& c : *signatures)
       if (c.unit == unit.id) current = c;
+    if (current) row.commitment_number = current->number;
     if (!current) {
       row.commitment = "none";
     } else {
@@ -830,6 +1071,24 @@ Result<std::vector<model::MaterialRecord>> App::Materials(const std::string& cam
   if (!unit.empty() && ctx->roster->FindUnit(unit) == nullptr)
     return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
   return store_.ListMaterials(ctx->campaign.id, unit);
+}
+
+Result<std::vector<model::Attachment>> App::Attachments(const std::string& campaign, const std::string& unit) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  return store_.ListAttachments(ctx->campaign.id, unit);
+}
+
+Result<std::vector<model::Contact>> App::Contacts(const std::string& campaign, const std::string& unit) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  return store_.ListContacts(ctx->campaign.id, unit);
+}
+
+Result<std::vector<model::Commitment>> App::Commitments(const std::string& campaign, const std::string& unit) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  return store_.ListCommitments(ctx->campaign.id, unit);
 }
 
 Result<store::VerifyReport> App::Verify(const std::string& campaign) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attach/file_store.h"
 #include "calendar/calendar.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -78,17 +79,45 @@ struct LedgerRow {
   int materials_total = 0;
   int review_rounds = 0;    // times the unit was returned
   std::string commitment;   // "none", "signed", "incomplete"
+  int commitment_number = 0;  // the signature in force (1, 2, ...); 0 when none
+  int paper_copies = 0;       // paper copies received by the office
+  std::optional<Instant> acknowledged_at;  // when the unit signed for its task list (签收)
 };
 
 struct Ledger {
   Context context;
   Instant now{};
+  // Years of the campaign (and the next) with no holiday calendar: their
+  // working days fall back to plain weekends.
+  std::vector<int> calendar_missing_years;
   std::vector<LedgerRow> rows;  // roster order
+};
+
+// Paper copies the office keeps of each unit's materials: the plan asks for
+// three, two to the office and one kept by the unit.
+inline constexpr int kPaperCopiesToOffice = 2;
+
+struct AppOptions {
+  // Where attached files are kept, by content hash.
+  std::filesystem::path files_dir = "duban-files";
+  attach::FileStoreOptions files;
+};
+
+// What the office records when a unit reports a new coordinator or liaison.
+struct ContactChange {
+  std::string role;        // "coordinator" or "liaison"
+  std::string person;      // the new holder's person id (new or from the roster)
+  std::string name;
+  std::string phone;
+  std::string email;
+  std::string reported_by; // default: the actor
+  std::optional<Date> reported_on;  // default: the day of the command
 };
 
 class App {
  public:
-  explicit App(store::Store& store) : store_(store) {}
+  explicit App(store::Store& store, AppOptions options = {})
+      : store_(store), options_(std::move(options)), files_(options_.files_dir, options_.files) {}
 
   // ----- commands -----
 
@@ -104,10 +133,25 @@ class App {
   // the unit id, meaning the unit's open request.
   Result<Outcome> Decide(const std::string& campaign, const std::string& request, bool approve,
                          const std::string& note, const Actor& actor);
-  // Moves one material of a unit: submit, explain, return or accept.
+  // Moves one material of a unit: submit, explain, return or accept. Files
+  // given are copied into the content-addressed store first and attached.
   Result<Outcome> Material(const std::string& campaign, const std::string& unit,
                            const std::string& material, machine::MaterialAction action,
-                           const std::string& note, const Actor& actor);
+                           const std::string& note, const std::vector<std::filesystem::path>& files,
+                           const Actor& actor);
+  // The office adds an item a unit owes in this campaign, or drops one, with a reason.
+  Result<Outcome> AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+                              const std::string& name, bool required, const std::string& reason,
+                              const Actor& actor);
+  Result<Outcome> DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+                               const std::string& reason, const Actor& actor);
+  // The office records the paper copies received from a unit so far.
+  Result<Outcome> PaperCopies(const std::string& campaign, const std::string& unit, int received,
+                              const std::string& note, const Actor& actor);
+  // A new coordinator or liaison for a unit; from now on they act for it and
+  // receive its notices.
+  Result<Outcome> SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
+                             const Actor& actor);
   // Evaluates every deadline due at `now`: reminders, missed deadlines and
   // escalations, each raised once, stamped with the time it fell due.
   Result<Outcome> Tick(Instant now);
@@ -138,6 +182,10 @@ class App {
   Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all);
   Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter);
   Result<std::vector<model::MaterialRecord>> Materials(const std::string& campaign, const std::string& unit);
+  Result<std::vector<model::Attachment>> Attachments(const std::string& campaign, const std::string& unit);
+  Result<std::vector<model::Contact>> Contacts(const std::string& campaign, const std::string& unit);
+  Result<std::vector<model::Commitment>> Commitments(const std::string& campaign, const std::string& unit);
+  const attach::FileStore& files() const { return files_; }
   Result<store::VerifyReport> Verify(const std::string& campaign);
 
  private:
@@ -163,6 +211,8 @@ class App {
                                 Instant at);
 
   store::Store& store_;
+  AppOptions options_;
+  attach::FileStore files_;
   // Parsed definitions by content hash: a campaign's never change.
   std::map<std::string, std::shared_ptr<const model::Workflow>> workflows_;
   std::map<std::string, std::shared_ptr<const model::Roster>> rosters_;

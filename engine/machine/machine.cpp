@@ -65,6 +65,7 @@ const GuardFacts::Fact& GuardFacts::Get(Guard g) const {
     case Guard::kMaterialsComplete: return materials_complete;
     case Guard::kMaterialsAccepted: return materials_accepted;
     case Guard::kCommitmentSigned: return commitment_signed;
+    case Guard::kMaterialsReturned: return materials_returned;
   }
   return materials_complete;
 }
@@ -107,6 +108,8 @@ Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& in
   d.to = t.to;
   nlohmann::json payload = MovePayload(wf, t, instance.stage);
   if (!fire.note.empty()) payload["note"] = fire.note;
+  if (std::find(t.guards.begin(), t.guards.end(), Guard::kMaterialsReturned) != t.guards.end())
+    payload["returned_items"] = facts.returned_items;
 
   if (t.needs_approval) {
     Request r;

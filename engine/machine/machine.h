@@ -21,6 +21,8 @@ struct GuardFacts {
   Fact materials_complete;
   Fact materials_accepted;
   Fact commitment_signed;
+  Fact materials_returned;
+  std::vector<std::string> returned_items;  // names of the items in the returned state
 
   const Fact& Get(model::Guard g) const;
 };

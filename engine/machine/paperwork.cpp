@@ -173,6 +173,8 @@ GuardFacts FactsFor(const model::Workflow& wf, const model::Roster& roster, cons
   GuardFacts f;
   std::vector<std::string> missing, unaccepted;
   for (const auto& m : materials) {
+    if (m.dropped) continue;
+    if (m.state == MaterialState::kReturned) f.returned_items.push_back(m.name);
     const bool handed_in = m.state == MaterialState::kSubmitted || m.state == MaterialState::kExplained ||
                            m.state == MaterialState::kAccepted;
     if (m.required && !handed_in) missing.push_back(m.name);
@@ -181,6 +183,9 @@ GuardFacts FactsFor(const model::Workflow& wf, const model::Roster& roster, cons
   }
   f.materials_complete.holds = missing.empty();
   if (!missing.empty()) f.materials_complete.detail = "未报送或说明：" + JoinNames(missing);
+  f.materials_returned.holds = !f.returned_items.empty();
+  if (f.returned_items.empty())
+    f.materials_returned.detail = "退回须先标明不合格的材料 (material return UNIT ITEM --note ...)";
   f.materials_accepted.holds = unaccepted.empty();
   if (!unaccepted.empty()) f.materials_accepted.detail = "未通过审核：" + JoinNames(unaccepted);
 

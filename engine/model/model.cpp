@@ -9,12 +9,14 @@ std::string_view GuardName(Guard g) {
     case Guard::kMaterialsComplete: return "materials_complete";
     case Guard::kMaterialsAccepted: return "materials_accepted";
     case Guard::kCommitmentSigned: return "commitment_signed";
+    case Guard::kMaterialsReturned: return "materials_returned";
   }
   return "?";
 }
 
 std::optional<Guard> GuardFromName(std::string_view name) {
-  for (Guard g : {Guard::kMaterialsComplete, Guard::kMaterialsAccepted, Guard::kCommitmentSigned})
+  for (Guard g : {Guard::kMaterialsComplete, Guard::kMaterialsAccepted, Guard::kCommitmentSigned,
+                  Guard::kMaterialsReturned})
     if (GuardName(g) == name) return g;
   return std::nullopt;
 }

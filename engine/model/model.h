@@ -81,6 +81,7 @@ enum class Guard : std::uint8_t {
   kMaterialsComplete,  // "materials_complete": every required item submitted or explained
   kMaterialsAccepted,  // "materials_accepted": every item accepted
   kCommitmentSigned,   // "commitment_signed": a signed, stamped commitment with its scan
+  kMaterialsReturned,  // "materials_returned": some item was returned, naming what failed review
 };
 std::string_view GuardName(Guard g);
 std::optional<Guard> GuardFromName(std::string_view name);
@@ -244,6 +245,36 @@ struct MaterialRecord {
   std::string note;          // the last comment: the reviewer's, or the explanation
   Instant updated_at{};
   std::string updated_by;
+  bool dropped = false;      // the office dropped it for this campaign (change_reason says why)
+  std::string change_reason; // why the office added or dropped it
+};
+
+// A file kept in the content-addressed store, by the SHA-256 of its bytes.
+struct Attachment {
+  std::string sha256;
+  std::string name;          // the file name it was attached under
+  std::int64_t size = 0;
+  std::string media_type;    // "application/pdf"
+  std::string unit;
+  std::string material;      // the material it belongs to; "commitment" for a signed commitment's scan
+  std::string attached_by;
+  Instant attached_at{};
+};
+
+// Who the unit's coordinator or liaison is, as reported to the office.
+// Kept as history: the highest number per unit and role is current.
+struct Contact {
+  std::string unit;
+  std::string role;          // "coordinator" or "liaison"
+  int number = 0;
+  std::string person;        // person id; a new id adds the person to the campaign
+  std::string name;
+  std::string phone;
+  std::string email;
+  std::string reported_by;   // who told the office
+  Date reported_on{};
+  std::string recorded_by;
+  Instant recorded_at{};
 };
 
 // The unit's principal leader's signed and stamped commitment (承诺书). Never

@@ -148,6 +148,50 @@ CREATE TABLE due_overrides (
   PRIMARY KEY (campaign_id, stage)
 );
 )sql",
+    // 3: the unit's paperwork in full: files in the content-addressed store,
+    // items added or dropped for one campaign, paper copies, contacts.
+    R"sql(
+ALTER TABLE materials ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE materials ADD COLUMN change_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE attachments (
+  campaign_id TEXT NOT NULL,
+  unit_id     TEXT NOT NULL,
+  material_id TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  media_type  TEXT NOT NULL,
+  attached_by TEXT NOT NULL,
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, unit_id, material_id, sha256, attached_at),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+);
+CREATE TABLE paper_copies (
+  campaign_id TEXT NOT NULL,
+  unit_id     TEXT NOT NULL,
+  received    INTEGER NOT NULL CHECK (received >= 0),
+  PRIMARY KEY (campaign_id, unit_id),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+);
+CREATE TABLE contacts (
+  campaign_id TEXT NOT NULL,
+  unit_id     TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  number      INTEGER NOT NULL,
+  person_id   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  phone       TEXT NOT NULL,
+  email       TEXT NOT NULL,
+  reported_by TEXT NOT NULL,
+  reported_on TEXT NOT NULL,
+  recorded_by TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, unit_id, role, number),
+  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
+);
+CREATE TRIGGER contacts_history_kept BEFORE UPDATE ON contacts
+  BEGIN SELECT RAISE(ABORT, 'contact history is never rewritten; record a new change'); END;
+)sql",
 };
 
 std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
@@ -430,7 +474,7 @@ class SqliteStore final : public Store {
     return Guarded([&]() -> Result<std::vector<model::MaterialRecord>> {
       auto& q = Prepare(
           "SELECT unit_id, material_id, name, required, state, explained, submissions, note,"
-          " updated_at, updated_by FROM materials WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+          " updated_at, updated_by, dropped, change_reason FROM materials WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
           " ORDER BY unit_id, ordinal");
       q.bind(1, campaign);
       q.bind(2, unit);
@@ -447,8 +491,74 @@ class SqliteStore final : public Store {
         m.note = q.getColumn(7).getString();
         m.updated_at = FromSecs(q.getColumn(8).getInt64());
         m.updated_by = q.getColumn(9).getString();
+        m.dropped = q.getColumn(10).getInt() != 0;
+        m.change_reason = q.getColumn(11).getString();
         out.push_back(std::move(m));
       }
+      return out;
+    });
+  }
+
+  Result<std::vector<model::Attachment>> ListAttachments(const std::string& campaign,
+                                                         const std::string& unit) override {
+    return Guarded([&]() -> Result<std::vector<model::Attachment>> {
+      auto& q = Prepare(
+          "SELECT unit_id, material_id, sha256, name, size, media_type, attached_by, attached_at FROM attachments"
+          " WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2) ORDER BY attached_at, unit_id, material_id");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      std::vector<model::Attachment> out;
+      while (q.executeStep()) {
+        model::Attachment a;
+        a.unit = q.getColumn(0).getString();
+        a.material = q.getColumn(1).getString();
+        a.sha256 = q.getColumn(2).getString();
+        a.name = q.getColumn(3).getString();
+        a.size = q.getColumn(4).getInt64();
+        a.media_type = q.getColumn(5).getString();
+        a.attached_by = q.getColumn(6).getString();
+        a.attached_at = FromSecs(q.getColumn(7).getInt64());
+        out.push_back(std::move(a));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<model::Contact>> ListContacts(const std::string& campaign, const std::string& unit) override {
+    return Guarded([&]() -> Result<std::vector<model::Contact>> {
+      auto& q = Prepare(
+          "SELECT unit_id, role, number, person_id, name, phone, email, reported_by, reported_on, recorded_by,"
+          " recorded_at FROM contacts WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+          " ORDER BY recorded_at, unit_id, role, number");
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      std::vector<model::Contact> out;
+      while (q.executeStep()) {
+        model::Contact c;
+        c.unit = q.getColumn(0).getString();
+        c.role = q.getColumn(1).getString();
+        c.number = q.getColumn(2).getInt();
+        c.person = q.getColumn(3).getString();
+        c.name = q.getColumn(4).getString();
+        c.phone = q.getColumn(5).getString();
+        c.email = q.getColumn(6).getString();
+        c.reported_by = q.getColumn(7).getString();
+        auto d = ParseDate(q.getColumn(8).getString());
+        if (d.ok()) c.reported_on = *d;
+        c.recorded_by = q.getColumn(9).getString();
+        c.recorded_at = FromSecs(q.getColumn(10).getInt64());
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& campaign) override {
+    return Guarded([&]() -> Result<std::vector<std::pair<std::string, int>>> {
+      auto& q = Prepare("SELECT unit_id, received FROM paper_copies WHERE campaign_id = ? ORDER BY unit_id");
+      q.bind(1, campaign);
+      std::vector<std::pair<std::string, int>> out;
+      while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt());
       return out;
     });
   }
@@ -608,6 +718,17 @@ class SqliteStore final : public Store {
         q.exec();
       }
       for (const auto& c : ch.commitments) InsertCommitment(ch.campaign, c);
+      for (const auto& a : ch.attachments) InsertAttachment(ch.campaign, a);
+      for (const auto& c : ch.contacts) InsertContact(ch.campaign, c);
+      for (const auto& [unit, received] : ch.paper_copies) {
+        auto& q = Prepare(
+            "INSERT INTO paper_copies(campaign_id, unit_id, received) VALUES (?, ?, ?)"
+            " ON CONFLICT(campaign_id, unit_id) DO UPDATE SET received = excluded.received");
+        q.bind(1, ch.campaign);
+        q.bind(2, unit);
+        q.bind(3, received);
+        q.exec();
+      }
       CommitResult result;
       if (!ch.events.empty()) {
         auto appended = AppendEvents(ch.campaign, ch.events);
@@ -800,12 +921,13 @@ class SqliteStore final : public Store {
   void WriteMaterial(const std::string& campaign, const model::MaterialRecord& m) {
     auto& q = Prepare(
         "INSERT INTO materials(campaign_id, unit_id, material_id, ordinal, name, required, state,"
-        " explained, submissions, note, updated_at, updated_by)"
+        " explained, submissions, note, updated_at, updated_by, dropped, change_reason)"
         " VALUES (?1, ?2, ?3, (SELECT count(*) FROM materials WHERE campaign_id = ?1 AND unit_id = ?2),"
-        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         " ON CONFLICT(campaign_id, unit_id, material_id) DO UPDATE SET state = excluded.state,"
         " explained = excluded.explained, submissions = excluded.submissions, note = excluded.note,"
-        " updated_at = excluded.updated_at, updated_by = excluded.updated_by");
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+        " dropped = excluded.dropped, change_reason = excluded.change_reason");
     q.bind(1, campaign);
     q.bind(2, m.unit);
     q.bind(3, m.material);
@@ -817,6 +939,43 @@ class SqliteStore final : public Store {
     q.bind(9, m.note);
     q.bind(10, Secs(m.updated_at));
     q.bind(11, m.updated_by);
+    q.bind(12, m.dropped ? 1 : 0);
+    q.bind(13, m.change_reason);
+    q.exec();
+  }
+
+  void InsertAttachment(const std::string& campaign, const model::Attachment& a) {
+    auto& q = Prepare(
+        "INSERT INTO attachments(campaign_id, unit_id, material_id, sha256, name, size, media_type,"
+        " attached_by, attached_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    q.bind(1, campaign);
+    q.bind(2, a.unit);
+    q.bind(3, a.material);
+    q.bind(4, a.sha256);
+    q.bind(5, a.name);
+    q.bind(6, a.size);
+    q.bind(7, a.media_type);
+    q.bind(8, a.attached_by);
+    q.bind(9, Secs(a.attached_at));
+    q.exec();
+  }
+
+  void InsertContact(const std::string& campaign, const model::Contact& c) {
+    auto& q = Prepare(
+        "INSERT INTO contacts(campaign_id, unit_id, role, number, person_id, name, phone, email, reported_by,"
+        " reported_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, campaign);
+    q.bind(2, c.unit);
+    q.bind(3, c.role);
+    q.bind(4, c.number);
+    q.bind(5, c.person);
+    q.bind(6, c.name);
+    q.bind(7, c.phone);
+    q.bind(8, c.email);
+    q.bind(9, c.reported_by);
+    q.bind(10, FormatDate(c.reported_on));
+    q.bind(11, c.recorded_by);
+    q.bind(12, Secs(c.recorded_at));
     q.exec();
   }
 

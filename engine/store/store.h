@@ -79,6 +79,9 @@ struct Changeset {
   std::vector<model::Request> requests;         // inserted, or updated when decided
   std::vector<model::MaterialRecord> materials; // inserted or updated
   std::vector<model::Commitment> commitments;   // inserted (never updated)
+  std::vector<model::Attachment> attachments;   // inserted; the same content is kept once
+  std::vector<model::Contact> contacts;         // inserted (history is never rewritten)
+  std::vector<std::pair<std::string, int>> paper_copies;  // unit, copies received so far
   std::vector<model::Event> events;             // appended in order to the chain
   std::vector<CalendarYear> calendar_years;     // inserted or replaced
   std::vector<model::DueOverride> due_overrides;  // inserted or replaced, per stage
@@ -132,6 +135,14 @@ class Store {
   // A unit's materials in roster order; every unit's when `unit` is empty.
   virtual Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& campaign,
                                                                    const std::string& unit) = 0;
+  // Files attached to a unit's materials (and commitments), oldest first;
+  // every unit's when `unit` is empty.
+  virtual Result<std::vector<model::Attachment>> ListAttachments(const std::string& campaign,
+                                                                 const std::string& unit) = 0;
+  // Every contact change, oldest first; every unit's when `unit` is empty.
+  virtual Result<std::vector<model::Contact>> ListContacts(const std::string& campaign, const std::string& unit) = 0;
+  // Paper copies received per unit.
+  virtual Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& campaign) = 0;
   // Every signature of a unit, oldest first; every unit's when `unit` is empty.
   virtual Result<std::vector<model::Commitment>> ListCommitments(const std::string& campaign,
                                                                  const std::string& unit) = 0;

@@ -105,7 +105,7 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
     if (!a.ok()) return error = a.status().str(), false;
     for (const auto& m : u.materials) {
       if (!m.required) continue;
-      auto s = app.Material(kCampaign, u.id, m.id, duban::machine::MaterialAction::kSubmit, "", liaison);
+      auto s = app.Material(kCampaign, u.id, m.id, duban::machine::MaterialAction::kSubmit, "", {}, liaison);
       if (!s.ok()) return error = s.status().str(), false;
     }
     out.units.push_back(std::move(c));

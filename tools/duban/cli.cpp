@@ -29,6 +29,7 @@ struct Globals {
   std::string format = "table";
   std::string campaign;
   std::string command_id;
+  std::string data_dir;
 };
 
 // What one invocation needs to carry out its verb.
@@ -186,8 +187,8 @@ int DoStatus(Call& c, const std::string& unit_filter) {
   if (!ledger.ok()) return c.Fail(ledger.status());
   const auto& ctx = ledger->context;
   json rows = json::array();
-  Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "剩余工作日 left", "灯 light", "督办 level",
-           "材料 materials", "退回 returns", "承诺书 commitment", "待批 pending"});
+  Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "剩余工作日 left", "灯 light", "督办 level", "签收 ack",
+           "材料 materials", "纸质 copies", "退回 returns", "承诺书 commitment", "待批 pending"});
   for (const auto& r : ledger->rows) {
     if (!unit_filter.empty() && r.unit->id != unit_filter) continue;
     json row = {{"unit", r.unit->id},
@@ -205,21 +206,32 @@ int DoStatus(Call& c, const std::string& unit_filter) {
                 {"materials_total", r.materials_total},
                 {"review_rounds", r.review_rounds},
                 {"commitment", r.commitment},
+                {"commitment_number", r.commitment_number},
+                {"paper_copies", r.paper_copies},
+                {"paper_copies_required", app::kPaperCopiesToOffice},
+                {"acknowledged_at", r.acknowledged_at ? json(FormatUtc(*r.acknowledged_at)) : json(nullptr)},
                 {"pending_request", r.instance.pending_request ? json(*r.instance.pending_request) : json(nullptr)},
                 {"version", r.instance.version}};
     rows.push_back(row);
     t.Add({r.unit->id, r.unit->name, r.stage->label.zh, DueText(ctx, r.due_at),
            r.workdays_left ? std::to_string(*r.workdays_left) : "", LightZh(r.light),
            r.escalation_level > 0 ? std::to_string(r.escalation_level) + "级" : "",
+           r.acknowledged_at ? FormatLocal(*r.acknowledged_at, ctx.tz).substr(5, 5) : "未签收",
            std::to_string(r.materials_done) + "/" + std::to_string(r.materials_total),
-           r.review_rounds > 0 ? std::to_string(r.review_rounds) : "", CommitmentZh(r.commitment),
+           std::to_string(r.paper_copies) + "/" + std::to_string(app::kPaperCopiesToOffice),
+           r.review_rounds > 0 ? std::to_string(r.review_rounds) : "",
+           CommitmentZh(r.commitment) + (r.commitment_number > 1 ? "(第" + std::to_string(r.commitment_number) + "版)" : ""),
            r.instance.pending_request.value_or("")});
   }
   if (!unit_filter.empty() && rows.empty()) return c.Fail(Status::NotFound("no unit '" + unit_filter + "'"));
   if (c.json_out()) {
-    c.Print({{"campaign", ctx.campaign.id}, {"at", FormatUtc(c.now)}, {"units", rows}});
+    c.Print({{"campaign", ctx.campaign.id}, {"at", FormatUtc(c.now)}, {"units", rows},
+             {"calendar_missing_years", ledger->calendar_missing_years}});
     return 0;
   }
+  for (int y : ledger->calendar_missing_years)
+    c.io.out << "警告 WARNING: " << y << "年没有节假日安排数据，工作日按普通周末计算 / no holiday calendar for " << y
+             << ": working days fall back to plain weekends\n";
   c.io.out << "工作台账 ledger: " << ctx.campaign.name << " (" << ctx.campaign.id << ")  截至 "
            << FormatLocal(c.now, ctx.tz) << '\n';
   t.Print(c.io.out);
@@ -328,10 +340,11 @@ int DoMaterialList(Call& c, const std::string& unit) {
     out.push_back({{"unit", m.unit}, {"material", m.material}, {"name", m.name}, {"required", m.required},
                    {"state", model::MaterialStateName(m.state)}, {"explained", m.explained},
                    {"submissions", m.submissions}, {"note", m.note}, {"updated_at", FormatUtc(m.updated_at)},
-                   {"updated_by", m.updated_by}});
+                   {"updated_by", m.updated_by}, {"dropped", m.dropped}, {"change_reason", m.change_reason}});
     t.Add({m.unit, m.material, m.name + (m.required ? "" : "（选报）"),
-           std::string(MaterialStateZh(m.state)) + (m.explained && m.state == model::MaterialState::kAccepted ? "(说明)" : ""),
-           std::to_string(m.submissions), m.note});
+           m.dropped ? "已删减" : std::string(MaterialStateZh(m.state)) +
+                                    (m.explained && m.state == model::MaterialState::kAccepted ? "(说明)" : ""),
+           std::to_string(m.submissions), m.dropped ? m.change_reason : m.note});
   }
   if (c.json_out()) c.Print(out);
   else t.Print(c.io.out);
@@ -339,12 +352,15 @@ int DoMaterialList(Call& c, const std::string& unit) {
 }
 
 int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit, const std::string& items,
-               const std::string& note) {
+               const std::string& note, const std::vector<std::string>& file_args) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : file_args) files.push_back(c.Path(f));
   std::vector<std::string> targets;
   if (items == "all") {
     auto r = c.app->Materials(c.g.campaign, unit);
     if (!r.ok()) return c.Fail(r.status());
     for (const auto& m : *r) {
+      if (m.dropped) continue;
       const bool open = action == machine::MaterialAction::kSubmit || action == machine::MaterialAction::kExplain
                             ? (m.state == model::MaterialState::kPending || m.state == model::MaterialState::kReturned)
                             : (m.state == model::MaterialState::kSubmitted || m.state == model::MaterialState::kExplained);
@@ -361,7 +377,7 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
   for (const auto& item : targets) {
     app::Actor actor = c.Actor();
     if (actor.command_id && targets.size() > 1) *actor.command_id += ":" + item;
-    auto r = c.app->Material(c.g.campaign, unit, item, action, note, actor);
+    auto r = c.app->Material(c.g.campaign, unit, item, action, note, files, actor);
     if (!r.ok()) {
       worst = std::max(worst, c.Fail(r.status()));
       continue;
@@ -374,6 +390,104 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
   }
   if (c.json_out()) c.Print(out.size() == 1 ? out[0] : out);
   return worst;
+}
+
+int DoMaterialAdd(Call& c, const std::string& unit, const std::string& id, const std::string& name, bool required,
+                  const std::string& reason) {
+  auto r = c.app->AddMaterial(c.g.campaign, unit, id, name, required, reason, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else c.io.out << unit << ": 增加材料「" << name << "」(" << id << ")：" << reason << '\n';
+  return 0;
+}
+
+int DoMaterialDrop(Call& c, const std::string& unit, const std::string& id, const std::string& reason) {
+  auto r = c.app->DropMaterial(c.g.campaign, unit, id, reason, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else c.io.out << unit << ": 删减材料「" << r->result["name"].get<std::string>() << "」：" << reason << '\n';
+  return 0;
+}
+
+int DoFiles(Call& c, const std::string& unit) {
+  auto r = c.app->Attachments(c.g.campaign, unit);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"单位 unit", "材料 material", "文件 file", "大小 bytes", "类型 type", "sha256", "提交人 by", "时间 at"});
+  for (const auto& a : *r) {
+    out.push_back({{"unit", a.unit}, {"material", a.material}, {"name", a.name}, {"size", a.size},
+                   {"media_type", a.media_type}, {"sha256", a.sha256}, {"attached_by", a.attached_by},
+                   {"attached_at", FormatUtc(a.attached_at)},
+                   {"stored_at", c.app->files().PathOf(a.sha256).string()}});
+    t.Add({a.unit, a.material, a.name, std::to_string(a.size), a.media_type, a.sha256.substr(0, 12) + "…",
+           a.attached_by, FormatLocal(a.attached_at, TimeZone::Default())});
+  }
+  if (c.json_out()) c.Print(out);
+  else if (t.empty()) c.io.out << "没有附件 / no files attached\n";
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoCopies(Call& c, const std::string& unit, int received, const std::string& note) {
+  auto r = c.app->PaperCopies(c.g.campaign, unit, received, note, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print(r->result);
+  else
+    c.io.out << unit << ": 纸质材料已收 " << received << " 份（应报送办公室 " << app::kPaperCopiesToOffice << " 份）\n";
+  return 0;
+}
+
+int DoContactSet(Call& c, const std::string& unit, const app::ContactChange& change) {
+  auto r = c.app->SetContact(c.g.campaign, unit, change, c.Actor());
+  if (!r.ok()) return c.Fail(r.status());
+  const json& j = r->result;
+  if (c.json_out()) c.Print(j);
+  else
+    c.io.out << unit << ": " << (change.role == "liaison" ? "联络员" : "协调人") << "变更为 " << j["name"].get<std::string>()
+             << " (" << j["person"].get<std::string>() << ")"
+             << (j["previous"].get<std::string>().empty() ? "" : "，原为 " + j["previous"].get<std::string>())
+             << "；报告人 " << j["reported_by"].get<std::string>() << "，" << j["reported_on"].get<std::string>() << '\n';
+  return 0;
+}
+
+int DoContactHistory(Call& c, const std::string& unit) {
+  auto r = c.app->Contacts(c.g.campaign, unit);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"单位 unit", "角色 role", "次序 #", "人员 person", "姓名 name", "电话 phone", "电子邮件 e-mail", "报告人 reported by",
+           "报告日期 on", "登记人 recorded by"});
+  for (const auto& k : *r) {
+    out.push_back({{"unit", k.unit}, {"role", k.role}, {"number", k.number}, {"person", k.person}, {"name", k.name},
+                   {"phone", k.phone}, {"email", k.email}, {"reported_by", k.reported_by},
+                   {"reported_on", FormatDate(k.reported_on)}, {"recorded_by", k.recorded_by},
+                   {"recorded_at", FormatUtc(k.recorded_at)}});
+    t.Add({k.unit, k.role == "liaison" ? "联络员" : "协调人", std::to_string(k.number), k.person, k.name, k.phone, k.email,
+           k.reported_by, FormatDate(k.reported_on), k.recorded_by});
+  }
+  if (c.json_out()) c.Print(out);
+  else if (t.empty()) c.io.out << "没有联系人变更 / no contact changes\n";
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoCommitments(Call& c, const std::string& unit) {
+  auto r = c.app->Commitments(c.g.campaign, unit);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"单位 unit", "版本 #", "签字人 signer", "签字日期 signed", "盖章 stamped", "扫描件 scan", "状态 state"});
+  for (std::size_t i = 0; i < r->size(); ++i) {
+    const auto& k = (*r)[i];
+    const bool current = i + 1 == r->size() || (*r)[i + 1].unit != k.unit;
+    out.push_back({{"unit", k.unit}, {"number", k.number}, {"signer", k.signer}, {"signed_on", FormatDate(k.signed_on)},
+                   {"stamped", k.stamped}, {"document_sha256", k.document_hash}, {"document_name", k.document_name},
+                   {"recorded_by", k.recorded_by}, {"recorded_at", FormatUtc(k.recorded_at)}, {"current", current}});
+    t.Add({k.unit, std::to_string(k.number), k.signer, FormatDate(k.signed_on), k.stamped ? "是" : "否",
+           k.document_name + " " + k.document_hash.substr(0, 12) + "…", current ? "现行" : "已被取代"});
+  }
+  if (c.json_out()) c.Print(out);
+  else if (t.empty()) c.io.out << "没有承诺书 / no commitments signed\n";
+  else t.Print(c.io.out);
+  return 0;
 }
 
 int DoSign(Call& c, const std::string& unit, const std::string& signer, const std::string& date, bool stamped,
@@ -584,14 +698,20 @@ int DoCalendarLoad(Call& c, const std::string& path) {
 
 }  // namespace
 
-Result<app::App*> Session::Open(const std::string& db_path) {
-  if (app_ && db_path == path_) return app_.get();
+Result<app::App*> Session::Open(const std::string& db_path, const std::string& data_dir) {
+  const std::string files = data_dir.empty() ? db_path + ".files" : data_dir;
+  if (app_ && db_path == path_ && files == data_dir_) return app_.get();
   auto s = store::OpenSqlite(db_path);
   if (!s.ok()) return s.status();
   app_.reset();
   store_ = std::move(*s);
-  app_ = std::make_unique<app::App>(*store_);
+  app::AppOptions options;
+  options.files_dir = files;
+  if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
+    options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
+  app_ = std::make_unique<app::App>(*store_, options);
   path_ = db_path;
+  data_dir_ = files;
   return app_.get();
 }
 
@@ -615,6 +735,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   cli.add_option("--as", g.as, "the roster person acting (default $DUBAN_AS)");
   cli.add_option("--format", g.format, "output format")->check(CLI::IsMember({"table", "json"}));
   cli.add_option("--campaign", g.campaign, "campaign id (default: the only campaign)");
+  cli.add_option("--data-dir", g.data_dir, "where attached files are kept (default: the database path + .files)");
   cli.add_option("--command-id", g.command_id,
                  "client command id: a repeat with the same id is answered with the first result, not applied again");
 
@@ -667,6 +788,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   auto* material = cli.add_subcommand("material", "a unit's materials under the commitment system (承诺制)");
   material->require_subcommand(1);
   std::string mat_unit, mat_items;
+  std::vector<std::string> mat_files;
   auto* mat_list = material->add_subcommand("list", "every material and where it stands");
   mat_list->add_option("unit", mat_unit, "only this unit");
   struct MatVerb {
@@ -690,7 +812,56 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
         ->required();
     auto* o = v.sub->add_option("--note", note, v.note_required ? "reason or comments (required)" : "a note");
     if (v.note_required) o->required();
+    if (v.action == machine::MaterialAction::kSubmit || v.action == machine::MaterialAction::kExplain)
+      v.sub->add_option("--file", mat_files, "a file to attach (repeatable); copied into duban's file store");
   }
+  std::string mat_name;
+  bool mat_optional = false;
+  auto* mat_add = material->add_subcommand("add", "the office adds an item a unit owes in this campaign");
+  mat_add->add_option("unit", mat_unit, "unit id")->required();
+  mat_add->add_option("items", mat_items, "the new material's id")->required();
+  mat_add->add_option("--name", mat_name, "its name, in Chinese")->required();
+  mat_add->add_flag("--optional", mat_optional, "not required for submission");
+  mat_add->add_option("--note", note, "why (required)")->required();
+  auto* mat_drop = material->add_subcommand("drop", "the office drops an item for this campaign");
+  mat_drop->add_option("unit", mat_unit, "unit id")->required();
+  mat_drop->add_option("items", mat_items, "the material's id")->required();
+  mat_drop->add_option("--note", note, "why (required)")->required();
+  auto* mat_files_list = material->add_subcommand("files", "the files attached to a unit's materials and commitments");
+  mat_files_list->add_option("unit", mat_unit, "only this unit");
+
+  int copies_n = 0;
+  std::string copies_unit;
+  auto* copies = cli.add_subcommand("copies", "the office records the paper copies received from a unit (the plan "
+                                              "asks two for the office)");
+  copies->add_option("unit", copies_unit, "unit id")->required();
+  copies->add_option("received", copies_n, "copies received so far")->required();
+  copies->add_option("--note", note, "a note");
+
+  auto* ack = cli.add_subcommand("ack", "a unit's liaison acknowledges its task list (签收): fires 'acknowledge'");
+  ack->add_option("unit", copies_unit, "unit id")->required();
+
+  auto* contact = cli.add_subcommand("contact", "a unit's coordinator and liaison (协调人、联络员)");
+  contact->require_subcommand(1);
+  app::ContactChange change;
+  std::string contact_unit, reported_on;
+  auto* contact_set = contact->add_subcommand("set", "record a new coordinator or liaison, as reported to the office; "
+                                                     "they act for the unit and receive its notices from now on");
+  contact_set->add_option("unit", contact_unit, "unit id")->required();
+  contact_set->add_option("role", change.role, "coordinator or liaison")->required()->check(
+      CLI::IsMember({"coordinator", "liaison"}));
+  contact_set->add_option("--person", change.person, "person id of the new holder (new or from the roster)")
+      ->required();
+  contact_set->add_option("--name", change.name, "name (required for a new person)");
+  contact_set->add_option("--phone", change.phone, "phone");
+  contact_set->add_option("--email", change.email, "e-mail");
+  contact_set->add_option("--reported-by", change.reported_by, "who reported the change (default: --as)");
+  contact_set->add_option("--reported-on", reported_on, "when it was reported, YYYY-MM-DD (default: --at's day)");
+  auto* contact_history = contact->add_subcommand("history", "every change of coordinator or liaison, oldest first");
+  contact_history->add_option("unit", contact_unit, "only this unit");
+
+  auto* commitments = cli.add_subcommand("commitments", "every signed commitment, superseded ones included");
+  commitments->add_option("unit", contact_unit, "only this unit");
 
   std::string sign_unit, signer, signed_on, document;
   bool stamped = false;
@@ -796,12 +967,13 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (replay->parsed()) return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
   if (tick->parsed() && c.g.as.empty()) c.g.as = "system";
 
-  auto opened = session.Open(g.db);
+  auto opened = session.Open(g.db, g.data_dir);
   if (!opened.ok()) return c.Fail(opened.status());
   c.app = *opened;
 
   const bool mutates = init->parsed() || cal_load->parsed() || dl_set->parsed() || extend->parsed() ||
-                       urge->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
+                       urge->parsed() || mat_add->parsed() || mat_drop->parsed() || copies->parsed() ||
+                       ack->parsed() || contact_set->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
                        reject->parsed() || sign->parsed() ||
                        std::any_of(std::begin(mat_verbs), std::end(mat_verbs), [](const MatVerb& v) { return v.sub->parsed(); });
   if (mutates && g.as.empty() && !init->parsed() && !cal_load->parsed())
@@ -824,7 +996,22 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (reject->parsed()) return DoDecide(c, request_id, false, note);
   if (mat_list->parsed()) return DoMaterialList(c, mat_unit);
   for (const auto& v : mat_verbs)
-    if (v.sub->parsed()) return DoMaterial(c, v.action, mat_unit, mat_items, note);
+    if (v.sub->parsed()) return DoMaterial(c, v.action, mat_unit, mat_items, note, mat_files);
+  if (mat_add->parsed()) return DoMaterialAdd(c, mat_unit, mat_items, mat_name, !mat_optional, note);
+  if (mat_drop->parsed()) return DoMaterialDrop(c, mat_unit, mat_items, note);
+  if (mat_files_list->parsed()) return DoFiles(c, mat_unit);
+  if (copies->parsed()) return DoCopies(c, copies_unit, copies_n, note);
+  if (ack->parsed()) return DoFire(c, copies_unit, "acknowledge", note);
+  if (contact_set->parsed()) {
+    if (!reported_on.empty()) {
+      auto d = ParseDate(reported_on);
+      if (!d.ok()) return c.Fail(d.status());
+      change.reported_on = *d;
+    }
+    return DoContactSet(c, contact_unit, change);
+  }
+  if (contact_history->parsed()) return DoContactHistory(c, contact_unit);
+  if (commitments->parsed()) return DoCommitments(c, contact_unit);
   if (sign->parsed()) return DoSign(c, sign_unit, signer, signed_on, stamped, document);
   if (events->parsed()) {
     if (!ev_unit.empty()) filter.unit = ev_unit;

@@ -18,10 +18,13 @@ namespace duban::cli {
 // of a replay.
 class Session {
  public:
-  Result<app::App*> Open(const std::string& db_path);
+  // Opens the database at `db_path`; attached files are kept in `data_dir`
+  // (default: the database's path with ".files" appended).
+  Result<app::App*> Open(const std::string& db_path, const std::string& data_dir = "");
 
  private:
   std::string path_;
+  std::string data_dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<app::App> app_;
 };

@@ -1,0 +1,123 @@
+#include "attach/file_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+#include "core/hash.h"
+
+namespace duban::attach {
+
+namespace {
+
+// Writes `data` to `path` and syncs it to disk.
+Status WriteSynced(const std::filesystem::path& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Io("cannot create " + path.string());
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      ::close(fd);
+      return Status::Io("cannot write " + path.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Status::Io("cannot sync " + path.string());
+  return Status::Ok();
+}
+
+void SyncDir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+std::string MediaTypeOf(const std::filesystem::path& name) {
+  std::string ext = name.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".pdf", "application/pdf"},
+      {".ofd", "application/ofd"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".png", "image/png"},
+      {".tif", "image/tiff"},
+      {".tiff", "image/tiff"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".csv", "text/csv; charset=utf-8"},
+      {".doc", "application/msword"},
+      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {".xls", "application/vnd.ms-excel"},
+      {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {".wps", "application/vnd.ms-works"},
+      {".zip", "application/zip"},
+      {".mp4", "video/mp4"},
+  };
+  for (const auto& [e, type] : kTypes)
+    if (ext == e) return type;
+  return "application/octet-stream";
+}
+
+std::filesystem::path FileStore::PathOf(const std::string& sha256) const {
+  return dir_ / sha256.substr(0, 2) / sha256;
+}
+
+Result<StoredFile> FileStore::Put(const std::filesystem::path& source) const {
+  std::error_code ec;
+  if (!std::filesystem::exists(source, ec)) return Status::InvalidInput("no such file: " + source.string());
+  if (!std::filesystem::is_regular_file(source, ec))
+    return Status::InvalidInput("not a regular file: " + source.string());
+  const auto size = std::filesystem::file_size(source, ec);
+  if (ec) return Status::InvalidInput("cannot read " + source.string() + ": " + ec.message());
+  if (static_cast<std::int64_t>(size) > options_.max_bytes)
+    return Status::InvalidInput(source.string() + " is " + std::to_string(size) + " bytes, over the limit of " +
+                                std::to_string(options_.max_bytes) + " bytes");
+  std::ifstream in(source, std::ios::binary);
+  if (!in) return Status::InvalidInput("cannot read " + source.string() + ": permission denied or unreadable");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::InvalidInput("cannot read " + source.string());
+
+  StoredFile out;
+  out.sha256 = Sha256Hex(data);
+  out.name = source.filename().string();
+  out.size = static_cast<std::int64_t>(data.size());
+  out.media_type = MediaTypeOf(source.filename());
+  const auto target = PathOf(out.sha256);
+  if (std::filesystem::exists(target, ec)) return out;  // the same content is kept once
+
+  std::filesystem::create_directories(target.parent_path(), ec);
+  if (ec) return Status::Io("cannot create " + target.parent_path().string() + ": " + ec.message());
+  std::mt19937_64 rng(std::random_device{}());
+  const auto tmp = target.parent_path() / (".tmp-" + std::to_string(rng()) + "-" + out.sha256);
+  if (auto st = WriteSynced(tmp, data); !st.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return st;
+  }
+  std::filesystem::rename(tmp, target, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return Status::Io("cannot store " + source.string() + ": " + ec.message());
+  }
+  SyncDir(target.parent_path());
+  return out;
+}
+
+Result<std::string> FileStore::Read(const std::string& sha256) const {
+  std::ifstream in(PathOf(sha256), std::ios::binary);
+  if (!in) return Status::NotFound("no stored file " + sha256);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (Sha256Hex(data) != sha256) return Status::Io("stored file " + sha256 + " was altered on disk");
+  return data;
+}
+
+}  // namespace duban::attach

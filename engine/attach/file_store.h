@@ -1,0 +1,53 @@
+// The content-addressed file store: attached files are copied under the data
+// directory, named by the SHA-256 of their bytes, so the same content is kept
+// once and later reads never trust the path a file was attached from.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/status.h"
+
+namespace duban::attach {
+
+struct FileStoreOptions {
+  // Files larger than this are refused. 50 MiB fits a scanned commitment or a
+  // report with photographs.
+  std::int64_t max_bytes = 50LL * 1024 * 1024;
+};
+
+struct StoredFile {
+  std::string sha256;
+  std::string name;        // the original file name, without its directory
+  std::int64_t size = 0;
+  std::string media_type;  // from the file name's extension
+};
+
+class FileStore {
+ public:
+  FileStore(std::filesystem::path dir, FileStoreOptions options = {})
+      : dir_(std::move(dir)), options_(options) {}
+
+  // Copies the file at `source` into the store (if its content is not there
+  // yet) and returns what it holds. A missing, unreadable, empty-named or
+  // oversized file is InvalidInput naming the path; the store is unchanged.
+  // The copy is written to a temporary name, synced, then renamed into place.
+  Result<StoredFile> Put(const std::filesystem::path& source) const;
+
+  // Where the content with this hash is kept.
+  std::filesystem::path PathOf(const std::string& sha256) const;
+
+  // Reads stored content back, checking it still has its hash.
+  Result<std::string> Read(const std::string& sha256) const;
+
+ private:
+  std::filesystem::path dir_;
+  FileStoreOptions options_;
+};
+
+// The media type of a file name: application/pdf, image/jpeg, ...;
+// application/octet-stream when the extension is unknown.
+std::string MediaTypeOf(const std::filesystem::path& name);
+
+}  // namespace duban::attach
