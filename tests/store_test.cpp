@@ -224,8 +224,9 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     std::vector<std::string> names;
     while (tables.executeStep()) names.push_back(tables.getColumn(0).getString());
     EXPECT_EQ(names, (std::vector<std::string>{"attachments", "calendar_years", "campaigns", "commands",
-                                               "commitments", "contacts", "definitions", "due_overrides", "events",
-                                               "instances", "materials", "paper_copies", "requests",
+                                               "commitments", "contacts", "definitions", "deliveries",
+                                               "delivery_attempts", "due_overrides", "events", "instances",
+                                               "materials", "notices", "paper_copies", "requests",
                                                "schema_migrations"}));
     SQLite::Statement triggers(raw, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
     std::vector<std::string> trigger_names;
@@ -236,7 +237,7 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     while (m.executeStep())
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
-    ASSERT_EQ(migrations_first.size(), 3u);
+    ASSERT_EQ(migrations_first.size(), 4u);
     for (std::size_t i = 0; i < migrations_first.size(); ++i)
       EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }
@@ -713,6 +714,13 @@ class InterleavingStore final : public store::Store {
   }
   Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& c) override {
     return s_.ListPaperCopies(c);
+  }
+  notify::Outbox& Outbox() override { return s_.Outbox(); }
+  Result<std::vector<store::NoticeRecord>> ListNotices(const store::NoticeFilter& f) override {
+    return s_.ListNotices(f);
+  }
+  Result<int> RetryNotice(const std::string& id, const std::string& plugin) override {
+    return s_.RetryNotice(id, plugin);
   }
   Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& c, const std::string& u) override {
     return s_.ListMaterials(c, u);

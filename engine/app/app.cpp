@@ -64,9 +64,12 @@ model::Roster WithContacts(const model::Roster& roster, const model::Workflow& w
   return out;
 }
 
-// Sets a unit's due (and restarts its deadline schedule) after a change.
-void Restarted(const Context& ctx, model::Instance& inst, std::optional<Instant> due) {
+// Sets a unit's due (and restarts its deadline schedule) after a change at
+// `since`: no step of the new schedule is stamped before it.
+void Restarted(const Context& ctx, model::Instance& inst, std::optional<Instant> due,
+               std::optional<Instant> since) {
   inst.due_at = due;
+  inst.deadline_since = since;
   auto progress = deadline::Restart(*ctx.workflow, *ctx.calendar, ctx.tz, inst);
   inst.deadline_step = progress.step;
   inst.next_deadline_at = progress.next_at;
@@ -83,7 +86,7 @@ Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant ent
 }
 
 Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
-                         const std::function<Result<Plan>()>& plan) {
+                         const Context* ctx, const std::function<Result<Plan>()>& plan) {
   const std::string fp = Sha256Hex(fingerprint.dump());
   std::mt19937 jitter(std::random_device{}());
   // The answer already recorded for this command id, if any.
@@ -109,6 +112,7 @@ Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const 
     }
     if (actor.command_id)
       p->changes.command = store::CommandRecord{*actor.command_id, fp, 0, p->result.dump()};
+    if (ctx != nullptr) QueueNotices(*ctx, p->changes);
     auto committed = store_.Commit(p->changes);
     if (committed.ok()) return Outcome{std::move(p->result), false};
     if (committed.status().code() != Code::kConflict) return committed.status();
@@ -170,7 +174,7 @@ Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Acto
   if (!years.ok()) return years.status();
   nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"path", path.string()}};
   for (const auto& y : *years) fingerprint["sha256"].push_back(y.hash);
-  auto loaded = Run("", actor, fingerprint, [&]() -> Result<Plan> {
+  auto loaded = Run("", actor, fingerprint, nullptr, [&]() -> Result<Plan> {
     Plan plan;
     plan.result = {{"loaded", nlohmann::json::array()}};
     for (const auto& y : *years) {
@@ -222,7 +226,7 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
                                 {"roster", Sha256Hex(*roster_text)},
                                 {"year", year},
                                 {"actor", actor.person}};
-  return Run(id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(id, actor, fingerprint, nullptr, [&]() -> Result<Plan> {
     auto existing = store_.GetCampaign(id);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Status::InvalidInput("campaign '" + id + "' already exists");
@@ -390,7 +394,7 @@ Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& fr
   next.extended_to.reset();
   auto due = ctx.DueFor(to, at, std::nullopt);
   if (!due.ok()) return due.status();
-  Restarted(ctx, next, *due);
+  Restarted(ctx, next, *due, std::nullopt);
   return next;
 }
 
@@ -401,7 +405,7 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", "fire"}, {"unit", unit}, {"trigger", trigger},
                                 {"note", note}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     // The paperwork and the request count are read only when the transition
@@ -455,7 +459,7 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", approve ? "approve" : "reject"}, {"request", request},
                                 {"note", note}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     // "finance#1" names a request; "finance" the unit's open one.
     std::string request_id = request;
     if (request.find('#') == std::string::npos) {
@@ -480,6 +484,9 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     const bool extension = r.kind == "extension";
+    if (d.moves() && extension && r.new_due && inst->due_at && *r.new_due <= ctx->tz.local_date(*inst->due_at))
+      return RefusedBy("extension_date", "延期后的日期 " + FormatDate(*r.new_due) + " 已不晚于当前截止日期 " +
+                                             FormatDate(ctx->tz.local_date(*inst->due_at)) + "，无需批准；请驳回");
     if (d.moves() && extension) {
       // The stage stays; its due day moves, and the reminders and
       // escalations start again from the new one.
@@ -488,7 +495,7 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
       next.extended_to = r.new_due;
       auto due = ctx->DueFor(inst->stage, inst->entered_at, r.new_due);
       if (!due.ok()) return due.status();
-      Restarted(*ctx, next, *due);
+      Restarted(*ctx, next, *due, actor.at);
       nlohmann::json moved = {{"scope", "unit"}, {"stage", wf.stages[inst->stage].id}, {"request", r.id},
                               {"reason", r.note}, {"requested_by", r.requested_by}};
       if (inst->due_at) moved["from"] = FormatDate(ctx->tz.local_date(*inst->due_at));
@@ -517,6 +524,70 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
   });
 }
 
+namespace {
+
+// Who hears of an event, by role: the roles the event names (escalations,
+// approvals), else the defaults of this table.
+std::vector<std::string> NoticeRoles(const model::Event& e) {
+  std::vector<std::string> roles;
+  auto named = [&](const char* key) {
+    if (e.payload.contains(key) && e.payload[key].is_array())
+      for (const auto& r : e.payload[key])
+        if (r.is_string()) roles.push_back(r.get<std::string>());
+  };
+  const std::string& t = e.type;
+  if (t == "escalation.raised") {
+    named("roles");
+  } else if (t == "transition.requested") {
+    named("approvers");
+  } else if (t == "material.submitted" || t == "material.explained" || t == "commitment.signed" ||
+             t == "contact.changed") {
+    roles = {machine::kRoleOfficeStaff};
+    if (t == "contact.changed") roles.push_back(e.payload.value("role", ""));
+  } else if (t.starts_with("transition.") || t.starts_with("deadline.") || t.starts_with("material.") ||
+             t == "paper.received") {
+    roles = {machine::kRoleLiaison, machine::kRoleCoordinator};
+  }
+  return roles;
+}
+
+}  // namespace
+
+void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
+  const auto& wf = *ctx.workflow;
+  const auto& roster = *ctx.roster;
+  for (std::size_t i = 0; i < changes.events.size(); ++i) {
+    const model::Event& e = changes.events[i];
+    if (e.type.starts_with("notice.") || e.unit.empty()) continue;
+    notify::Notice n;
+    n.campaign_name = ctx.campaign.name;
+    n.time_zone = ctx.tz.name();
+    if (const auto* unit = roster.FindUnit(e.unit)) n.unit_name = unit->name;
+    if (const auto* actor = roster.FindPerson(e.actor)) n.actor_name = actor->name;
+    n.urgent = std::find(options_.urgent_types.begin(), options_.urgent_types.end(), e.type) !=
+               options_.urgent_types.end();
+    // Names for the ids in the payload, for the templates.
+    for (const char* key : {"stage", "from", "to"})
+      if (e.payload.contains(key) && e.payload[key].is_string())
+        if (auto sid = wf.FindStage(e.payload[key].get<std::string>())) n.display[key] = wf.stages[*sid].label.zh;
+    if (e.payload.contains("trigger") && e.payload["trigger"].is_string()) {
+      auto ids = wf.FindTrigger(e.payload["trigger"].get<std::string>());
+      if (!ids.empty()) n.display["trigger"] = wf.transitions[ids.front()].label.zh;
+    }
+    std::set<std::string> seen;
+    for (const auto& role_name : NoticeRoles(e)) {
+      auto role = wf.FindRole(role_name);
+      if (!role) continue;
+      n.display["roles"][role_name] = wf.roles[*role].label.zh;
+      for (const auto& p : roster.people)
+        if (roster.Holds(p.id, *role, e.unit, wf) && seen.insert(p.id).second)
+          n.recipients.push_back(notify::Recipient{p.id, p.name, p.email, role_name});
+    }
+    if (n.recipients.empty()) continue;
+    changes.notices.push_back(store::NoticeDraft{i, std::move(n)});
+  }
+}
+
 Result<std::optional<Instant>> App::NextDeadline() { return store_.NextDeadline(); }
 
 Result<Outcome> App::Tick(Instant now) {
@@ -533,7 +604,7 @@ Result<Outcome> App::Tick(Instant now) {
     auto ctx = Load(id);
     if (!ctx.ok()) return ctx.status();
     Actor system{"system", now, std::nullopt};
-    auto done = Run(id, system, {{"verb", "tick"}, {"at", FormatUtc(now)}}, [&]() -> Result<Plan> {
+    auto done = Run(id, system, {{"verb", "tick"}, {"at", FormatUtc(now)}}, &*ctx, [&]() -> Result<Plan> {
       auto batch = store_.ListDueInstances(now, kBatch);
       if (!batch.ok()) return batch.status();
       Plan plan;
@@ -576,7 +647,7 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
   if (reason.empty()) return RefusedBy(machine::kRuleNote, "调整截止日期须写明依据 (--note)，如上级通知文号");
   nlohmann::json fingerprint = {{"verb", "deadline.set"}, {"stage", stage}, {"due", FormatDate(due)},
                                 {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     Context next_ctx = *ctx;
     next_ctx.overrides.erase(std::remove_if(next_ctx.overrides.begin(), next_ctx.overrides.end(),
                                             [&](const model::DueOverride& o) { return o.stage == *sid; }),
@@ -590,13 +661,14 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
     if (!instances.ok()) return instances.status();
     nlohmann::json moved = nlohmann::json::array();
     for (const auto& inst : *instances) {
-      // Units with their own extension keep it; the rest in the stage move.
-      if (inst.stage != *sid || inst.extended_to) continue;
+      // A unit's own extension stands only while it is later than the new day.
+      if (inst.stage != *sid || (inst.extended_to && *inst.extended_to >= due)) continue;
       auto d = next_ctx.DueFor(inst.stage, inst.entered_at, std::nullopt);
       if (!d.ok()) return d.status();
       model::Instance next = inst;
+      next.extended_to.reset();
       next.version = inst.version + 1;
-      Restarted(next_ctx, next, *d);
+      Restarted(next_ctx, next, *d, actor.at);
       plan.changes.instances.push_back({next, inst.version});
       nlohmann::json payload = {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)},
                                 {"reason", reason}};
@@ -619,7 +691,7 @@ Result<Outcome> App::RequestExtension(const std::string& campaign, const std::st
   if (!ctx.ok()) return ctx.status();
   nlohmann::json fingerprint = {{"verb", "extend"}, {"unit", unit}, {"due", FormatDate(new_due)},
                                 {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto count = store_.CountRequests(ctx->campaign.id, unit);
@@ -653,7 +725,7 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
     return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能催办");
   nlohmann::json fingerprint = {{"verb", "urge"}, {"unit", unit}, {"note", note}, {"actor", actor.person},
                                 {"at", FormatUtc(actor.at)}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     Plan plan;
@@ -688,7 +760,7 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
     auto ctx = Load(c.id);
     if (!ctx.ok()) return ctx.status();
     Actor system{"system", at, std::nullopt};
-    auto done = Run(c.id, system, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, [&]() -> Result<Plan> {
+    auto done = Run(c.id, system, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, &*ctx, [&]() -> Result<Plan> {
       auto instances = store_.ListInstances(c.id);
       if (!instances.ok()) return instances.status();
       Plan plan;
@@ -699,7 +771,7 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
         if (!d.ok()) return d.status();
         model::Instance next = inst;
         if (*d != inst.due_at) {
-          Restarted(*ctx, next, *d);
+          Restarted(*ctx, next, *d, at);
           nlohmann::json payload = {{"scope", "calendar"}, {"stage", ctx->workflow->stages[inst.stage].id},
                                     {"reason", "工作日历更正 / corrected holiday calendar"}};
           if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
@@ -741,7 +813,7 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
   nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
                                 {"action", static_cast<int>(action)}, {"note", note}, {"actor", actor.person}};
   for (const auto& f : stored) fingerprint["files"].push_back(f.sha256);
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
@@ -783,7 +855,7 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
   if (material.empty() || name.empty()) return Status::InvalidInput("a material needs an id and a name");
   nlohmann::json fingerprint = {{"verb", "material.add"}, {"unit", unit}, {"material", material}, {"name", name},
                                 {"required", required}, {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
@@ -822,7 +894,7 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
   if (reason.empty()) return RefusedBy(machine::kRuleNote, "删减材料须写明理由 (--note)");
   nlohmann::json fingerprint = {{"verb", "material.drop"}, {"unit", unit}, {"material", material},
                                 {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
@@ -859,7 +931,7 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
   if (received < 0) return Status::InvalidInput("copies received cannot be negative");
   nlohmann::json fingerprint = {{"verb", "copies"}, {"unit", unit}, {"received", received}, {"note", note},
                                 {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto copies = store_.ListPaperCopies(ctx->campaign.id);
@@ -906,7 +978,7 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
   nlohmann::json fingerprint = {{"verb", "contact.set"}, {"unit", unit}, {"role", change.role},
                                 {"person", change.person}, {"name", change.name}, {"phone", change.phone},
                                 {"email", change.email}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto history = store_.ListContacts(ctx->campaign.id, unit);
@@ -959,7 +1031,7 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
   nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
                                 {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
                                 {"document", doc_hash}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto signatures = store_.ListCommitments(ctx->campaign.id, unit);
@@ -1089,6 +1161,21 @@ Result<std::vector<model::Commitment>> App::Commitments(const std::string& campa
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   return store_.ListCommitments(ctx->campaign.id, unit);
+}
+
+Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter) {
+  if (!filter.campaign.empty()) {
+    auto ctx = Load(filter.campaign);
+    if (!ctx.ok()) return ctx.status();
+  }
+  return store_.ListNotices(filter);
+}
+
+Result<int> App::RetryNotice(const std::string& notice_id, const std::string& plugin) {
+  auto n = store_.RetryNotice(notice_id, plugin);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return Status::NotFound("notice '" + notice_id + "' has no dead delivery to retry");
+  return n;
 }
 
 Result<store::VerifyReport> App::Verify(const std::string& campaign) {

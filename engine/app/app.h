@@ -101,6 +101,8 @@ struct AppOptions {
   // Where attached files are kept, by content hash.
   std::filesystem::path files_dir = "duban-files";
   attach::FileStoreOptions files;
+  // Event types whose notices skip quiet hours (the config's notify.urgent).
+  std::vector<std::string> urgent_types = {"escalation.raised"};
 };
 
 // What the office records when a unit reports a new coordinator or liaison.
@@ -186,6 +188,11 @@ class App {
   Result<std::vector<model::Contact>> Contacts(const std::string& campaign, const std::string& unit);
   Result<std::vector<model::Commitment>> Commitments(const std::string& campaign, const std::string& unit);
   const attach::FileStore& files() const { return files_; }
+  // The notice outbox, for the dispatcher.
+  notify::Outbox& outbox() { return store_.Outbox(); }
+  Result<std::vector<store::NoticeRecord>> Notices(store::NoticeFilter filter);
+  // Makes a dead notice's deliveries pending again (`plugin` empty: all).
+  Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin);
   Result<store::VerifyReport> Verify(const std::string& campaign);
 
  private:
@@ -195,8 +202,14 @@ class App {
   };
   // Runs `plan` (read, decide, build the changeset) and commits it, answering
   // a repeated command id from the record and retrying after a lost race.
+  // `ctx`, when given, is the campaign's: the events planned queue their
+  // notices (QueueNotices) in the same transaction.
   Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
-                      const std::function<Result<Plan>()>& plan);
+                      const Context* ctx, const std::function<Result<Plan>()>& plan);
+  // Adds a notice for each event of `changes` that someone must hear of, its
+  // recipients resolved from the event's roles and the unit's current
+  // holders of them (contacts included).
+  void QueueNotices(const Context& ctx, store::Changeset& changes) const;
   // The calendar in the database, parsed once and kept while no year changes.
   Result<std::shared_ptr<const calendar::Calendar>> LoadCalendar();
   // Reads and checks a calendar file or directory of year files.

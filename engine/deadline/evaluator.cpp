@@ -8,6 +8,17 @@ namespace duban::deadline {
 
 namespace {
 
+// No step of a schedule is stamped before the unit entered its stage, nor
+// before the due was last moved.
+Instant ScheduleStart(const model::Instance& instance) {
+  return instance.deadline_since ? std::max(instance.entered_at, *instance.deadline_since) : instance.entered_at;
+}
+
+}  // namespace
+
+
+namespace {
+
 Date NextDay(Date d) { return Date(std::chrono::sys_days(d) + std::chrono::days(1)); }
 Date PreviousDay(Date d) { return Date(std::chrono::sys_days(d) - std::chrono::days(1)); }
 
@@ -147,7 +158,7 @@ Evaluation Evaluate(const model::Workflow& wf, const calendar::Calendar& cal, co
   Evaluation out;
   out.progress.step = instance.deadline_step;
   if (!instance.due_at) return out;
-  const Schedule schedule(PolicyOf(wf, instance), *instance.due_at, instance.entered_at, cal, tz);
+  const Schedule schedule(PolicyOf(wf, instance), *instance.due_at, ScheduleStart(instance), cal, tz);
   const int from = instance.deadline_step;
   const int last = schedule.LastDueBy(now, from);
   // Superseded: a reminder with a later step due, and the last level or a
@@ -168,7 +179,7 @@ Evaluation Evaluate(const model::Workflow& wf, const calendar::Calendar& cal, co
 std::optional<Instant> StepAt(const model::Workflow& wf, const calendar::Calendar& cal,
                               const TimeZone& tz, const model::Instance& instance, int step) {
   if (!instance.due_at || step < 0) return std::nullopt;
-  const Schedule schedule(PolicyOf(wf, instance), *instance.due_at, instance.entered_at, cal, tz);
+  const Schedule schedule(PolicyOf(wf, instance), *instance.due_at, ScheduleStart(instance), cal, tz);
   const auto s = schedule.At(step);
   if (!s) return std::nullopt;
   return s->at;
@@ -206,7 +217,7 @@ std::optional<Standing> StandingAt(const model::Workflow& wf, const calendar::Ca
   standing.workdays_left = WorkdaysLeft(cal, tz.local_date(now), standing.due);
   if (now >= *instance.due_at) {
     standing.light = Light::kRed;
-    const Schedule schedule(policy, *instance.due_at, instance.entered_at, cal, tz);
+    const Schedule schedule(policy, *instance.due_at, ScheduleStart(instance), cal, tz);
     const int first_level = schedule.first_missed() + 1;
     const int last = schedule.LastDueBy(now, first_level);
     if (last >= first_level) standing.escalation_level = schedule.At(last)->level;

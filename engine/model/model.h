@@ -184,6 +184,10 @@ struct Instance {
   // An extension (延期) granted to this unit for its current stage: the new
   // due day. Cleared when the stage changes.
   std::optional<Date> extended_to;
+  // When the current due's schedule began, if after entering the stage (an
+  // override, an extension or a corrected calendar moved the due): no step of
+  // it is stamped earlier.
+  std::optional<Instant> deadline_since;
 };
 
 // The office moves a stage's due day for the whole campaign (an upper-level

@@ -192,6 +192,50 @@ CREATE TABLE contacts (
 CREATE TRIGGER contacts_history_kept BEFORE UPDATE ON contacts
   BEGIN SELECT RAISE(ABORT, 'contact history is never rewritten; record a new change'); END;
 )sql",
+    // 4: the notice outbox: each notice queued with its event, one delivery
+    // per (notice, plugin), and every attempt kept.
+    R"sql(
+ALTER TABLE instances ADD COLUMN deadline_since INTEGER;
+CREATE TABLE notices (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  seq         INTEGER NOT NULL,
+  id          TEXT NOT NULL UNIQUE,
+  unit_id     TEXT NOT NULL,
+  event_type  TEXT NOT NULL,
+  urgent      INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  queued_at   INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, seq),
+  FOREIGN KEY (campaign_id, seq) REFERENCES events(campaign_id, seq)
+);
+CREATE TABLE deliveries (
+  notice_id       TEXT NOT NULL REFERENCES notices(id),
+  plugin          TEXT NOT NULL,
+  campaign_id     TEXT NOT NULL,
+  unit_id         TEXT NOT NULL,
+  urgent          INTEGER NOT NULL,
+  seq             INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'skipped')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_attempt_at INTEGER,
+  last_error      TEXT NOT NULL DEFAULT '',
+  delivered_at    INTEGER,
+  PRIMARY KEY (notice_id, plugin)
+);
+CREATE INDEX deliveries_lanes ON deliveries (plugin, campaign_id, unit_id, urgent, seq)
+  WHERE state = 'pending';
+CREATE TABLE delivery_attempts (
+  notice_id  TEXT NOT NULL,
+  plugin     TEXT NOT NULL,
+  attempt    INTEGER NOT NULL,
+  at         INTEGER NOT NULL,
+  outcome    TEXT NOT NULL,
+  error      TEXT NOT NULL,
+  elapsed_ms INTEGER NOT NULL,
+  PRIMARY KEY (notice_id, plugin, attempt)
+);
+)sql",
 };
 
 std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
@@ -591,6 +635,172 @@ class SqliteStore final : public Store {
     });
   }
 
+  notify::Outbox& Outbox() override { return outbox_; }
+
+  Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& f) override {
+    return Guarded([&]() -> Result<std::vector<NoticeRecord>> {
+      std::string sql =
+          "SELECT n.id, n.body, n.queued_at FROM notices n WHERE (?1 = '' OR n.campaign_id = ?1)"
+          " AND (?2 IS NULL OR n.unit_id = ?2)"
+          " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id AND d.state = ?3))"
+          " ORDER BY n.campaign_id, n.seq";
+      if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+      SQLite::Statement q(db_, sql);
+      q.bind(1, f.campaign);
+      if (f.unit) q.bind(2, *f.unit);
+      if (f.state) q.bind(3, *f.state);
+      std::vector<NoticeRecord> out;
+      while (q.executeStep()) {
+        NoticeRecord r;
+        auto parsed = notify::NoticeFromJson(nlohmann::json::parse(q.getColumn(1).getString(), nullptr, false));
+        if (!parsed.ok()) return parsed.status();
+        r.notice = std::move(*parsed);
+        r.queued_at = FromSecs(q.getColumn(2).getInt64());
+        out.push_back(std::move(r));
+      }
+      for (auto& r : out) {
+        SQLite::Statement d(db_,
+                            "SELECT plugin, state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at"
+                            " FROM deliveries WHERE notice_id = ? ORDER BY plugin");
+        d.bind(1, r.notice.id);
+        while (d.executeStep()) r.deliveries.push_back(ReadDelivery(d, 0));
+        SQLite::Statement a(db_,
+                            "SELECT plugin, attempt, at, outcome, error, elapsed_ms FROM delivery_attempts"
+                            " WHERE notice_id = ? ORDER BY at, plugin, attempt");
+        a.bind(1, r.notice.id);
+        while (a.executeStep())
+          r.attempts.push_back({a.getColumn(0).getString(), a.getColumn(1).getInt(), FromSecs(a.getColumn(2).getInt64()),
+                                a.getColumn(3).getString(), a.getColumn(4).getString(), a.getColumn(5).getInt64()});
+      }
+      return out;
+    });
+  }
+
+  Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin) override {
+    return Guarded([&]() -> Result<int> {
+      WriteTransaction tx(db_);
+      SQLite::Statement q(db_,
+                          "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = NULL"
+                          " WHERE notice_id = ?1 AND (?2 = '' OR plugin = ?2) AND state = 'dead'");
+      q.bind(1, notice_id);
+      q.bind(2, plugin);
+      const int n = q.exec();
+      tx.Commit();
+      return n;
+    });
+  }
+
+  // --- the outbox (notify::Outbox), over the same connection ---
+
+  Status PlanDeliveries(const std::string& plugin,
+                        const std::function<Result<bool>(const std::string&)>& wants) {
+    return Guarded([&]() -> Status {
+      WriteTransaction tx(db_);
+      SQLite::Statement q(db_,
+                          "SELECT id, event_type, campaign_id, unit_id, urgent, seq FROM notices n"
+                          " WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id AND d.plugin = ?)"
+                          " ORDER BY campaign_id, seq");
+      q.bind(1, plugin);
+      std::map<std::string, bool> answers;  // per event type
+      Status stopped;
+      while (q.executeStep()) {
+        const std::string type = q.getColumn(1).getString();
+        auto it = answers.find(type);
+        if (it == answers.end()) {
+          auto w = wants(type);
+          if (!w.ok()) {
+            stopped = w.status();
+            break;
+          }
+          it = answers.emplace(type, *w).first;
+        }
+        SQLite::Statement ins(db_,
+                              "INSERT INTO deliveries(notice_id, plugin, campaign_id, unit_id, urgent, seq, state)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        ins.bind(1, q.getColumn(0).getString());
+        ins.bind(2, plugin);
+        ins.bind(3, q.getColumn(2).getString());
+        ins.bind(4, q.getColumn(3).getString());
+        ins.bind(5, q.getColumn(4).getInt());
+        ins.bind(6, q.getColumn(5).getInt64());
+        ins.bind(7, it->second ? "pending" : "skipped");
+        ins.exec();
+      }
+      q.reset();
+      tx.Commit();
+      return stopped;
+    });
+  }
+
+  Result<std::vector<notify::Delivery>> DueDeliveries(const std::string& plugin, Instant now, std::size_t limit) {
+    return Guarded([&]() -> Result<std::vector<notify::Delivery>> {
+      // Each lane's head: the pending delivery with the lowest seq of its
+      // (campaign, unit, urgent); returned only when it is due.
+      SQLite::Statement q(db_,
+                          "SELECT d.plugin, d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_error,"
+                          " d.delivered_at, n.body FROM deliveries d JOIN notices n ON n.id = d.notice_id"
+                          " WHERE d.plugin = ?1 AND d.state = 'pending'"
+                          " AND d.seq = (SELECT min(h.seq) FROM deliveries h WHERE h.plugin = d.plugin"
+                          "   AND h.state = 'pending' AND h.campaign_id = d.campaign_id AND h.unit_id = d.unit_id"
+                          "   AND h.urgent = d.urgent)"
+                          " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)"
+                          " ORDER BY d.campaign_id, d.seq LIMIT ?3");
+      q.bind(1, plugin);
+      q.bind(2, Secs(now));
+      q.bind(3, static_cast<std::int64_t>(limit));
+      std::vector<notify::Delivery> out;
+      while (q.executeStep()) {
+        notify::Delivery d = ReadDelivery(q, 0);
+        auto parsed = notify::NoticeFromJson(nlohmann::json::parse(q.getColumn(7).getString(), nullptr, false));
+        if (!parsed.ok()) return parsed.status();
+        d.notice = std::move(*parsed);
+        out.push_back(std::move(d));
+      }
+      return out;
+    });
+  }
+
+  Status RecordDelivery(const notify::DeliveryResult& r) {
+    return Guarded([&]() -> Status {
+      WriteTransaction tx(db_);
+      SQLite::Statement q(db_,
+                          "UPDATE deliveries SET state = ?3, attempts = ?4, next_attempt_at = ?5, last_attempt_at = ?6,"
+                          " last_error = CASE WHEN ?3 = 'delivered' THEN last_error ELSE ?7 END,"
+                          " delivered_at = CASE WHEN ?3 = 'delivered' THEN ?6 ELSE delivered_at END"
+                          " WHERE notice_id = ?1 AND plugin = ?2 AND state = 'pending' AND attempts = ?8");
+      q.bind(1, r.notice_id);
+      q.bind(2, r.plugin);
+      q.bind(3, std::string(notify::DeliveryStateName(r.state)));
+      q.bind(4, r.attempts);
+      if (r.next_attempt_at) q.bind(5, Secs(*r.next_attempt_at));
+      q.bind(6, Secs(r.attempted_at));
+      q.bind(7, r.error);
+      q.bind(8, r.expected_attempts);
+      if (q.exec() != 1) {
+        SQLite::Statement e(db_, "SELECT 1 FROM deliveries WHERE notice_id = ? AND plugin = ?");
+        e.bind(1, r.notice_id);
+        e.bind(2, r.plugin);
+        if (!e.executeStep()) return Status::NotFound("no delivery of notice '" + r.notice_id + "' by '" + r.plugin + "'");
+        return Status::Conflict("delivery of notice '" + r.notice_id + "' by '" + r.plugin + "' changed meanwhile");
+      }
+      SQLite::Statement a(db_,
+                          "INSERT OR REPLACE INTO delivery_attempts(notice_id, plugin, attempt, at, outcome, error, elapsed_ms)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?)");
+      a.bind(1, r.notice_id);
+      a.bind(2, r.plugin);
+      a.bind(3, r.attempts);
+      a.bind(4, Secs(r.attempted_at));
+      a.bind(5, r.state == notify::DeliveryState::kDelivered ? "delivered"
+                : r.state == notify::DeliveryState::kDead    ? "dead"
+                                                             : "retry");
+      a.bind(6, r.error);
+      a.bind(7, static_cast<std::int64_t>(r.elapsed.count()));
+      a.exec();
+      tx.Commit();
+      return Status::Ok();
+    });
+  }
+
   Result<VerifyReport> Verify(const std::string& campaign) override {
     return Guarded([&]() -> Result<VerifyReport> {
       // One read transaction, so the chain and the head are seen at one instant.
@@ -735,6 +945,26 @@ class SqliteStore final : public Store {
         if (!appended.ok()) return appended.status();
         result = *appended;
       }
+      for (const auto& draft : ch.notices) {
+        if (draft.event_index >= ch.events.size()) return Status::Internal("a notice names no event of its command");
+        notify::Notice n = draft.notice;
+        n.seq = result.first_seq + static_cast<std::int64_t>(draft.event_index);
+        n.id = notify::NoticeId(ch.campaign, n.seq);
+        n.campaign = ch.campaign;
+        n.event = ch.events[draft.event_index];
+        auto& q = Prepare(
+            "INSERT INTO notices(campaign_id, seq, id, unit_id, event_type, urgent, body, queued_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, ch.campaign);
+        q.bind(2, n.seq);
+        q.bind(3, n.id);
+        q.bind(4, n.event.unit);
+        q.bind(5, n.event.type);
+        q.bind(6, n.urgent ? 1 : 0);
+        q.bind(7, notify::ToJson(n).dump());
+        q.bind(8, Secs(n.event.at));
+        q.exec();
+      }
       if (ch.command) {
         auto& q = Prepare(
             "INSERT INTO commands(campaign_id, id, fingerprint, exit_code, result) VALUES (?, ?, ?, ?, ?)");
@@ -756,7 +986,7 @@ class SqliteStore final : public Store {
       " status, decided_by, decided_at, decision_note, kind, new_due FROM requests";
   static constexpr const char* kInstanceColumns =
       "SELECT unit_id, stage, version, entered_at, due_at, pending_request, deadline_step,"
-      " next_deadline_at, extended_to, campaign_id FROM instances";
+      " next_deadline_at, extended_to, campaign_id, deadline_since FROM instances";
 
   // Runs `f`, turning SQLite's exceptions into a Status. A busy database after
   // the busy timeout is a Conflict: another writer held it.
@@ -832,6 +1062,7 @@ class SqliteStore final : public Store {
       auto d = ParseDate(q.getColumn(8).getString());
       if (d.ok()) i.extended_to = *d;
     }
+    if (!q.getColumn(10).isNull()) i.deadline_since = FromSecs(q.getColumn(10).getInt64());
     return i;
   }
 
@@ -870,19 +1101,21 @@ class SqliteStore final : public Store {
       q.bind(9, i.deadline_step);
       if (i.next_deadline_at) q.bind(10, Secs(*i.next_deadline_at));
       if (i.extended_to) q.bind(11, FormatDate(*i.extended_to));
+      if (i.deadline_since) q.bind(12, Secs(*i.deadline_since));
     };
     if (!w.expected_version) {
       auto& q = Prepare(
           "INSERT INTO instances(campaign_id, unit_id, stage, version, entered_at, due_at,"
-          " pending_request, deadline_step, next_deadline_at, extended_to)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11)");
+          " pending_request, deadline_step, next_deadline_at, extended_to, deadline_since)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12)");
       bind_state(q);
       q.exec();
       return Status::Ok();
     }
     auto& q = Prepare(
         "UPDATE instances SET stage = ?3, version = ?4, entered_at = ?5, due_at = ?6,"
-        " pending_request = ?7, deadline_step = ?9, next_deadline_at = ?10, extended_to = ?11"
+        " pending_request = ?7, deadline_step = ?9, next_deadline_at = ?10, extended_to = ?11,"
+        " deadline_since = ?12"
         " WHERE campaign_id = ?1 AND unit_id = ?2 AND version = ?8");
     bind_state(q);
     q.bind(8, *w.expected_version);
@@ -1033,7 +1266,37 @@ class SqliteStore final : public Store {
     return result;
   }
 
+  static notify::Delivery ReadDelivery(SQLite::Statement& q, int first) {
+    notify::Delivery d;
+    d.plugin = q.getColumn(first).getString();
+    d.state = notify::DeliveryStateFromName(q.getColumn(first + 1).getString()).value_or(notify::DeliveryState::kPending);
+    d.attempts = q.getColumn(first + 2).getInt();
+    if (!q.getColumn(first + 3).isNull()) d.next_attempt_at = FromSecs(q.getColumn(first + 3).getInt64());
+    if (!q.getColumn(first + 4).isNull()) d.last_attempt_at = FromSecs(q.getColumn(first + 4).getInt64());
+    d.last_error = q.getColumn(first + 5).getString();
+    if (!q.getColumn(first + 6).isNull()) d.delivered_at = FromSecs(q.getColumn(first + 6).getInt64());
+    return d;
+  }
+
+  // The store's outbox face, forwarding to its methods above.
+  class SqliteOutbox final : public notify::Outbox {
+   public:
+    explicit SqliteOutbox(SqliteStore& s) : s_(s) {}
+    Status Plan(const std::string& plugin,
+                const std::function<Result<bool>(const std::string&)>& wants) override {
+      return s_.PlanDeliveries(plugin, wants);
+    }
+    Result<std::vector<notify::Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
+      return s_.DueDeliveries(plugin, now, limit);
+    }
+    Status Record(const notify::DeliveryResult& r) override { return s_.RecordDelivery(r); }
+
+   private:
+    SqliteStore& s_;
+  };
+
   SQLite::Database db_;
+  SqliteOutbox outbox_{*this};
   std::map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
   std::vector<SQLite::Statement*> in_use_;  // prepared since the last ResetAll
 };

@@ -13,6 +13,8 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "model/model.h"
+#include "notify/notice.h"
+#include "notify/outbox.h"
 
 namespace duban::store {
 
@@ -65,6 +67,36 @@ struct EventFilter {
   std::size_t limit = 0;            // 0: all
 };
 
+// A notice to queue with one of the changeset's events: the store gives it
+// the event's sequence number and id (notify::NoticeId) as it appends it.
+struct NoticeDraft {
+  std::size_t event_index = 0;  // into Changeset::events
+  notify::Notice notice;        // everything but id, seq and event
+};
+
+// A notice with its deliveries, for `duban notices`.
+struct NoticeRecord {
+  notify::Notice notice;
+  Instant queued_at{};
+  std::vector<notify::Delivery> deliveries;  // one per plugin planned so far (notice left empty)
+  struct Attempt {
+    std::string plugin;
+    int attempt = 0;
+    Instant at{};
+    std::string outcome;  // "delivered", "retry", "dead"
+    std::string error;
+    std::int64_t elapsed_ms = 0;
+  };
+  std::vector<Attempt> attempts;
+};
+
+struct NoticeFilter {
+  std::string campaign;                 // empty: every campaign
+  std::optional<std::string> unit;
+  std::optional<std::string> state;     // a delivery state: only notices with such a delivery
+  std::size_t limit = 0;
+};
+
 // Everything one command changes. Commit applies all of it in one transaction
 // or none of it.
 struct Changeset {
@@ -83,6 +115,7 @@ struct Changeset {
   std::vector<model::Contact> contacts;         // inserted (history is never rewritten)
   std::vector<std::pair<std::string, int>> paper_copies;  // unit, copies received so far
   std::vector<model::Event> events;             // appended in order to the chain
+  std::vector<NoticeDraft> notices;             // queued in the outbox with their events
   std::vector<CalendarYear> calendar_years;     // inserted or replaced
   std::vector<model::DueOverride> due_overrides;  // inserted or replaced, per stage
   std::optional<CommandRecord> command;
@@ -146,6 +179,13 @@ class Store {
   // Every signature of a unit, oldest first; every unit's when `unit` is empty.
   virtual Result<std::vector<model::Commitment>> ListCommitments(const std::string& campaign,
                                                                  const std::string& unit) = 0;
+
+  // The notice outbox the dispatcher works through (notify/outbox.h).
+  virtual notify::Outbox& Outbox() = 0;
+  virtual Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& filter) = 0;
+  // Makes the dead deliveries of a notice pending again, due at once
+  // (`plugin` empty: every plugin's). Returns how many.
+  virtual Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin) = 0;
 
   // Walks the campaign's event chain and checks every link and hash.
   virtual Result<VerifyReport> Verify(const std::string& campaign) = 0;

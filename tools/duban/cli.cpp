@@ -30,6 +30,7 @@ struct Globals {
   std::string campaign;
   std::string command_id;
   std::string data_dir;
+  std::string config;
 };
 
 // What one invocation needs to carry out its verb.
@@ -611,6 +612,107 @@ int DoUrge(Call& c, const std::string& unit, const std::string& note) {
   return 0;
 }
 
+std::string RecipientsText(const notify::Notice& n) {
+  std::string out;
+  for (const auto& r : n.recipients) out += (out.empty() ? "" : "，") + r.name + (r.email.empty() ? "" : " <" + r.email + ">");
+  return out;
+}
+
+json DeliveryJson(const notify::Delivery& d) {
+  return {{"plugin", d.plugin},
+          {"state", notify::DeliveryStateName(d.state)},
+          {"attempts", d.attempts},
+          {"next_attempt_at", d.next_attempt_at ? json(FormatUtc(*d.next_attempt_at)) : json(nullptr)},
+          {"last_attempt_at", d.last_attempt_at ? json(FormatUtc(*d.last_attempt_at)) : json(nullptr)},
+          {"last_error", d.last_error},
+          {"delivered_at", d.delivered_at ? json(FormatUtc(*d.delivered_at)) : json(nullptr)}};
+}
+
+int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
+  store::NoticeFilter f;
+  f.campaign = c.g.campaign;
+  if (!unit.empty()) f.unit = unit;
+  if (!state.empty()) f.state = state;
+  auto r = c.app->Notices(f);
+  if (!r.ok()) return c.Fail(r.status());
+  json out = json::array();
+  Table t({"通知 notice", "事件 event", "单位 unit", "时间 at", "收件人 recipients", "投递 deliveries"});
+  for (const auto& k : *r) {
+    json j = notify::ToJson(k.notice);
+    j["deliveries"] = json::array();
+    std::string states;
+    for (const auto& d : k.deliveries) {
+      j["deliveries"].push_back(DeliveryJson(d));
+      states += (states.empty() ? "" : " ") + d.plugin + ":" + std::string(notify::DeliveryStateName(d.state));
+    }
+    out.push_back(j);
+    t.Add({k.notice.id, k.notice.event.type, k.notice.event.unit, FormatLocal(k.notice.event.at, TimeZone::Default()),
+           RecipientsText(k.notice), states.empty() ? "待分派 not yet planned" : states});
+  }
+  if (c.json_out()) c.Print(out);
+  else if (t.empty()) c.io.out << "没有通知 / no notices\n";
+  else t.Print(c.io.out);
+  return 0;
+}
+
+int DoNoticesShow(Call& c, const std::string& id) {
+  store::NoticeFilter f;
+  auto r = c.app->Notices(f);
+  if (!r.ok()) return c.Fail(r.status());
+  auto it = std::find_if(r->begin(), r->end(), [&](const store::NoticeRecord& k) { return k.notice.id == id; });
+  if (it == r->end()) return c.Fail(Status::NotFound("no notice '" + id + "'"));
+  json j = notify::ToJson(it->notice);
+  j["queued_at"] = FormatUtc(it->queued_at);
+  j["deliveries"] = json::array();
+  for (const auto& d : it->deliveries) j["deliveries"].push_back(DeliveryJson(d));
+  j["attempts"] = json::array();
+  for (const auto& a : it->attempts)
+    j["attempts"].push_back({{"plugin", a.plugin}, {"attempt", a.attempt}, {"at", FormatUtc(a.at)},
+                             {"outcome", a.outcome}, {"error", a.error}, {"elapsed_ms", a.elapsed_ms}});
+  if (c.json_out()) {
+    c.Print(j);
+    return 0;
+  }
+  c.io.out << "通知 " << id << "  " << it->notice.event.type << "  " << it->notice.unit_name << " ("
+           << it->notice.event.unit << ")\n收件人 recipients: " << RecipientsText(it->notice) << '\n';
+  Table t({"插件 plugin", "次数 attempt", "时间 at", "结果 outcome", "错误 error"});
+  for (const auto& a : it->attempts)
+    t.Add({a.plugin, std::to_string(a.attempt), FormatLocal(a.at, TimeZone::Default()), a.outcome, a.error});
+  for (const auto& d : it->deliveries)
+    c.io.out << "  " << d.plugin << ": " << notify::DeliveryStateName(d.state)
+             << (d.delivered_at ? "，送达 " + FormatLocal(*d.delivered_at, TimeZone::Default()) : "")
+             << (d.last_error.empty() ? "" : "，最后错误 " + d.last_error) << '\n';
+  if (!t.empty()) t.Print(c.io.out);
+  return 0;
+}
+
+int DoNoticesRetry(Call& c, const std::string& id, const std::string& plugin) {
+  auto r = c.app->RetryNotice(id, plugin);
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) c.Print({{"notice", id}, {"retried", *r}});
+  else c.io.out << id << ": " << *r << " 个投递已重新排队 / deliveries pending again\n";
+  return 0;
+}
+
+int DoDispatch(Call& c) {
+  auto d = c.session.Dispatcher();
+  if (!d.ok()) return c.Fail(d.status());
+  auto r = (*d)->RunOnce(c.now);
+  if (!r.ok()) return c.Fail(r.status());
+  json problems = json::array();
+  for (const auto& p : r->problems) problems.push_back(p.str());
+  if (c.json_out()) {
+    c.Print({{"delivered", r->delivered}, {"retried", r->retried}, {"dead", r->dead}, {"held", r->held},
+             {"problems", problems},
+             {"next_open", r->next_open ? json(FormatUtc(*r->next_open)) : json(nullptr)}});
+  } else if (r->delivered + r->retried + r->dead + r->held > 0 || !problems.empty()) {
+    c.io.out << "  ✉ 通知投递 notices: 送达 " << r->delivered << "，重试 " << r->retried << "，失败 " << r->dead
+             << "，待工作时间 " << r->held << '\n';
+    for (const auto& p : problems) c.io.out << "  ✉ 问题 problem: " << p.get<std::string>() << '\n';
+  }
+  return 0;
+}
+
 // The calendar in the database, or the shipped one when the database holds none.
 Result<calendar::Calendar> QueryCalendar(Call& c) {
   auto cal = c.app->Calendar();
@@ -698,14 +800,30 @@ int DoCalendarLoad(Call& c, const std::string& path) {
 
 }  // namespace
 
-Result<app::App*> Session::Open(const std::string& db_path, const std::string& data_dir) {
+Result<app::App*> Session::Open(const std::string& db_path, const std::string& data_dir,
+                                const std::string& config_file) {
   const std::string files = data_dir.empty() ? db_path + ".files" : data_dir;
   if (app_ && db_path == path_ && files == data_dir_) return app_.get();
+  // The configuration file, or the embedded default beside the database:
+  // every notice by e-mail into a local maildir.
+  if (!config_file.empty()) {
+    auto c = notify::LoadConfig(config_file);
+    if (!c.ok()) return c.status();
+    config_ = std::move(*c);
+  } else {
+    auto dir = std::filesystem::absolute(db_path).parent_path();
+    config_ = notify::DefaultConfig(dir);
+    config_.data_dir = dir / (std::filesystem::path(db_path).filename().string() + ".data");
+    config_.smtp.maildir = config_.data_dir / "maildir";
+  }
   auto s = store::OpenSqlite(db_path);
   if (!s.ok()) return s.status();
+  dispatcher_.reset();
+  plugins_.reset();
   app_.reset();
   store_ = std::move(*s);
   app::AppOptions options;
+  options.urgent_types = config_.notify.urgent;
   options.files_dir = files;
   if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
     options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
@@ -713,6 +831,22 @@ Result<app::App*> Session::Open(const std::string& db_path, const std::string& d
   path_ = db_path;
   data_dir_ = files;
   return app_.get();
+}
+
+Result<notify::Dispatcher*> Session::Dispatcher() {
+  if (dispatcher_) return dispatcher_.get();
+  if (!app_) return Status::Internal("no database open");
+  auto host = notify::OpenPlugins(config_);
+  if (!host.ok()) return host.status();
+  plugins_ = std::move(*host);
+  // Working hours follow the holiday calendar in the database.
+  auto cal = app_->Calendar();
+  if (!cal.ok()) return cal.status();
+  auto shared = std::make_shared<calendar::Calendar>(std::move(*cal));
+  auto options = config_.Dispatch([shared](Date d) { return shared->IsWorkingDay(d); });
+  if (!options.ok()) return options.status();
+  dispatcher_ = std::make_unique<notify::Dispatcher>(app_->outbox(), *plugins_, *options);
+  return dispatcher_.get();
 }
 
 std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
@@ -735,6 +869,9 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   cli.add_option("--as", g.as, "the roster person acting (default $DUBAN_AS)");
   cli.add_option("--format", g.format, "output format")->check(CLI::IsMember({"table", "json"}));
   cli.add_option("--campaign", g.campaign, "campaign id (default: the only campaign)");
+  g.config = EnvOr("DUBAN_CONFIG", "");
+  cli.add_option("--config", g.config, "configuration file (TOML; default $DUBAN_CONFIG, else e-mail into a maildir "
+                                       "beside the database)");
   cli.add_option("--data-dir", g.data_dir, "where attached files are kept (default: the database path + .files)");
   cli.add_option("--command-id", g.command_id,
                  "client command id: a repeat with the same id is answered with the first result, not applied again");
@@ -921,6 +1058,21 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   urge->add_option("unit", ext_unit, "unit id")->required();
   urge->add_option("--note", note, "what the unit is urged to do");
 
+  auto* notices = cli.add_subcommand("notices", "notices to the people who must hear of events, and their delivery");
+  notices->require_subcommand(1);
+  std::string notice_id, notice_plugin, notice_state, notice_unit;
+  auto* n_list = notices->add_subcommand("list", "every notice with its recipients and delivery state");
+  n_list->add_option("--unit", notice_unit, "only this unit's");
+  n_list->add_option("--state", notice_state, "only notices with a delivery in this state")
+      ->check(CLI::IsMember({"pending", "delivered", "dead", "skipped"}));
+  auto* n_show = notices->add_subcommand("show", "one notice: recipients, every attempt, last error, delivery time");
+  n_show->add_option("id", notice_id, "notice id, e.g. taishan-2021/42")->required();
+  auto* n_retry = notices->add_subcommand("retry", "make a dead notice's deliveries pending again");
+  n_retry->add_option("id", notice_id, "notice id")->required();
+  n_retry->add_option("--plugin", notice_plugin, "only this plugin's delivery");
+  auto* n_dispatch = notices->add_subcommand("dispatch", "one delivery pass at --at: every due notice through the "
+                                                         "configured plugins");
+
   auto* verify = cli.add_subcommand("verify", "prove the event log was not altered, truncated or forked");
 
   std::string replay_file;
@@ -964,10 +1116,14 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     c.now = *t;
   }
 
-  if (replay->parsed()) return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
+  if (replay->parsed()) {
+    auto opened_for_replay = session.Open(g.db, g.data_dir, g.config.empty() ? "" : c.Path(g.config).string());
+    if (!opened_for_replay.ok()) return c.Fail(opened_for_replay.status());
+    return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
+  }
   if (tick->parsed() && c.g.as.empty()) c.g.as = "system";
 
-  auto opened = session.Open(g.db, g.data_dir);
+  auto opened = session.Open(g.db, g.data_dir, c.Path(g.config).string());
   if (!opened.ok()) return c.Fail(opened.status());
   c.app = *opened;
 
@@ -1020,6 +1176,10 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   }
   if (verify->parsed()) return DoVerify(c);
   if (tick->parsed()) return DoTick(c);
+  if (n_list->parsed()) return DoNoticesList(c, notice_unit, notice_state);
+  if (n_show->parsed()) return DoNoticesShow(c, notice_id);
+  if (n_retry->parsed()) return DoNoticesRetry(c, notice_id, notice_plugin);
+  if (n_dispatch->parsed()) return DoDispatch(c);
   if (dl_set->parsed()) return DoDeadlineSet(c, dl_stage, dl_date, note);
   if (extend->parsed()) return DoExtend(c, ext_unit, dl_date, note);
   if (urge->parsed()) return DoUrge(c, ext_unit, note);

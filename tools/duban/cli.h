@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "app/app.h"
+#include "notify/config.h"
+#include "notify/dispatcher.h"
+#include "notify/plugin_host.h"
 #include "store/store.h"
 
 namespace duban::cli {
@@ -20,9 +23,17 @@ class Session {
  public:
   // Opens the database at `db_path`; attached files are kept in `data_dir`
   // (default: the database's path with ".files" appended).
-  Result<app::App*> Open(const std::string& db_path, const std::string& data_dir = "");
+  Result<app::App*> Open(const std::string& db_path, const std::string& data_dir = "",
+                         const std::string& config_file = "");
+  // The notice dispatcher over the open database, with the configured
+  // plugins loaded (once). REQUIRES: Open succeeded.
+  Result<notify::Dispatcher*> Dispatcher();
+  const notify::Config& config() const { return config_; }
 
  private:
+  notify::Config config_;
+  std::unique_ptr<notify::PluginHost> plugins_;
+  std::unique_ptr<notify::Dispatcher> dispatcher_;
   std::string path_;
   std::string data_dir_;
   std::unique_ptr<store::Store> store_;
