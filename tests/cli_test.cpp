@@ -358,3 +358,69 @@ TEST_F(Cli, TickingTwiceAtOneTimeRaisesNothingTheSecondTime) {
 }
 
 }  // namespace
+
+namespace {
+
+std::size_t FilesIn(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return 0;
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+class CliNotices : public Cli {};
+
+TEST_F(CliNotices, ARestartMidDeliveryLosesNothingAndSendsNothingTwice) {
+  Create();
+  Ran kickoff = Duban({"--as", "office-cao-bin", "--at", "2021-10-08T09:00", "fire", "all", "kickoff"});
+  ASSERT_EQ(kickoff.status, 0) << kickoff.err;
+  json queued = Json({"notices", "list"});
+  ASSERT_EQ(queued.size(), 15u);  // one per unit: its liaison and coordinator hear of the kickoff
+  // A dispatcher killed without warning part-way through its pass...
+  const std::string cmd = "timeout -s KILL 0.4 " + Quote(DUBAN_EXE) + " --db " + Quote(db_) +
+                          " --at 2021-10-08T10:00 notices dispatch >/dev/null 2>&1";
+  (void)std::system(cmd.c_str());
+  // ...and started again: every notice arrives, exactly once.
+  Ran again = Duban({"--at", "2021-10-08T10:00", "notices", "dispatch"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  const fs::path maildir = fs::path(db_ + ".data") / "maildir";
+  EXPECT_EQ(FilesIn(maildir / "new") + FilesIn(maildir / "cur"), 15u);
+  json after = Json({"notices", "list"});
+  for (const auto& n : after) {
+    ASSERT_EQ(n["deliveries"].size(), 1u) << n.dump();
+    EXPECT_EQ(n["deliveries"][0]["state"], "delivered") << n.dump();
+    EXPECT_EQ(n["recipients"].size(), 2u) << n.dump();
+  }
+  // The record shows what was sent to whom and when.
+  Ran show = Duban({"--format", "json", "notices", "show", after[0]["id"].get<std::string>()});
+  ASSERT_EQ(show.status, 0) << show.err;
+  json shown = json::parse(show.out);
+  ASSERT_FALSE(shown["attempts"].empty());
+  EXPECT_EQ(shown["attempts"].back()["outcome"], "delivered");
+}
+
+TEST_F(CliNotices, QuietHoursHoldNoticesButNotEscalations) {
+  Create();
+  // Saturday 2 October 2021 is a holiday: the kickoff's notices wait for Friday 8 October.
+  Ran kickoff = Duban({"--as", "office-cao-bin", "--at", "2021-10-02T09:00", "fire", "finance", "kickoff"});
+  ASSERT_EQ(kickoff.status, 0) << kickoff.err;
+  Ran urge = Duban({"--as", "office-cao-bin", "--at", "2021-10-02T09:05", "urge", "finance", "--note", "请尽快签收"});
+  ASSERT_EQ(urge.status, 0) << urge.err;
+  json pass = Json({"--at", "2021-10-02T10:00", "notices", "dispatch"});
+  EXPECT_EQ(pass["delivered"], 1);  // the urge (an escalation) goes at once
+  EXPECT_EQ(pass["held"], 1);
+  json later = Json({"--at", "2021-10-08T09:30", "notices", "dispatch"});
+  EXPECT_EQ(later["delivered"], 1);
+}
+
+TEST_F(CliNotices, ServeTicksDeadlinesAndSendsEscalationsUntilStopped) {
+  Create();  // 2021: every deadline is long past by now
+  Ran serve = Duban({"serve", "--for", "2"});
+  ASSERT_EQ(serve.status, 0) << serve.err;
+  EXPECT_NE(serve.out.find("escalation.raised"), std::string::npos) << serve.out;
+  json ev = Json({"events", "--type", "escalation.raised", "--unit", "finance"});
+  EXPECT_FALSE(ev.empty());
+  const fs::path maildir = fs::path(db_ + ".data") / "maildir" / "new";
+  EXPECT_GT(FilesIn(maildir), 0u);
+}
+
+}  // namespace

@@ -405,6 +405,8 @@ Config DefaultConfig(const fs::path& base_dir) {
   c.database = c.data_dir / "duban.db";
   c.plugin_dir = DUBAN_DEFAULT_PLUGIN_DIR;
   c.smtp.maildir = c.data_dir / "maildir";
+  // As duban.example.toml: escalations do not wait for working hours.
+  c.notify.urgent = {"escalation.raised"};
   PluginSettings email;
   email.instance = "email";
   email.module = "email";

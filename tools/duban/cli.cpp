@@ -9,6 +9,7 @@
 #include "calendar/calendar.h"
 #include "core/text.h"
 #include "replay.h"
+#include "serve.h"
 #include "table.h"
 
 #ifndef DUBAN_DEFAULT_SHARE
@@ -1073,6 +1074,11 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   auto* n_dispatch = notices->add_subcommand("dispatch", "one delivery pass at --at: every due notice through the "
                                                          "configured plugins");
 
+  int serve_seconds = 0;
+  auto* serve = cli.add_subcommand("serve", "run the daemon: tick deadlines when they fall due and send queued "
+                                            "notices, until SIGINT or SIGTERM");
+  serve->add_option("--for", serve_seconds, "stop after this many seconds (for tests and cron)");
+
   auto* verify = cli.add_subcommand("verify", "prove the event log was not altered, truncated or forked");
 
   std::string replay_file;
@@ -1176,6 +1182,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   }
   if (verify->parsed()) return DoVerify(c);
   if (tick->parsed()) return DoTick(c);
+  if (serve->parsed()) return RunServe(session, io, serve_seconds > 0 ? std::optional<int>(serve_seconds) : std::nullopt);
   if (n_list->parsed()) return DoNoticesList(c, notice_unit, notice_state);
   if (n_show->parsed()) return DoNoticesShow(c, notice_id);
   if (n_retry->parsed()) return DoNoticesRetry(c, notice_id, notice_plugin);

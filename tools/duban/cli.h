@@ -29,6 +29,7 @@ class Session {
   // plugins loaded (once). REQUIRES: Open succeeded.
   Result<notify::Dispatcher*> Dispatcher();
   const notify::Config& config() const { return config_; }
+  const std::string& db_path() const { return path_; }
 
  private:
   notify::Config config_;
