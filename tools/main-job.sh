@@ -8,8 +8,10 @@ tools/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target duban
 db=build/release/taishan-2021.db
-rm -f "$db" "$db-wal" "$db-shm"
+rm -rf "$db" "$db-wal" "$db-shm" "$db.files" "$db.data"
 build/release/tools/duban/duban --db "$db" init
 build/release/tools/duban/duban --db "$db" replay workflows/taishan-2021/replay-2021.txt
 echo
-echo "database: $db  (try: build/release/tools/duban/duban --db $db events --unit agriculture)"
+echo "database: $db"
+echo "notices:  one e-mail per notice in $db.data/maildir/new (open it with mutt -f $db.data/maildir)"
+echo "try:      build/release/tools/duban/duban --db $db events --unit agriculture"
