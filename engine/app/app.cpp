@@ -579,9 +579,11 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
       auto role = wf.FindRole(role_name);
       if (!role) continue;
       n.display["roles"][role_name] = wf.roles[*role].label.zh;
+      const bool unit_scoped = wf.roles[*role].scope == model::RoleScope::kUnit;
       for (const auto& p : roster.people)
-        if (roster.Holds(p.id, *role, e.unit, wf) && seen.insert(p.id).second)
-          n.recipients.push_back(notify::Recipient{p.id, p.name, p.email, role_name});
+        for (const auto& a : p.roles)
+          if (a.role_id == *role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
+            n.recipients.push_back(notify::Recipient{p.id, p.name, p.email, role_name});
     }
     if (n.recipients.empty()) continue;
     changes.notices.push_back(store::NoticeDraft{i, std::move(n)});
