@@ -64,6 +64,22 @@ model::Roster WithContacts(const model::Roster& roster, const model::Workflow& w
   return out;
 }
 
+}  // namespace
+
+// A plan for a command that changes a unit's paperwork or record but not its
+// stage: the instance is written with its version bumped, so that the command
+// is ordered against every other command on the unit (optimistic concurrency).
+App::Plan App::Touching(const Context& ctx, const model::Instance& inst) {
+  Plan plan;
+  plan.changes.campaign = ctx.campaign.id;
+  model::Instance next = inst;
+  next.version = inst.version + 1;
+  plan.changes.instances.push_back({next, inst.version});
+  return plan;
+}
+
+namespace {
+
 // Sets a unit's due (and restarts its deadline schedule) after a change at
 // `since`: no step of the new schedule is stamped before it.
 void Restarted(const Context& ctx, model::Instance& inst, std::optional<Instant> due,
@@ -730,8 +746,7 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
   return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
+    Plan plan = Touching(*ctx, *inst);
     nlohmann::json payload = {{"manual", true},
                               {"level", 0},
                               {"roles", {machine::kRoleLiaison, machine::kRoleCoordinator}},
@@ -742,11 +757,6 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
       if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, actor.at))
         payload["workdays_left"] = st->workdays_left;
     }
-    // The instance is written unchanged but for its version, so that the urge
-    // is ordered against concurrent moves of the unit.
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
     plan.changes.events.push_back(model::Event{"escalation.raised", unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
@@ -827,11 +837,7 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
     auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *it,
                                      machine::MaterialCommand{action, actor.person, actor.at, note});
     if (d.refused) return RefusedBy(d.rule, d.message);
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(d.record);
     for (const auto& f : stored) {
       plan.changes.attachments.push_back(
@@ -873,11 +879,7 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
     r.updated_at = actor.at;
     r.updated_by = actor.person;
     r.change_reason = reason;
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", name}, {"required", required}, {"reason", reason}};
     plan.changes.events.push_back(model::Event{"material.added", unit, actor.person, actor.at, payload});
@@ -909,11 +911,7 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
     r.change_reason = reason;
     r.updated_at = actor.at;
     r.updated_by = actor.person;
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", it->name}, {"reason", reason},
                               {"state", model::MaterialStateName(it->state)}};
@@ -941,11 +939,7 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
     int before = 0;
     for (const auto& [u, n] : *copies)
       if (u == unit) before = n;
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.paper_copies.emplace_back(unit, received);
     nlohmann::json payload = {{"received", received}, {"before", before}, {"required", kPaperCopiesToOffice}};
     if (!note.empty()) payload["note"] = note;
@@ -1005,11 +999,7 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
     c.reported_on = change.reported_on.value_or(ctx->tz.local_date(actor.at));
     c.recorded_by = actor.person;
     c.recorded_at = actor.at;
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.contacts.push_back(c);
     nlohmann::json payload = {{"role", c.role},   {"number", c.number},     {"person", c.person},
                               {"name", c.name},   {"phone", c.phone},       {"email", c.email},
@@ -1044,11 +1034,7 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
                              document.filename().string()};
     auto d = machine::DecideSign(*ctx->workflow, *ctx->roster, unit, current, cmd);
     if (d.refused) return RefusedBy(d.rule, d.message);
-    Plan plan;
-    plan.changes.campaign = ctx->campaign.id;
-    model::Instance next = *inst;
-    next.version = inst->version + 1;
-    plan.changes.instances.push_back({next, inst->version});
+    Plan plan = Touching(*ctx, *inst);
     plan.changes.commitments.push_back(d.commitment);
     plan.changes.attachments.push_back(model::Attachment{scan->sha256, scan->name, scan->size, scan->media_type,
                                                          unit, "commitment", actor.person, actor.at});

@@ -202,6 +202,7 @@ class App {
   };
   // Runs `plan` (read, decide, build the changeset) and commits it, answering
   // a repeated command id from the record and retrying after a lost race.
+  static Plan Touching(const Context& ctx, const model::Instance& inst);
   // `ctx`, when given, is the campaign's: the events planned queue their
   // notices (QueueNotices) in the same transaction.
   Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
