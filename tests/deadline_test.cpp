@@ -339,6 +339,8 @@ struct GapCase {
 };
 
 std::string GapName(const ::testing::TestParamInfo<GapCase>& param) { return param.param.name; }
+// Test listings show the case's name, not its bytes.
+void PrintTo(const GapCase& c, std::ostream* os) { *os << c.name; }
 
 class CatchUp : public ::testing::TestWithParam<GapCase> {};
 

@@ -59,6 +59,9 @@ struct FireCase {
   const char* to_or_rule;  // the stage reached (or requested), or the refusing rule
 };
 
+// Test listings show the case's name, not its bytes.
+void PrintTo(const FireCase& c, std::ostream* os) { *os << c.name; }
+
 class FireTable : public ::testing::TestWithParam<FireCase> {};
 
 TEST_P(FireTable, Decides) {
