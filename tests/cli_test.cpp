@@ -396,6 +396,13 @@ TEST_F(CliNotices, ARestartMidDeliveryLosesNothingAndSendsNothingTwice) {
   json shown = json::parse(show.out);
   ASSERT_FALSE(shown["attempts"].empty());
   EXPECT_EQ(shown["attempts"].back()["outcome"], "delivered");
+  // Each delivery is on the tamper-evident chain, once.
+  json sent = Json({"events", "--type", "notice.sent"});
+  EXPECT_EQ(sent.size(), 15u);
+  std::set<std::string> ids;
+  for (const auto& e : sent) ids.insert(e["payload"]["notice"].get<std::string>());
+  EXPECT_EQ(ids.size(), 15u);
+  EXPECT_EQ(Duban({"verify"}).status, 0);
 }
 
 TEST_F(CliNotices, QuietHoursHoldNoticesButNotEscalations) {

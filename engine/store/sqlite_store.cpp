@@ -796,6 +796,28 @@ class SqliteStore final : public Store {
       a.bind(6, r.error);
       a.bind(7, static_cast<std::int64_t>(r.elapsed.count()));
       a.exec();
+      // A delivery that ended is on the campaign's chain too: what was sent
+      // to whom and when, as tamper-evident as the rest of the record.
+      if (r.state == notify::DeliveryState::kDelivered || r.state == notify::DeliveryState::kDead) {
+        SQLite::Statement n(db_, "SELECT campaign_id, unit_id, body FROM notices WHERE id = ?");
+        n.bind(1, r.notice_id);
+        if (n.executeStep()) {
+          const std::string campaign = n.getColumn(0).getString();
+          const auto body = nlohmann::json::parse(n.getColumn(2).getString(), nullptr, false);
+          nlohmann::json payload = {{"notice", r.notice_id}, {"plugin", r.plugin}, {"attempts", r.attempts}};
+          if (body.is_object() && body.contains("event")) payload["event"] = body["event"].value("type", "");
+          payload["recipients"] = nlohmann::json::array();
+          if (body.is_object() && body.contains("recipients"))
+            for (const auto& rec : body["recipients"])
+              payload["recipients"].push_back({{"person", rec.value("person", "")}, {"email", rec.value("email", "")}});
+          if (!r.error.empty()) payload["error"] = r.error;
+          model::Event e{r.state == notify::DeliveryState::kDelivered ? "notice.sent" : "notice.failed",
+                         n.getColumn(1).getString(), "system", r.attempted_at, std::move(payload)};
+          n.reset();
+          auto appended = AppendEvents(campaign, {e});
+          if (!appended.ok()) return appended.status();
+        }
+      }
       tx.Commit();
       return Status::Ok();
     });
