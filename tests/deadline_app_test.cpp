@@ -29,6 +29,7 @@
 #include "app/app.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace duban {
 namespace {
@@ -43,29 +44,7 @@ const char* const kCampaign = "taishan-2021";
 const char* const kOffice = "office-cao-bin";
 const char* const kDirector = "office-director-sun-yecun";
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("duban-deadline-app-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             (info != nullptr ? std::string(info->name()) : std::string("x")));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using duban::testing::TempDir;
 
 const TimeZone& Tz() { return TimeZone::Default(); }
 

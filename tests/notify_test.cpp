@@ -39,6 +39,7 @@
 #include "notify/memory_outbox.h"
 #include "notify/plugin_host.h"
 #include "templates.h"
+#include "support/temp_dir.h"
 
 extern char** environ;
 
@@ -77,22 +78,7 @@ std::vector<std::string> Lines(const fs::path& p) {
   return out;
 }
 
-// A scratch directory, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("duban-notify-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using duban::testing::TempDir;
 
 // Files of a maildir's new/ and cur/.
 std::vector<fs::path> MaildirFiles(const fs::path& dir) {

@@ -21,6 +21,7 @@
 #include "core/hash.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace duban {
 namespace {
@@ -30,29 +31,7 @@ namespace fs = std::filesystem;
 const fs::path kSource = DUBAN_SOURCE_DIR;
 const char* const kCampaign = "taishan-2021";
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("duban-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             (info != nullptr ? std::string(info->name()) : std::string("x")));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using duban::testing::TempDir;
 
 Instant At(const std::string& text) {
   auto t = ParseInstant(text, TimeZone::Default());

@@ -43,6 +43,7 @@
 #include "core/time.h"
 #include "deadline/evaluator.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -59,26 +60,7 @@ fs::path BenchRoot() {
   return env != nullptr && *env != '\0' ? fs::path(env) : fs::temp_directory_path();
 }
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    static int counter = 0;
-    path_ = BenchRoot() / ("duban-bench-tick-" + std::to_string(::getpid()) + "-" + name + "-" +
-                           std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using duban::testing::TempDir;
 
 Instant At(const char* text) {
   auto t = duban::ParseInstant(text, duban::TimeZone::Default());
@@ -107,7 +89,7 @@ struct Rows {
 };
 
 struct Database {
-  explicit Database(const std::string& name) : dir(name) {}
+  explicit Database(const std::string& name) : dir("bench-tick-" + name, BenchRoot()) {}
   TempDir dir;
   fs::path path;
   std::unique_ptr<duban::store::Store> store;

@@ -26,6 +26,7 @@
 #include "app/app.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -42,26 +43,7 @@ fs::path BenchRoot() {
   return env != nullptr && *env != '\0' ? fs::path(env) : fs::temp_directory_path();
 }
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    static int counter = 0;
-    path_ = BenchRoot() / ("duban-bench-" + std::to_string(::getpid()) + "-" + name + "-" +
-                           std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using duban::testing::TempDir;
 
 Instant At(const char* text) {
   auto t = duban::ParseInstant(text, duban::TimeZone::Default());
@@ -114,7 +96,7 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
 }
 
 void BM_EngineTransitions(benchmark::State& state) {
-  TempDir dir("engine");
+  TempDir dir("bench-engine", BenchRoot());
   auto store = duban::store::OpenSqlite(dir.path() / "duban.db");  // default options: synchronous=FULL
   if (!store.ok()) return state.SkipWithError(store.status().str().c_str());
   duban::app::App app(**store);
@@ -152,7 +134,7 @@ void BM_EngineTransitions(benchmark::State& state) {
 }
 
 void BM_RawSqliteTransitions(benchmark::State& state) {
-  TempDir dir("raw");
+  TempDir dir("bench-raw", BenchRoot());
   const fs::path path = dir.path() / "duban.db";
   Campaign campaign;
   // The same schema and the same campaign, set up through the store; the
