@@ -865,7 +865,8 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   Globals g;
   g.db = EnvOr("DUBAN_DB", "duban.db");
   g.as = EnvOr("DUBAN_AS", "");
-  cli.add_option("--db", g.db, "SQLite database file (default $DUBAN_DB or ./duban.db)");
+  auto* db_option = cli.add_option("--db", g.db, "SQLite database file (default $DUBAN_DB, else the --config "
+                                                 "file's `database`, else ./duban.db)");
   cli.add_option("--at", g.at, "the time the command happens, ISO 8601; no offset means Asia/Shanghai (default: now)");
   cli.add_option("--as", g.as, "the roster person acting (default $DUBAN_AS)");
   cli.add_option("--format", g.format, "output format")->check(CLI::IsMember({"table", "json"}));
@@ -1111,6 +1112,20 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     }
     io.err << "duban: " << e.what() << "\n(run 'duban --help' or 'duban VERB --help')\n";
     return 2;
+  }
+
+  // A configuration file names the database and the data directory, unless
+  // the command line or the environment does.
+  if (!g.config.empty() && db_option->count() == 0 && EnvOr("DUBAN_DB", "").empty()) {
+    auto file = g.config;
+    if (std::filesystem::path(file).is_relative() && !base_dir.empty()) file = (base_dir / file).string();
+    auto cfg = notify::LoadConfig(file);
+    if (!cfg.ok()) {
+      io.err << "duban: " << cfg.status().str() << '\n';
+      return cfg.status().exit_code();
+    }
+    g.db = cfg->database.string();
+    if (g.data_dir.empty()) g.data_dir = (cfg->data_dir / "files").string();
   }
 
   Call c{g, io, session, base_dir};
