@@ -431,3 +431,38 @@ TEST_F(CliNotices, ServeTicksDeadlinesAndSendsEscalationsUntilStopped) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliNotices, AConfigFileNamesTheDatabaseAndThePlugins) {
+  const fs::path config = dir_ / "duban.toml";
+  std::ofstream(config) << "data_dir = \"office\"\n"
+                        << "database = \"office/taishan.db\"\n"
+                        << "plugin_dir = \"" << DUBAN_BINARY_DIR << "/plugins\"\n"
+                        << "[notify]\nurgent = [\"escalation.raised\"]\n"
+                        << "[plugins.log]\nfile = \"office/notices.jsonl\"\nevents = [\"*\"]\n";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", config.string()});
+    return Duban(args, /*with_db=*/false);
+  };
+  ASSERT_EQ(run({"init"}).status, 0);
+  Ran create = run({"--as", "office-cao-bin", "--at", "2021-09-28", "campaign", "create", "--roster",
+                    std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/roster.toml"});
+  ASSERT_EQ(create.status, 0) << create.err;
+  EXPECT_TRUE(fs::exists(dir_ / "office" / "taishan.db"));
+  ASSERT_EQ(run({"--as", "office-cao-bin", "--at", "2021-10-08T09:00", "fire", "finance", "kickoff"}).status, 0);
+  Ran pass = run({"--at", "2021-10-08T10:00", "notices", "dispatch"});
+  ASSERT_EQ(pass.status, 0) << pass.err;
+  // The log plugin wrote the notice: one JSON line naming the unit.
+  std::ifstream log(dir_ / "office" / "notices.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line));
+  EXPECT_EQ(json::parse(line)["event"]["unit"], "finance");
+  // A bad setting is named with its key.
+  std::ofstream(config, std::ios::app) << "[smtp]\nstarttls = \"sometimes\"\n";
+  Ran bad = run({"status"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("smtp.starttls"), std::string::npos) << bad.err;
+}
+
+}  // namespace
