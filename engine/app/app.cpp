@@ -828,13 +828,9 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
   return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
-    auto records = store_.ListMaterials(ctx->campaign.id, unit);
-    if (!records.ok()) return records.status();
-    auto it = std::find_if(records->begin(), records->end(),
-                           [&](const model::MaterialRecord& m) { return m.material == material && !m.dropped; });
-    if (it == records->end())
-      return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
-    auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *it,
+    auto owed = OwedMaterial(ctx->campaign.id, unit, material);
+    if (!owed.ok()) return owed.status();
+    auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *owed,
                                      machine::MaterialCommand{action, actor.person, actor.at, note});
     if (d.refused) return RefusedBy(d.rule, d.message);
     Plan plan = Touching(*ctx, *inst);
@@ -850,6 +846,15 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
     plan.result["unit"] = unit;
     return plan;
   });
+}
+
+Result<model::MaterialRecord> App::OwedMaterial(const std::string& campaign, const std::string& unit,
+                                                const std::string& material) {
+  auto records = store_.ListMaterials(campaign, unit);
+  if (!records.ok()) return records.status();
+  for (const auto& m : *records)
+    if (m.material == material && !m.dropped) return m;
+  return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
 }
 
 Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
@@ -901,20 +906,17 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
   return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
-    auto records = store_.ListMaterials(ctx->campaign.id, unit);
-    if (!records.ok()) return records.status();
-    auto it = std::find_if(records->begin(), records->end(),
-                           [&](const model::MaterialRecord& m) { return m.material == material && !m.dropped; });
-    if (it == records->end()) return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
-    model::MaterialRecord r = *it;
+    auto owed = OwedMaterial(ctx->campaign.id, unit, material);
+    if (!owed.ok()) return owed.status();
+    model::MaterialRecord r = *owed;
     r.dropped = true;
     r.change_reason = reason;
     r.updated_at = actor.at;
     r.updated_by = actor.person;
     Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
-    nlohmann::json payload = {{"material", material}, {"name", it->name}, {"reason", reason},
-                              {"state", model::MaterialStateName(it->state)}};
+    nlohmann::json payload = {{"material", material}, {"name", owed->name}, {"reason", reason},
+                              {"state", model::MaterialStateName(owed->state)}};
     plan.changes.events.push_back(model::Event{"material.dropped", unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;

@@ -217,6 +217,9 @@ class App {
   Result<std::vector<store::CalendarYear>> ReadCalendarYears(const std::filesystem::path& path, Instant at);
   Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
   Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
+  // The unit's material `material`, unless it does not owe it (or it was dropped).
+  Result<model::MaterialRecord> OwedMaterial(const std::string& campaign, const std::string& unit,
+                                             const std::string& material);
   // Recomputes every open deadline of every campaign on the calendar now in
   // the database; one transaction per campaign. Returns what moved.
   Result<nlohmann::json> RecomputeDeadlines(Instant at);

@@ -1,4 +1,5 @@
 #include "calendar/calendar.h"
+#include "core/toml_names.h"
 
 #include <toml++/toml.h>
 
@@ -171,22 +172,6 @@ std::optional<Problem> Check(const YearData& y) {
 // ---------------------------------------------------------------------------
 // TOML reading.
 
-std::string_view TypeName(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-  }
-  return "a value";
-}
-
 class YearReader {
  public:
   explicit YearReader(std::string_view file) : file_(file) {}
@@ -235,7 +220,7 @@ class YearReader {
 
   Status WrongType(const toml::node& n, std::string_view key, std::string_view want) const {
     return Error(n.source(), "'" + std::string(key) + "' must be " + std::string(want) +
-                                 ", not " + std::string(TypeName(n.type())));
+                                 ", not " + std::string(TomlTypeName(n.type())));
   }
 
   Result<std::string> String(const toml::table& t, std::string_view where,

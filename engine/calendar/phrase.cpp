@@ -2,17 +2,11 @@
 
 #include <charconv>
 
+#include "core/text.h"
+
 namespace duban::calendar {
 
 namespace {
-
-// Column (in code points, 1-based) of byte offset `off` in `s`.
-std::uint32_t ColumnOf(std::string_view s, std::size_t off) {
-  std::uint32_t col = 1;
-  for (std::size_t i = 0; i < off && i < s.size(); ++i)
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++col;
-  return col;
-}
 
 Status Bad(std::string_view text, std::size_t off, const std::string& why) {
   SourcePos pos;

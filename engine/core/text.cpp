@@ -59,6 +59,13 @@ std::string PadRight(std::string_view s, std::size_t width) {
   return out;
 }
 
+std::uint32_t ColumnOf(std::string_view s, std::size_t offset) {
+  std::uint32_t col = 1;
+  for (std::size_t i = 0; i < offset && i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++col;
+  return col;
+}
+
 bool IsValidUtf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto b = static_cast<unsigned char>(s[i]);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,10 @@ std::size_t DisplayWidth(std::string_view s);
 
 // `s` followed by spaces up to `width` display columns.
 std::string PadRight(std::string_view s, std::size_t width);
+
+// The 1-based column, in characters (code points), of byte `offset` of `s`:
+// what error messages call a column.
+std::uint32_t ColumnOf(std::string_view s, std::size_t offset);
 
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view s);

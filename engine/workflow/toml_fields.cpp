@@ -1,5 +1,7 @@
 #include "workflow/toml_fields.h"
 
+#include "core/toml_names.h"
+
 #include <algorithm>
 
 namespace duban::workflow::detail {
@@ -34,22 +36,6 @@ std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"
 
 void Fail(std::string message, SourcePos pos) {
   throw LoadError{Status::InvalidInput(std::move(message), std::move(pos))};
-}
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-  }
-  return "nothing";
 }
 
 std::string Naming(std::string_view kind, const toml::table& table, std::string_view key) {
@@ -120,7 +106,7 @@ const toml::node& Fields::Require(std::string_view key) const {
 void Fields::WrongType(std::string_view key, const toml::node& node,
                        std::string_view expected) const {
   Fail(what_ + ": " + Quoted(key) + " must be " + std::string(expected) + ", not " +
-           std::string(TypeName(node)),
+           std::string(TomlTypeName(node.type())),
        doc_.PosOf(node));
 }
 

@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "workflow/loader.h"
 
@@ -28,12 +29,6 @@ struct Token {
 Result<std::vector<Token>> Tokenize(const std::string& line, const SourcePos& where) {
   std::vector<Token> out;
   std::size_t i = 0;
-  auto column = [&](std::size_t byte) {
-    std::uint32_t col = 1;
-    for (std::size_t k = 0; k < byte; ++k)
-      if ((static_cast<unsigned char>(line[k]) & 0xC0) != 0x80) ++col;
-    return col;
-  };
   while (i < line.size()) {
     if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
       ++i;
@@ -41,7 +36,7 @@ Result<std::vector<Token>> Tokenize(const std::string& line, const SourcePos& wh
     }
     if (line[i] == '#') break;
     Token t;
-    t.column = column(i);
+    t.column = ColumnOf(line, i);
     if (line[i] == '"') {
       ++i;
       bool closed = false;
