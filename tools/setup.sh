@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libboost1.81-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev
