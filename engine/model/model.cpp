@@ -30,6 +30,29 @@ std::string_view RequestStatusName(RequestStatus s) {
   return "?";
 }
 
+std::string_view RequestKindName(RequestKind k) {
+  switch (k) {
+    case RequestKind::kTransition: return "transition";
+    case RequestKind::kExtension: return "extension";
+  }
+  return "?";
+}
+
+std::optional<RequestKind> RequestKindFromName(std::string_view name) {
+  for (auto k : {RequestKind::kTransition, RequestKind::kExtension})
+    if (RequestKindName(k) == name) return k;
+  return std::nullopt;
+}
+
+std::string_view CommitmentStateName(CommitmentState s) {
+  switch (s) {
+    case CommitmentState::kNone: return "none";
+    case CommitmentState::kSigned: return "signed";
+    case CommitmentState::kIncomplete: return "incomplete";
+  }
+  return "?";
+}
+
 std::string_view MaterialStateName(MaterialState s) {
   switch (s) {
     case MaterialState::kPending: return "pending";

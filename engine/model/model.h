@@ -203,6 +203,16 @@ struct DueOverride {
 enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };
 std::string_view RequestStatusName(RequestStatus s);
 
+// What a request asks for: a stage transition, or a later due day.
+enum class RequestKind : std::uint8_t { kTransition, kExtension };
+std::string_view RequestKindName(RequestKind k);  // "transition", "extension"
+std::optional<RequestKind> RequestKindFromName(std::string_view name);
+
+// Where a unit's signed commitment stands: none yet, one in force that meets
+// the commitment system's rules, or one that lacks something (stamp, scan).
+enum class CommitmentState : std::uint8_t { kNone, kSigned, kIncomplete };
+std::string_view CommitmentStateName(CommitmentState s);  // "none", "signed", "incomplete"
+
 // A transition, or an extension of a deadline, waiting for a supervisor's
 // approval.
 struct Request {
