@@ -45,7 +45,7 @@ app::Actor As(const std::string& person, const std::string& at,
 }
 
 std::unique_ptr<store::Store> Open(const fs::path& db) {
-  auto s = store::OpenSqlite(db);
+  auto s = store::OpenStore(db.string());
   EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.status().str());
   return s.ok() ? std::move(*s) : nullptr;
 }
@@ -216,7 +216,7 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     while (m.executeStep())
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
-    ASSERT_EQ(migrations_first.size(), 4u);
+    ASSERT_EQ(migrations_first.size(), 5u);
     for (std::size_t i = 0; i < migrations_first.size(); ++i)
       EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }
@@ -238,7 +238,7 @@ TEST(StoreSchema, NewerSchemaThanThisDubanIsRefused) {
     SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
     raw.exec("INSERT INTO schema_migrations(version) VALUES (99)");
   }
-  auto s = store::OpenSqlite(db);
+  auto s = store::OpenStore(db.string());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Code::kInvalidInput);
   EXPECT_NE(s.status().message().find("99"), std::string::npos) << s.status().message();
@@ -659,9 +659,9 @@ class InterleavingStore final : public store::Store {
     if (hook_) std::exchange(hook_, nullptr)();
     return s_.GetInstance(c, u);
   }
-  Result<std::vector<model::Request>> ListRequests(const std::string& c,
-                                                   std::optional<model::RequestStatus> st) override {
-    return s_.ListRequests(c, st);
+  using store::Store::ListRequests;
+  Result<std::vector<model::Request>> ListRequests(const store::RequestFilter& f) override {
+    return s_.ListRequests(f);
   }
   Result<std::optional<model::Request>> GetRequest(const std::string& c, const std::string& id) override {
     return s_.GetRequest(c, id);
@@ -694,7 +694,10 @@ class InterleavingStore final : public store::Store {
   Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& c) override {
     return s_.ListPaperCopies(c);
   }
-  notify::Outbox& Outbox() override { return s_.Outbox(); }
+  Result<store::LedgerSnapshot> ReadLedger(const std::string& c, const std::string& type) override {
+    return s_.ReadLedger(c, type);
+  }
+  store::Outbox& Outbox() override { return s_.Outbox(); }
   Result<std::vector<store::NoticeRecord>> ListNotices(const store::NoticeFilter& f) override {
     return s_.ListNotices(f);
   }
