@@ -567,6 +567,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Delivery>> DueDeliveries(const std::string& plugin, Instant now, std::size_t limit) {
     return Guarded([&]() -> Result<std::vector<Delivery>> {
+      if (limit == 0) return Status::InvalidInput("Outbox::Due: limit must be positive");
       // Each lane's head: the pending delivery with the lowest seq of its
       // (campaign, unit, urgent); returned only when it is due.
       SQLite::Statement q(db_,
