@@ -133,7 +133,7 @@ class ConcurrencyTest : public ::testing::Test {
   }
 
   std::unique_ptr<store::Store> Open() {
-    auto s = store::OpenSqlite(db_);
+    auto s = store::OpenStore(db_.string());
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.status().str());
     return s.ok() ? std::move(*s) : nullptr;
   }

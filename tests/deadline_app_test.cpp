@@ -120,7 +120,7 @@ bool IsDeadlineEvent(const std::string& type) {
 class DeadlineApp : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = store::OpenSqlite(dir_.path() / "duban.db");
+    auto s = store::OpenStore((dir_.path() / "duban.db").string());
     ASSERT_TRUE(s.ok()) << s.status().str();
     store_ = std::move(*s);
     app_ = std::make_unique<app::App>(*store_);

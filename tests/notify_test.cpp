@@ -36,8 +36,8 @@
 #include "mime.h"
 #include "notify/config.h"
 #include "notify/dispatcher.h"
-#include "notify/memory_outbox.h"
 #include "notify/plugin_host.h"
+#include "store/testing/memory_outbox.h"
 #include "templates.h"
 #include "support/temp_dir.h"
 
@@ -79,6 +79,17 @@ std::vector<std::string> Lines(const fs::path& p) {
 }
 
 using duban::testing::TempDir;
+// The notice and outbox types live in the model and the store.
+using model::Notice;
+using model::NoticeFromJson;
+using model::NoticeId;
+using model::Recipient;
+using model::ToJson;
+using store::Delivery;
+using store::DeliveryResult;
+using store::DeliveryState;
+using store::MemoryOutbox;
+using store::Outbox;
 
 // Files of a maildir's new/ and cur/.
 std::vector<fs::path> MaildirFiles(const fs::path& dir) {

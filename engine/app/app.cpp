@@ -575,7 +575,7 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
   for (std::size_t i = 0; i < changes.events.size(); ++i) {
     const model::Event& e = changes.events[i];
     if (e.type.starts_with("notice.") || e.unit.empty()) continue;
-    notify::Notice n;
+    model::Notice n;
     n.campaign_name = ctx.campaign.name;
     n.time_zone = ctx.tz.name();
     if (const auto* unit = roster.FindUnit(e.unit)) n.unit_name = unit->name;
@@ -599,7 +599,7 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
       for (const auto& p : roster.people)
         for (const auto& a : p.roles)
           if (a.role_id == *role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
-            n.recipients.push_back(notify::Recipient{p.id, p.name, p.email, role_name});
+            n.recipients.push_back(model::Recipient{p.id, p.name, p.email, role_name});
     }
     if (n.recipients.empty()) continue;
     changes.notices.push_back(store::NoticeDraft{i, std::move(n)});
@@ -1051,19 +1051,14 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   const std::string& id = ctx->campaign.id;
-  auto instances = store_.ListInstances(id);
-  if (!instances.ok()) return instances.status();
-  auto materials = store_.ListMaterials(id, "");
-  if (!materials.ok()) return materials.status();
-  auto signatures = store_.ListCommitments(id, "");
-  if (!signatures.ok()) return signatures.status();
-  auto copies = store_.ListPaperCopies(id);
-  if (!copies.ok()) return copies.status();
-  store::EventFilter returns;
-  returns.campaign = id;
-  returns.type = "transition.applied";
-  auto moves = store_.ListEvents(returns);
-  if (!moves.ok()) return moves.status();
+  // One snapshot: every list as of one instant.
+  auto snap = store_.ReadLedger(id, "transition.applied");
+  if (!snap.ok()) return snap.status();
+  const auto* instances = &snap->instances;
+  const auto* materials = &snap->materials;
+  const auto* signatures = &snap->commitments;
+  const auto* copies = &snap->paper_copies;
+  const auto* moves = &snap->events;
 
   Ledger ledger{*ctx, now, ctx->calendar->YearsWithoutData(ctx->campaign.year, ctx->campaign.year + 1), {}};
   for (const auto& unit : ctx->roster->units) {

@@ -189,7 +189,7 @@ class App {
   Result<std::vector<model::Commitment>> Commitments(const std::string& campaign, const std::string& unit);
   const attach::FileStore& files() const { return files_; }
   // The notice outbox, for the dispatcher.
-  notify::Outbox& outbox() { return store_.Outbox(); }
+  store::Outbox& outbox() { return store_.Outbox(); }
   Result<std::vector<store::NoticeRecord>> Notices(store::NoticeFilter filter);
   // Makes a dead notice's deliveries pending again (`plugin` empty: all).
   Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin);

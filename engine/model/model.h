@@ -240,6 +240,7 @@ struct Event {
   std::string actor;    // person id, or "system"
   Instant at{};
   nlohmann::json payload = nlohmann::json::object();
+  std::string channel = {};  // how the command came: "cli", "token", "session", "system"; empty in old rows
 };
 
 // One material a unit owes, and where it stands (the commitment system: it

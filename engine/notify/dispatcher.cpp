@@ -52,14 +52,14 @@ std::optional<Instant> WorkingHours::NextOpen(Instant t) const {
   return std::nullopt;
 }
 
-nlohmann::json AttemptJson(const Delivery& d, bool urgent, Instant now) {
-  nlohmann::json j = ToJson(d.notice);
+nlohmann::json AttemptJson(const store::Delivery& d, bool urgent, Instant now) {
+  nlohmann::json j = model::ToJson(d.notice);
   j["urgent"] = urgent;
   j["delivery"] = {{"plugin", d.plugin}, {"attempt", d.attempts + 1}, {"at", FormatUtc(now)}};
   return j;
 }
 
-Dispatcher::Dispatcher(Outbox& outbox, Deliverer& plugins, DispatcherOptions options,
+Dispatcher::Dispatcher(store::Outbox& outbox, Deliverer& plugins, DispatcherOptions options,
                        std::shared_ptr<spdlog::logger> log)
     : outbox_(outbox),
       plugins_(plugins),
@@ -67,13 +67,13 @@ Dispatcher::Dispatcher(Outbox& outbox, Deliverer& plugins, DispatcherOptions opt
       log_(std::move(log)),
       rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
 
-bool Dispatcher::IsUrgent(const Notice& notice) const {
+bool Dispatcher::IsUrgent(const model::Notice& notice) const {
   return notice.urgent || std::find(options_.urgent_types.begin(), options_.urgent_types.end(),
                                     notice.event.type) != options_.urgent_types.end();
 }
 
-DeliveryResult Dispatcher::Decide(const Delivery& d, const DeliveryOutcome& outcome, Instant now) {
-  DeliveryResult r;
+store::DeliveryResult Dispatcher::Decide(const store::Delivery& d, const DeliveryOutcome& outcome, Instant now) {
+  store::DeliveryResult r;
   r.notice_id = d.notice.id;
   r.plugin = d.plugin;
   r.expected_attempts = d.attempts;
@@ -82,25 +82,38 @@ DeliveryResult Dispatcher::Decide(const Delivery& d, const DeliveryOutcome& outc
   r.elapsed = outcome.elapsed;
   switch (outcome.kind) {
     case DeliveryOutcome::Kind::kDelivered:
-      r.state = DeliveryState::kDelivered;
+      r.state = store::DeliveryState::kDelivered;
       break;
     case DeliveryOutcome::Kind::kPermanent:
-      r.state = DeliveryState::kDead;
+      r.state = store::DeliveryState::kDead;
       r.error = outcome.error;
       break;
     case DeliveryOutcome::Kind::kRetry:
       r.error = outcome.error;
       if (r.attempts >= options_.retry.max_attempts) {
-        r.state = DeliveryState::kDead;
+        r.state = store::DeliveryState::kDead;
         r.error += " (gave up after " + std::to_string(r.attempts) + " attempts)";
       } else {
-        r.state = DeliveryState::kPending;
+        r.state = store::DeliveryState::kPending;
         const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
         r.next_attempt_at = now + options_.retry.Delay(r.attempts, u);
       }
       break;
   }
+  r.event = DeliveryEndedEvent(d.notice, r);
   return r;
+}
+
+std::optional<model::Event> DeliveryEndedEvent(const model::Notice& notice, const store::DeliveryResult& r) {
+  if (r.state != store::DeliveryState::kDelivered && r.state != store::DeliveryState::kDead) return std::nullopt;
+  nlohmann::json payload = {{"notice", r.notice_id}, {"plugin", r.plugin}, {"attempts", r.attempts}};
+  payload["event"] = notice.event.type;
+  payload["recipients"] = nlohmann::json::array();
+  for (const model::Recipient& rec : notice.recipients)
+    payload["recipients"].push_back({{"person", rec.person}, {"email", rec.email}});
+  if (!r.error.empty()) payload["error"] = r.error;
+  return model::Event{r.state == store::DeliveryState::kDelivered ? "notice.sent" : "notice.failed",
+                      notice.event.unit, "system", r.attempted_at, std::move(payload)};
 }
 
 Result<PassReport> Dispatcher::RunOnce(Instant now) {
@@ -122,17 +135,17 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
   bool attempted = false;
   std::set<std::pair<std::string, std::string>> held;  // (plugin, notice id)
   for (int round = 0; round < options_.max_rounds && !active.empty(); ++round) {
-    std::vector<Delivery> heads;
+    std::vector<store::Delivery> heads;
     std::vector<DeliveryJob> jobs;
     for (auto it = active.begin(); it != active.end();) {
-      Result<std::vector<Delivery>> due = outbox_.Due(*it, now, std::max<std::size_t>(options_.batch, 1));
+      Result<std::vector<store::Delivery>> due = outbox_.Due(*it, now, std::max<std::size_t>(options_.batch, 1));
       if (!due.ok()) {
         if (log_) log_->error("due notices for plugin {} not read: {}", *it, due.status().str());
         report.problems.push_back(std::move(due).status());
         it = active.erase(it);
         continue;
       }
-      for (Delivery& d : *due) {
+      for (store::Delivery& d : *due) {
         const bool urgent = IsUrgent(d.notice);
         if (!urgent && !open) {
           held.emplace(d.plugin, d.notice.id);
@@ -150,7 +163,7 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
     for (std::size_t i = 0; i < heads.size(); ++i) {
       const DeliveryOutcome& outcome =
           i < outcomes.size() ? outcomes[i] : DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}};
-      DeliveryResult r = Decide(heads[i], outcome, now);
+      store::DeliveryResult r = Decide(heads[i], outcome, now);
       Status recorded = outbox_.Record(r);
       if (!recorded.ok()) {
         // Not recorded, so still pending as it was: a later pass delivers it
@@ -162,11 +175,11 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
         continue;
       }
       switch (r.state) {
-        case DeliveryState::kDelivered:
+        case store::DeliveryState::kDelivered:
           ++report.delivered;
           if (log_) log_->info("notice {} delivered via {}", r.notice_id, r.plugin);
           break;
-        case DeliveryState::kDead:
+        case store::DeliveryState::kDead:
           ++report.dead;
           if (log_) log_->error("notice {} via {} is a dead letter: {}", r.notice_id, r.plugin, r.error);
           break;

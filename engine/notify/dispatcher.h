@@ -18,7 +18,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
-#include "notify/outbox.h"
+#include "store/outbox.h"
 #include "notify/plugin_host.h"
 
 namespace spdlog { class logger; }
@@ -75,7 +75,7 @@ struct PassReport {
   int retried = 0;   // failed, and will be tried again
   int dead = 0;      // failed for good: now dead letters
   int held = 0;      // due, but waiting for working hours
-  std::vector<DeliveryResult> results;  // every attempt recorded, in order
+  std::vector<store::DeliveryResult> results;  // every attempt recorded, in order
   std::vector<Status> problems;         // a plugin's Plan/Due failed, a Record conflicted
   std::optional<Instant> next_open;     // when held notices may go (set iff held > 0)
 };
@@ -83,7 +83,7 @@ struct PassReport {
 class Dispatcher {
  public:
   // `outbox` and `plugins` must outlive the dispatcher. `log` may be null.
-  Dispatcher(Outbox& outbox, Deliverer& plugins, DispatcherOptions options,
+  Dispatcher(store::Outbox& outbox, Deliverer& plugins, DispatcherOptions options,
              std::shared_ptr<spdlog::logger> log = nullptr);
 
   // One pass at `now`: plans every plugin's deliveries of new notices, then
@@ -100,23 +100,31 @@ class Dispatcher {
   Result<PassReport> RunOnce(Instant now);
 
   // Whether notices of `event_type` (or a notice marked urgent) skip quiet hours.
-  bool IsUrgent(const Notice& notice) const;
+  bool IsUrgent(const model::Notice& notice) const;
 
   const DispatcherOptions& options() const { return options_; }
 
  private:
-  DeliveryResult Decide(const Delivery& d, const DeliveryOutcome& outcome, Instant now);
+  store::DeliveryResult Decide(const store::Delivery& d, const DeliveryOutcome& outcome, Instant now);
 
-  Outbox& outbox_;
+  store::Outbox& outbox_;
   Deliverer& plugins_;
   DispatcherOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   std::mt19937_64 rng_;
 };
 
-// The JSON a plugin receives for one attempt: ToJson(d.notice) with
+// The JSON a plugin receives for one attempt: model::ToJson(d.notice) with
 // "urgent" as the dispatcher judged it and "delivery": {"plugin", "attempt"
 // (1-based), "at" (UTC, ISO 8601)}.
-nlohmann::json AttemptJson(const Delivery& d, bool urgent, Instant now);
+nlohmann::json AttemptJson(const store::Delivery& d, bool urgent, Instant now);
+
+// The event a delivery's end puts on its campaign's chain, in the outbox's
+// transaction (DeliveryResult::event): notice.sent when `r` is kDelivered,
+// notice.failed when kDead, by "system" at r.attempted_at on the notice's
+// unit, with payload {notice, plugin, attempts, event (the notice's event
+// type), recipients [{person, email}], error (when there is one)}; nullopt
+// while the delivery is still pending.
+std::optional<model::Event> DeliveryEndedEvent(const model::Notice& notice, const store::DeliveryResult& r);
 
 }  // namespace duban::notify

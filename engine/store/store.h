@@ -1,20 +1,60 @@
-// The storage seam. engine/app talks to this interface only; every SQL
-// statement in duban lives behind it (sqlite_store.cpp). A county runs the
-// embedded SQLite store; a province-sized deployment can bring another
-// implementation without touching the app.
+// The storage seam. engine/app talks to this interface only; it names no
+// database. Every SQL statement of duban lives behind it in a backend
+// (store/sqlite/: the embedded SQLite store a county runs); a province-sized
+// deployment can bring another (PostgreSQL) without touching the app, and
+// tests/store_conformance_test.cpp holds every backend to the contracts
+// written here.
+//
+// The store's contracts, for every backend:
+//  - Atomic commands: Commit applies a whole Changeset in one transaction or
+//    nothing of it.
+//  - One writer per campaign at a time: a Commit (and an outbox Record that
+//    appends an event) takes an explicit per-campaign lock before it reads
+//    anything it allocates from, and holds it to the end of its transaction.
+//    Under it the store allocates the campaign's next event sequence numbers
+//    (from the head), a new material's ordinal (the unit's count so far) and
+//    checks the command id and instance versions; a request id (unit#n, n
+//    from CountRequests) is taken by a command that also writes the unit's
+//    instance, so a racing one fails its version check under the same lock
+//    (and the (campaign, id) key is unique). SQLite takes the lock with
+//    BEGIN IMMEDIATE, which serialises every writer of the database; a
+//    backend without that must lock the campaign's head row (SELECT ... FOR
+//    UPDATE on the campaigns row holding head_seq and head_hash) first, so
+//    that numbers never repeat or skip. A writer waits for the lock up to
+//    StoreOptions::lock_timeout, then gets Conflict.
+//  - Optimistic concurrency: an instance write names the version it read; a
+//    stale one is Conflict and changes nothing (another writer won).
+//  - Client command ids: a recorded id is answered from its CommandRecord;
+//    a Commit carrying an id recorded meanwhile is Conflict, so each id is
+//    stored once.
+//  - The chain: each campaign's events are numbered 1, 2, ... in commit
+//    order without gaps, and hashed by the shared rule (chain.h) over the
+//    payload text exactly as stored; Verify checks it with VerifyChain.
+//  - Snapshots: each method reads in one read transaction; ReadLedger reads
+//    everything the ledger needs in one.
+//  - Lists are ordered as each says and page by a cursor: the last row's
+//    key of one page is the `after` of the next (events: after_seq; notices
+//    and requests: `after`, the last row's id), `limit` 0 meaning all.
+//
+// Thread-safety: a Store instance is not safe to share between threads
+// without a lock; give each thread (or each request) its own, or guard one.
+// Stores opened on the same database (in one process or many) may be used
+// at the same time: the backend serialises their writers as above.
 #pragma once
 
-#include <filesystem>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
 #include "core/time.h"
 #include "model/model.h"
-#include "notify/notice.h"
-#include "notify/outbox.h"
+#include "model/notice.h"
+#include "store/chain.h"
+#include "store/outbox.h"
 
 namespace duban::store {
 
@@ -68,17 +108,17 @@ struct EventFilter {
 };
 
 // A notice to queue with one of the changeset's events: the store gives it
-// the event's sequence number and id (notify::NoticeId) as it appends it.
+// the event's sequence number and id (model::NoticeId) as it appends it.
 struct NoticeDraft {
   std::size_t event_index = 0;  // into Changeset::events
-  notify::Notice notice;        // everything but id, seq and event
+  model::Notice notice;         // everything but id, seq and event
 };
 
 // A notice with its deliveries, for `duban notices`.
 struct NoticeRecord {
-  notify::Notice notice;
+  model::Notice notice;
   Instant queued_at{};
-  std::vector<notify::Delivery> deliveries;  // one per plugin planned so far (notice left empty)
+  std::vector<Delivery> deliveries;  // one per plugin planned so far (notice left empty)
   struct Attempt {
     std::string plugin;
     int attempt = 0;
@@ -90,11 +130,31 @@ struct NoticeRecord {
   std::vector<Attempt> attempts;
 };
 
+// Notices are listed in (campaign, seq) order: by campaign id, then in
+// event order.
 struct NoticeFilter {
   std::string campaign;                 // empty: every campaign
   std::optional<std::string> unit;
   std::optional<std::string> state;     // a delivery state: only notices with such a delivery
-  std::size_t limit = 0;
+  std::string after;                    // a notice id: only notices after it in that order; empty: from the first
+  std::size_t limit = 0;                // 0: all
+};
+
+// Requests are listed in (requested_at, id) order.
+struct RequestFilter {
+  std::string campaign;
+  std::optional<model::RequestStatus> status;  // nullopt: every status
+  std::string after;                    // a request id: only requests after it in that order; empty: from the first
+  std::size_t limit = 0;                // 0: all
+};
+
+// What the ledger (`duban status`) reads, as of one instant.
+struct LedgerSnapshot {
+  std::vector<model::Instance> instances;           // as ListInstances
+  std::vector<model::MaterialRecord> materials;     // as ListMaterials(campaign, "")
+  std::vector<model::Commitment> commitments;       // as ListCommitments(campaign, "")
+  std::vector<std::pair<std::string, int>> paper_copies;  // as ListPaperCopies
+  std::vector<model::StoredEvent> events;           // the events asked for, as ListEvents
 };
 
 // Everything one command changes. Commit applies all of it in one transaction
@@ -126,13 +186,6 @@ struct CommitResult {
   std::int64_t last_seq = 0;
 };
 
-struct VerifyReport {
-  std::int64_t rows = 0;
-  bool ok = true;
-  std::int64_t seq = 0;        // the first bad row (or where one is missing)
-  std::string problem;
-};
-
 class Store {
  public:
   virtual ~Store() = default;
@@ -143,12 +196,19 @@ class Store {
   virtual Result<std::vector<model::Instance>> ListInstances(const std::string& campaign) = 0;
   virtual Result<std::optional<model::Instance>> GetInstance(const std::string& campaign,
                                                              const std::string& unit) = 0;
-  virtual Result<std::vector<model::Request>> ListRequests(
-      const std::string& campaign, std::optional<model::RequestStatus> status) = 0;
+  // A page of the campaign's requests (RequestFilter's order). InvalidInput
+  // when `after` names no request of the campaign.
+  virtual Result<std::vector<model::Request>> ListRequests(const RequestFilter& filter) = 0;
+  // Every request of the campaign with `status` (nullopt: any), in order.
+  Result<std::vector<model::Request>> ListRequests(const std::string& campaign,
+                                                   std::optional<model::RequestStatus> status) {
+    return ListRequests(RequestFilter{campaign, status, "", 0});
+  }
   virtual Result<std::optional<model::Request>> GetRequest(const std::string& campaign,
                                                            const std::string& id) = 0;
   // How many requests `unit` has ever had: the next id is finance#(n+1).
   virtual Result<std::int64_t> CountRequests(const std::string& campaign, const std::string& unit) = 0;
+  // The campaign's events the filter selects, in seq order.
   virtual Result<std::vector<model::StoredEvent>> ListEvents(const EventFilter& filter) = 0;
   virtual Result<std::optional<CommandRecord>> GetCommand(const std::string& campaign,
                                                           const std::string& id) = 0;
@@ -179,15 +239,23 @@ class Store {
   // Every signature of a unit, oldest first; every unit's when `unit` is empty.
   virtual Result<std::vector<model::Commitment>> ListCommitments(const std::string& campaign,
                                                                  const std::string& unit) = 0;
+  // The campaign's instances, materials, commitments and paper copies, and
+  // its events of `event_type` (exact, or a prefix ending in ".*"), all read
+  // in one read transaction: one consistent snapshot for the ledger.
+  virtual Result<LedgerSnapshot> ReadLedger(const std::string& campaign, const std::string& event_type) = 0;
 
-  // The notice outbox the dispatcher works through (notify/outbox.h).
-  virtual notify::Outbox& Outbox() = 0;
+  // The notice outbox the dispatcher works through (outbox.h), over this
+  // store: the same thread-safety.
+  virtual store::Outbox& Outbox() = 0;
+  // A page of notices (NoticeFilter's order) with their deliveries and
+  // attempts. InvalidInput when `after` names no notice.
   virtual Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& filter) = 0;
   // Makes the dead deliveries of a notice pending again, due at once
   // (`plugin` empty: every plugin's). Returns how many.
   virtual Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin) = 0;
 
-  // Walks the campaign's event chain and checks every link and hash.
+  // Walks the campaign's event chain and checks every link and hash
+  // (VerifyChain), in one read transaction.
   virtual Result<VerifyReport> Verify(const std::string& campaign) = 0;
 
   // Applies `changes` atomically. Returns Conflict, changing nothing, when an
@@ -196,24 +264,19 @@ class Store {
   virtual Result<CommitResult> Commit(const Changeset& changes) = 0;
 };
 
-struct SqliteOptions {
-  // PRAGMA synchronous: "FULL" survives power loss; "NORMAL" only crashes.
-  std::string synchronous = "FULL";
-  // How long a writer waits for another's lock before giving up.
-  int busy_timeout_ms = 10000;
+struct StoreOptions {
+  // Whether a commit survives power loss (true) or only a crash of the
+  // process (false). SQLite: PRAGMA synchronous FULL or NORMAL.
+  bool durable = true;
+  // How long a writer waits for another writer's lock before Conflict.
+  std::chrono::milliseconds lock_timeout{10000};
 };
 
-// Opens (creating if needed) and migrates the SQLite database at `path`.
-Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path,
-                                          const SqliteOptions& options = {});
-
-// The hash chain's rule, shared by the store and its verifier: the SHA-256 of
-// a canonical JSON array of the row's fields (the payload as its stored JSON
-// text) and the previous row's hash.
-std::string EventHash(const std::string& campaign, std::int64_t seq, const std::string& type,
-                      const std::string& unit, const std::string& actor, Instant at,
-                      const std::string& payload, const std::string& prev_hash);
-// The prev_hash of a campaign's first event.
-inline const std::string kGenesisHash(64, '0');
+// Opens (creating and migrating if needed) the store `url` names:
+// "sqlite:PATH", or a bare PATH, which is SQLite's. A URL is text that starts
+// with a scheme (a letter, then letters, digits, '+', '-' or '.', at least
+// two characters) and a colon; InvalidInput naming the scheme when no
+// backend has it, or when the path is empty.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
 
 }  // namespace duban::store

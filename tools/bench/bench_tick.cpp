@@ -7,11 +7,11 @@
 //           instances of two past campaigns whose due dates have long passed
 //           (terminal stage, next_deadline_at NULL)
 //
-// Each database is created and migrated by store::OpenSqlite (default
+// Each database is created and migrated by store::OpenStore (default
 // options: WAL, synchronous=FULL), holds real campaigns created through
 // App::CreateCampaign on the shipped workflow, roster and calendars, and is
 // then filled with raw SQL in one transaction: rows consistent with the
-// store's schema (engine/store/sqlite_store.cpp, migrations 1 and 2) and with
+// store's schema (engine/store/sqlite/migrations.cpp, migrations 1 and 2) and with
 // the deadline schedule (due_at, deadline_step, next_deadline_at as
 // deadline::Restart sets them).
 //
@@ -96,7 +96,7 @@ struct Database {
   std::unique_ptr<duban::app::App> app;
   std::vector<std::string> due_units;
   Row due_row;
-  std::string plan;  // EXPLAIN QUERY PLAN of the store's due-instances query (sqlite_store.cpp)
+  std::string plan;  // EXPLAIN QUERY PLAN of the store's due-instances query (store/sqlite/sqlite_store.cpp)
 };
 
 bool CreateCampaign(duban::app::App& app, const std::string& id, int year, const char* at, std::string& error) {
@@ -162,7 +162,7 @@ void Bind(SQLite::Statement& q, const std::string& campaign, const std::string& 
 std::unique_ptr<Database> Populate(const std::string& name, int open, int closed, std::string& error) {
   auto db = std::make_unique<Database>(name);
   db->path = db->dir.path() / "duban.db";
-  auto store = duban::store::OpenSqlite(db->path);
+  auto store = duban::store::OpenStore(db->path.string());
   if (!store.ok()) return error = store.status().str(), nullptr;
   db->store = std::move(*store);
   db->app = std::make_unique<duban::app::App>(*db->store);

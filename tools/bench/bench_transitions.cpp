@@ -1,7 +1,7 @@
 // Durable transitions per second through the real command path, beside a
 // hand-written SQLite baseline that writes the same rows.
 //
-//   engine: app::App::Fire on store::OpenSqlite (default options: WAL,
+//   engine: app::App::Fire on store::OpenStore (default options: WAL,
 //           synchronous=FULL, foreign_keys=ON), a file on disk, the shipped
 //           annual-cycle workflow and Taishan roster. Each iteration fires
 //           one transition at the next unit, cycling every unit through
@@ -97,7 +97,7 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
 
 void BM_EngineTransitions(benchmark::State& state) {
   TempDir dir("bench-engine", BenchRoot());
-  auto store = duban::store::OpenSqlite(dir.path() / "duban.db");  // default options: synchronous=FULL
+  auto store = duban::store::OpenStore((dir.path() / "duban.db").string());  // default options: synchronous=FULL
   if (!store.ok()) return state.SkipWithError(store.status().str().c_str());
   duban::app::App app(**store);
   Campaign campaign;
@@ -140,7 +140,7 @@ void BM_RawSqliteTransitions(benchmark::State& state) {
   // The same schema and the same campaign, set up through the store; the
   // timed writes then bypass it.
   {
-    auto store = duban::store::OpenSqlite(path);
+    auto store = duban::store::OpenStore(path.string());
     if (!store.ok()) return state.SkipWithError(store.status().str().c_str());
     duban::app::App app(**store);
     std::string error;

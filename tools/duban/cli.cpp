@@ -613,15 +613,15 @@ int DoUrge(Call& c, const std::string& unit, const std::string& note) {
   return 0;
 }
 
-std::string RecipientsText(const notify::Notice& n) {
+std::string RecipientsText(const model::Notice& n) {
   std::string out;
   for (const auto& r : n.recipients) out += (out.empty() ? "" : "，") + r.name + (r.email.empty() ? "" : " <" + r.email + ">");
   return out;
 }
 
-json DeliveryJson(const notify::Delivery& d) {
+json DeliveryJson(const store::Delivery& d) {
   return {{"plugin", d.plugin},
-          {"state", notify::DeliveryStateName(d.state)},
+          {"state", store::DeliveryStateName(d.state)},
           {"attempts", d.attempts},
           {"next_attempt_at", d.next_attempt_at ? json(FormatUtc(*d.next_attempt_at)) : json(nullptr)},
           {"last_attempt_at", d.last_attempt_at ? json(FormatUtc(*d.last_attempt_at)) : json(nullptr)},
@@ -639,12 +639,12 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
   json out = json::array();
   Table t({"通知 notice", "事件 event", "单位 unit", "时间 at", "收件人 recipients", "投递 deliveries"});
   for (const auto& k : *r) {
-    json j = notify::ToJson(k.notice);
+    json j = model::ToJson(k.notice);
     j["deliveries"] = json::array();
     std::string states;
     for (const auto& d : k.deliveries) {
       j["deliveries"].push_back(DeliveryJson(d));
-      states += (states.empty() ? "" : " ") + d.plugin + ":" + std::string(notify::DeliveryStateName(d.state));
+      states += (states.empty() ? "" : " ") + d.plugin + ":" + std::string(store::DeliveryStateName(d.state));
     }
     out.push_back(j);
     t.Add({k.notice.id, k.notice.event.type, k.notice.event.unit, FormatLocal(k.notice.event.at, TimeZone::Default()),
@@ -662,7 +662,7 @@ int DoNoticesShow(Call& c, const std::string& id) {
   if (!r.ok()) return c.Fail(r.status());
   auto it = std::find_if(r->begin(), r->end(), [&](const store::NoticeRecord& k) { return k.notice.id == id; });
   if (it == r->end()) return c.Fail(Status::NotFound("no notice '" + id + "'"));
-  json j = notify::ToJson(it->notice);
+  json j = model::ToJson(it->notice);
   j["queued_at"] = FormatUtc(it->queued_at);
   j["deliveries"] = json::array();
   for (const auto& d : it->deliveries) j["deliveries"].push_back(DeliveryJson(d));
@@ -680,7 +680,7 @@ int DoNoticesShow(Call& c, const std::string& id) {
   for (const auto& a : it->attempts)
     t.Add({a.plugin, std::to_string(a.attempt), FormatLocal(a.at, TimeZone::Default()), a.outcome, a.error});
   for (const auto& d : it->deliveries)
-    c.io.out << "  " << d.plugin << ": " << notify::DeliveryStateName(d.state)
+    c.io.out << "  " << d.plugin << ": " << store::DeliveryStateName(d.state)
              << (d.delivered_at ? "，送达 " + FormatLocal(*d.delivered_at, TimeZone::Default()) : "")
              << (d.last_error.empty() ? "" : "，最后错误 " + d.last_error) << '\n';
   if (!t.empty()) t.Print(c.io.out);
@@ -817,7 +817,7 @@ Result<app::App*> Session::Open(const std::string& db_path, const std::string& d
     config_.data_dir = dir / (std::filesystem::path(db_path).filename().string() + ".data");
     config_.smtp.maildir = config_.data_dir / "maildir";
   }
-  auto s = store::OpenSqlite(db_path);
+  auto s = store::OpenStore(db_path);
   if (!s.ok()) return s.status();
   dispatcher_.reset();
   plugins_.reset();

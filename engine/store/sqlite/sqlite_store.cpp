@@ -1,242 +1,18 @@
-// The SQLite store: all of duban's SQL lives in this file.
+// The SQLite store: all of duban's SQL lives in this file (and the schema in
+// migrations.cpp).
+#include "store/sqlite/sqlite_store.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <map>
 
-#include "core/hash.h"
-#include "store/store.h"
+#include "store/chain.h"
+#include "store/sqlite/migrations.h"
 
 namespace duban::store {
 
 namespace {
-
-// Schema migrations, applied in order; the applied ones are recorded in
-// schema_migrations. Never edit a released migration: append a new one.
-const char* const kMigrations[] = {
-    // 1: campaigns, definitions, instances, requests, the event chain, commands.
-    R"sql(
-CREATE TABLE definitions (
-  hash    TEXT PRIMARY KEY,
-  kind    TEXT NOT NULL,
-  source  TEXT NOT NULL,
-  content TEXT NOT NULL
-);
-CREATE TABLE campaigns (
-  id            TEXT PRIMARY KEY,
-  name          TEXT NOT NULL,
-  year          INTEGER NOT NULL,
-  time_zone     TEXT NOT NULL,
-  workflow_hash TEXT NOT NULL REFERENCES definitions(hash),
-  roster_hash   TEXT NOT NULL REFERENCES definitions(hash),
-  created_at    INTEGER NOT NULL,
-  created_by    TEXT NOT NULL,
-  head_seq      INTEGER NOT NULL DEFAULT 0,
-  head_hash     TEXT NOT NULL
-);
-CREATE TABLE instances (
-  campaign_id     TEXT NOT NULL REFERENCES campaigns(id),
-  unit_id         TEXT NOT NULL,
-  stage           INTEGER NOT NULL,
-  version         INTEGER NOT NULL,
-  entered_at      INTEGER NOT NULL,
-  due_at          INTEGER,
-  pending_request TEXT,
-  PRIMARY KEY (campaign_id, unit_id)
-) WITHOUT ROWID;
-CREATE TABLE requests (
-  campaign_id   TEXT NOT NULL REFERENCES campaigns(id),
-  id            TEXT NOT NULL,
-  unit_id       TEXT NOT NULL,
-  transition    INTEGER NOT NULL,
-  from_stage    INTEGER NOT NULL,
-  to_stage      INTEGER NOT NULL,
-  requested_by  TEXT NOT NULL,
-  requested_at  INTEGER NOT NULL,
-  note          TEXT NOT NULL,
-  status        TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
-  decided_by    TEXT NOT NULL DEFAULT '',
-  decided_at    INTEGER,
-  decision_note TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (campaign_id, id),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-);
-CREATE TABLE events (
-  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
-  seq         INTEGER NOT NULL,
-  type        TEXT NOT NULL,
-  unit_id     TEXT NOT NULL,
-  actor       TEXT NOT NULL,
-  at          INTEGER NOT NULL,
-  payload     TEXT NOT NULL,
-  prev_hash   TEXT NOT NULL,
-  hash        TEXT NOT NULL,
-  PRIMARY KEY (campaign_id, seq)
-);
-CREATE INDEX events_by_unit ON events (campaign_id, unit_id, seq);
-CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
-  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
-  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-CREATE TABLE commands (
-  campaign_id TEXT NOT NULL,
-  id          TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  exit_code   INTEGER NOT NULL,
-  result      TEXT NOT NULL,
-  PRIMARY KEY (campaign_id, id)
-);
-CREATE TABLE materials (
-  campaign_id TEXT NOT NULL,
-  unit_id     TEXT NOT NULL,
-  material_id TEXT NOT NULL,
-  ordinal     INTEGER NOT NULL,
-  name        TEXT NOT NULL,
-  required    INTEGER NOT NULL,
-  state       TEXT NOT NULL CHECK (state IN ('pending', 'submitted', 'returned', 'explained', 'accepted')),
-  explained   INTEGER NOT NULL DEFAULT 0,
-  submissions INTEGER NOT NULL DEFAULT 0,
-  note        TEXT NOT NULL DEFAULT '',
-  updated_at  INTEGER NOT NULL,
-  updated_by  TEXT NOT NULL,
-  PRIMARY KEY (campaign_id, unit_id, material_id),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-) WITHOUT ROWID;
-CREATE TABLE commitments (
-  campaign_id   TEXT NOT NULL,
-  unit_id       TEXT NOT NULL,
-  number        INTEGER NOT NULL,
-  signer        TEXT NOT NULL,
-  signed_on     TEXT NOT NULL,
-  stamped       INTEGER NOT NULL,
-  document_hash TEXT NOT NULL,
-  document_name TEXT NOT NULL,
-  recorded_at   INTEGER NOT NULL,
-  recorded_by   TEXT NOT NULL,
-  PRIMARY KEY (campaign_id, unit_id, number),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-);
-CREATE TRIGGER commitments_never_edited BEFORE UPDATE ON commitments
-  BEGIN SELECT RAISE(ABORT, 'a signed commitment is never edited; sign a new one'); END;
-CREATE TABLE calendar_years (
-  year      INTEGER PRIMARY KEY,
-  source    TEXT NOT NULL,
-  content   TEXT NOT NULL,
-  hash      TEXT NOT NULL,
-  loaded_at INTEGER NOT NULL
-);
-)sql",
-    // 2: deadlines on the working-day calendar: progress through each due's
-    // schedule of reminders and escalations, indexed by when the next step
-    // falls due; campaign-wide due overrides; unit extensions.
-    R"sql(
-ALTER TABLE instances ADD COLUMN deadline_step INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE instances ADD COLUMN next_deadline_at INTEGER;
-ALTER TABLE instances ADD COLUMN extended_to TEXT;
-CREATE INDEX instances_next_deadline ON instances (next_deadline_at)
-  WHERE next_deadline_at IS NOT NULL;
-ALTER TABLE requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'transition'
-  CHECK (kind IN ('transition', 'extension'));
-ALTER TABLE requests ADD COLUMN new_due TEXT;
-CREATE TABLE due_overrides (
-  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
-  stage       INTEGER NOT NULL,
-  due_date    TEXT NOT NULL,
-  reason      TEXT NOT NULL,
-  set_by      TEXT NOT NULL,
-  set_at      INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, stage)
-);
-)sql",
-    // 3: the unit's paperwork in full: files in the content-addressed store,
-    // items added or dropped for one campaign, paper copies, contacts.
-    R"sql(
-ALTER TABLE materials ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE materials ADD COLUMN change_reason TEXT NOT NULL DEFAULT '';
-CREATE TABLE attachments (
-  campaign_id TEXT NOT NULL,
-  unit_id     TEXT NOT NULL,
-  material_id TEXT NOT NULL,
-  sha256      TEXT NOT NULL,
-  name        TEXT NOT NULL,
-  size        INTEGER NOT NULL,
-  media_type  TEXT NOT NULL,
-  attached_by TEXT NOT NULL,
-  attached_at INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, unit_id, material_id, sha256, attached_at),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-);
-CREATE TABLE paper_copies (
-  campaign_id TEXT NOT NULL,
-  unit_id     TEXT NOT NULL,
-  received    INTEGER NOT NULL CHECK (received >= 0),
-  PRIMARY KEY (campaign_id, unit_id),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-);
-CREATE TABLE contacts (
-  campaign_id TEXT NOT NULL,
-  unit_id     TEXT NOT NULL,
-  role        TEXT NOT NULL,
-  number      INTEGER NOT NULL,
-  person_id   TEXT NOT NULL,
-  name        TEXT NOT NULL,
-  phone       TEXT NOT NULL,
-  email       TEXT NOT NULL,
-  reported_by TEXT NOT NULL,
-  reported_on TEXT NOT NULL,
-  recorded_by TEXT NOT NULL,
-  recorded_at INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, unit_id, role, number),
-  FOREIGN KEY (campaign_id, unit_id) REFERENCES instances(campaign_id, unit_id)
-);
-CREATE TRIGGER contacts_history_kept BEFORE UPDATE ON contacts
-  BEGIN SELECT RAISE(ABORT, 'contact history is never rewritten; record a new change'); END;
-)sql",
-    // 4: the notice outbox: each notice queued with its event, one delivery
-    // per (notice, plugin), and every attempt kept.
-    R"sql(
-ALTER TABLE instances ADD COLUMN deadline_since INTEGER;
-CREATE TABLE notices (
-  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
-  seq         INTEGER NOT NULL,
-  id          TEXT NOT NULL UNIQUE,
-  unit_id     TEXT NOT NULL,
-  event_type  TEXT NOT NULL,
-  urgent      INTEGER NOT NULL,
-  body        TEXT NOT NULL,
-  queued_at   INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, seq),
-  FOREIGN KEY (campaign_id, seq) REFERENCES events(campaign_id, seq)
-);
-CREATE TABLE deliveries (
-  notice_id       TEXT NOT NULL REFERENCES notices(id),
-  plugin          TEXT NOT NULL,
-  campaign_id     TEXT NOT NULL,
-  unit_id         TEXT NOT NULL,
-  urgent          INTEGER NOT NULL,
-  seq             INTEGER NOT NULL,
-  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'skipped')),
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER,
-  last_attempt_at INTEGER,
-  last_error      TEXT NOT NULL DEFAULT '',
-  delivered_at    INTEGER,
-  PRIMARY KEY (notice_id, plugin)
-);
-CREATE INDEX deliveries_lanes ON deliveries (plugin, campaign_id, unit_id, urgent, seq)
-  WHERE state = 'pending';
-CREATE TABLE delivery_attempts (
-  notice_id  TEXT NOT NULL,
-  plugin     TEXT NOT NULL,
-  attempt    INTEGER NOT NULL,
-  at         INTEGER NOT NULL,
-  outcome    TEXT NOT NULL,
-  error      TEXT NOT NULL,
-  elapsed_ms INTEGER NOT NULL,
-  PRIMARY KEY (notice_id, plugin, attempt)
-);
-)sql",
-};
 
 std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
 Instant FromSecs(std::int64_t s) { return Instant(std::chrono::seconds(s)); }
@@ -265,6 +41,30 @@ class WriteTransaction {
   bool done_ = false;
 };
 
+// A read transaction: every read in it sees the database at one instant.
+// A deferred BEGIN; the snapshot is taken at its first read. Inside another
+// transaction it is that one. Statements stepped in it must be reset (or
+// finished) before it ends.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(SQLite::Database& db) : db_(db), own_(sqlite3_get_autocommit(db.getHandle()) != 0) {
+    if (own_) db_.exec("BEGIN");
+  }
+  ~ReadTransaction() {
+    if (!own_) return;
+    try {
+      db_.exec("COMMIT");
+    } catch (...) {  // a read-only transaction has nothing to lose
+    }
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  SQLite::Database& db_;
+  bool own_;
+};
+
 std::optional<model::RequestStatus> StatusFromName(const std::string& s) {
   for (auto st : {model::RequestStatus::kPending, model::RequestStatus::kApproved,
                   model::RequestStatus::kRejected})
@@ -274,11 +74,12 @@ std::optional<model::RequestStatus> StatusFromName(const std::string& s) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::filesystem::path& path, const SqliteOptions& options)
+  SqliteStore(const std::filesystem::path& path, const StoreOptions& options)
       : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
-            options.busy_timeout_ms) {
+            static_cast<int>(options.lock_timeout.count())) {
     db_.exec("PRAGMA journal_mode = WAL");
-    db_.exec("PRAGMA synchronous = " + options.synchronous);
+    // FULL survives power loss; NORMAL only a crash of the process.
+    db_.exec(std::string("PRAGMA synchronous = ") + (options.durable ? "FULL" : "NORMAL"));
     db_.exec("PRAGMA foreign_keys = ON");
   }
 
@@ -291,12 +92,13 @@ class SqliteStore final : public Store {
       SQLite::Statement q(db_, "SELECT coalesce(max(version), 0) FROM schema_migrations");
       q.executeStep();
       const auto have = q.getColumn(0).getInt64();
-      const auto known = static_cast<std::int64_t>(std::size(kMigrations));
+      const auto migrations = sqlite::Migrations();
+      const auto known = static_cast<std::int64_t>(migrations.size());
       if (have > known)
         return Status::InvalidInput("database schema version " + std::to_string(have) +
                                     " is newer than this duban (" + std::to_string(known) + ")");
       for (auto v = have; v < known; ++v) {
-        db_.exec(kMigrations[v]);
+        db_.exec(migrations[static_cast<std::size_t>(v)]);
         SQLite::Statement ins(db_, "INSERT INTO schema_migrations(version) VALUES (?)");
         ins.bind(1, v + 1);
         ins.exec();
@@ -361,15 +163,31 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<model::Request>> ListRequests(
-      const std::string& campaign, std::optional<model::RequestStatus> status) override {
+  using Store::ListRequests;
+  Result<std::vector<model::Request>> ListRequests(const RequestFilter& f) override {
     return Guarded([&]() -> Result<std::vector<model::Request>> {
+      ReadTransaction read(db_);
+      std::optional<std::int64_t> after_at;
+      if (!f.after.empty()) {
+        auto& c = Prepare("SELECT requested_at FROM requests WHERE campaign_id = ? AND id = ?");
+        c.bind(1, f.campaign);
+        c.bind(2, f.after);
+        if (!c.executeStep())
+          return Status::InvalidInput("no request '" + f.after + "' in campaign '" + f.campaign + "' to list after");
+        after_at = c.getColumn(0).getInt64();
+        c.reset();
+      }
       auto& q = Prepare(std::string(kRequestColumns) +
-                        " WHERE campaign_id = ? AND (?2 IS NULL OR status = ?2)"
-                        " ORDER BY requested_at, id");
-      q.bind(1, campaign);
-      if (status) q.bind(2, std::string(model::RequestStatusName(*status)));
+                        " WHERE campaign_id = ?1 AND (?2 IS NULL OR status = ?2)"
+                        " AND (?3 IS NULL OR (requested_at, id) > (?3, ?4))"
+                        " ORDER BY requested_at, id LIMIT ?5");
+      q.bind(1, f.campaign);
+      if (f.status) q.bind(2, std::string(model::RequestStatusName(*f.status)));
       else q.bind(2);
+      if (after_at) q.bind(3, *after_at);
+      else q.bind(3);
+      q.bind(4, f.after);
+      q.bind(5, f.limit > 0 ? static_cast<std::int64_t>(f.limit) : std::int64_t{-1});
       std::vector<model::Request> out;
       while (q.executeStep()) out.push_back(ReadRequest(q));
       return out;
@@ -400,7 +218,7 @@ class SqliteStore final : public Store {
   Result<std::vector<model::StoredEvent>> ListEvents(const EventFilter& f) override {
     return Guarded([&]() -> Result<std::vector<model::StoredEvent>> {
       std::string sql =
-          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash FROM events"
+          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash, channel FROM events"
           " WHERE campaign_id = ?1 AND seq > ?2";
       if (f.unit) sql += " AND unit_id = ?3";
       bool prefix = f.type && f.type->size() >= 2 && f.type->ends_with(".*");
@@ -426,6 +244,7 @@ class SqliteStore final : public Store {
         e.event.payload = nlohmann::json::parse(q.getColumn(5).getString(), nullptr, false);
         e.prev_hash = q.getColumn(6).getString();
         e.hash = q.getColumn(7).getString();
+        e.event.channel = q.getColumn(8).getString();
         out.push_back(std::move(e));
       }
       return out;
@@ -635,24 +454,38 @@ class SqliteStore final : public Store {
     });
   }
 
-  notify::Outbox& Outbox() override { return outbox_; }
+  store::Outbox& Outbox() override { return outbox_; }
 
   Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& f) override {
     return Guarded([&]() -> Result<std::vector<NoticeRecord>> {
+      // One read transaction: the notices and their deliveries at one instant.
+      ReadTransaction read(db_);
+      std::optional<std::pair<std::string, std::int64_t>> after;
+      if (!f.after.empty()) {
+        SQLite::Statement c(db_, "SELECT campaign_id, seq FROM notices WHERE id = ?");
+        c.bind(1, f.after);
+        if (!c.executeStep()) return Status::InvalidInput("no notice '" + f.after + "' to list after");
+        after.emplace(c.getColumn(0).getString(), c.getColumn(1).getInt64());
+      }
       std::string sql =
           "SELECT n.id, n.body, n.queued_at FROM notices n WHERE (?1 = '' OR n.campaign_id = ?1)"
           " AND (?2 IS NULL OR n.unit_id = ?2)"
           " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id AND d.state = ?3))"
+          " AND (?4 IS NULL OR (n.campaign_id, n.seq) > (?4, ?5))"
           " ORDER BY n.campaign_id, n.seq";
       if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
       SQLite::Statement q(db_, sql);
       q.bind(1, f.campaign);
       if (f.unit) q.bind(2, *f.unit);
       if (f.state) q.bind(3, *f.state);
+      if (after) {
+        q.bind(4, after->first);
+        q.bind(5, after->second);
+      }
       std::vector<NoticeRecord> out;
       while (q.executeStep()) {
         NoticeRecord r;
-        auto parsed = notify::NoticeFromJson(nlohmann::json::parse(q.getColumn(1).getString(), nullptr, false));
+        auto parsed = model::NoticeFromJson(nlohmann::json::parse(q.getColumn(1).getString(), nullptr, false));
         if (!parsed.ok()) return parsed.status();
         r.notice = std::move(*parsed);
         r.queued_at = FromSecs(q.getColumn(2).getInt64());
@@ -690,7 +523,7 @@ class SqliteStore final : public Store {
     });
   }
 
-  // --- the outbox (notify::Outbox), over the same connection ---
+  // --- the outbox (store::Outbox), over the same connection ---
 
   Status PlanDeliveries(const std::string& plugin,
                         const std::function<Result<bool>(const std::string&)>& wants) {
@@ -732,8 +565,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<notify::Delivery>> DueDeliveries(const std::string& plugin, Instant now, std::size_t limit) {
-    return Guarded([&]() -> Result<std::vector<notify::Delivery>> {
+  Result<std::vector<Delivery>> DueDeliveries(const std::string& plugin, Instant now, std::size_t limit) {
+    return Guarded([&]() -> Result<std::vector<Delivery>> {
+      if (limit == 0) return Status::InvalidInput("Outbox::Due: limit must be positive");
       // Each lane's head: the pending delivery with the lowest seq of its
       // (campaign, unit, urgent); returned only when it is due.
       SQLite::Statement q(db_,
@@ -748,10 +582,10 @@ class SqliteStore final : public Store {
       q.bind(1, plugin);
       q.bind(2, Secs(now));
       q.bind(3, static_cast<std::int64_t>(limit));
-      std::vector<notify::Delivery> out;
+      std::vector<Delivery> out;
       while (q.executeStep()) {
-        notify::Delivery d = ReadDelivery(q, 0);
-        auto parsed = notify::NoticeFromJson(nlohmann::json::parse(q.getColumn(7).getString(), nullptr, false));
+        Delivery d = ReadDelivery(q, 0);
+        auto parsed = model::NoticeFromJson(nlohmann::json::parse(q.getColumn(7).getString(), nullptr, false));
         if (!parsed.ok()) return parsed.status();
         d.notice = std::move(*parsed);
         out.push_back(std::move(d));
@@ -760,7 +594,7 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status RecordDelivery(const notify::DeliveryResult& r) {
+  Status RecordDelivery(const DeliveryResult& r) {
     return Guarded([&]() -> Status {
       WriteTransaction tx(db_);
       SQLite::Statement q(db_,
@@ -770,7 +604,7 @@ class SqliteStore final : public Store {
                           " WHERE notice_id = ?1 AND plugin = ?2 AND state = 'pending' AND attempts = ?8");
       q.bind(1, r.notice_id);
       q.bind(2, r.plugin);
-      q.bind(3, std::string(notify::DeliveryStateName(r.state)));
+      q.bind(3, std::string(DeliveryStateName(r.state)));
       q.bind(4, r.attempts);
       if (r.next_attempt_at) q.bind(5, Secs(*r.next_attempt_at));
       q.bind(6, Secs(r.attempted_at));
@@ -790,33 +624,23 @@ class SqliteStore final : public Store {
       a.bind(2, r.plugin);
       a.bind(3, r.attempts);
       a.bind(4, Secs(r.attempted_at));
-      a.bind(5, r.state == notify::DeliveryState::kDelivered ? "delivered"
-                : r.state == notify::DeliveryState::kDead    ? "dead"
+      a.bind(5, r.state == DeliveryState::kDelivered ? "delivered"
+                : r.state == DeliveryState::kDead    ? "dead"
                                                              : "retry");
       a.bind(6, r.error);
       a.bind(7, static_cast<std::int64_t>(r.elapsed.count()));
       a.exec();
-      // A delivery that ended is on the campaign's chain too: what was sent
-      // to whom and when, as tamper-evident as the rest of the record.
-      if (r.state == notify::DeliveryState::kDelivered || r.state == notify::DeliveryState::kDead) {
-        SQLite::Statement n(db_, "SELECT campaign_id, unit_id, body FROM notices WHERE id = ?");
+      // The event the dispatcher built for the outcome (a delivery that
+      // ended: notice.sent, notice.failed) goes on the notice's campaign
+      // chain in this transaction.
+      if (r.event) {
+        SQLite::Statement n(db_, "SELECT campaign_id FROM notices WHERE id = ?");
         n.bind(1, r.notice_id);
-        if (n.executeStep()) {
-          const std::string campaign = n.getColumn(0).getString();
-          const auto body = nlohmann::json::parse(n.getColumn(2).getString(), nullptr, false);
-          nlohmann::json payload = {{"notice", r.notice_id}, {"plugin", r.plugin}, {"attempts", r.attempts}};
-          if (body.is_object() && body.contains("event")) payload["event"] = body["event"].value("type", "");
-          payload["recipients"] = nlohmann::json::array();
-          if (body.is_object() && body.contains("recipients"))
-            for (const auto& rec : body["recipients"])
-              payload["recipients"].push_back({{"person", rec.value("person", "")}, {"email", rec.value("email", "")}});
-          if (!r.error.empty()) payload["error"] = r.error;
-          model::Event e{r.state == notify::DeliveryState::kDelivered ? "notice.sent" : "notice.failed",
-                         n.getColumn(1).getString(), "system", r.attempted_at, std::move(payload)};
-          n.reset();
-          auto appended = AppendEvents(campaign, {e});
-          if (!appended.ok()) return appended.status();
-        }
+        if (!n.executeStep()) return Status::NotFound("no notice '" + r.notice_id + "'");
+        const std::string campaign = n.getColumn(0).getString();
+        n.reset();
+        auto appended = AppendEvents(campaign, {*r.event});
+        if (!appended.ok()) return appended.status();
       }
       tx.Commit();
       return Status::Ok();
@@ -826,59 +650,57 @@ class SqliteStore final : public Store {
   Result<VerifyReport> Verify(const std::string& campaign) override {
     return Guarded([&]() -> Result<VerifyReport> {
       // One read transaction, so the chain and the head are seen at one instant.
-      db_.exec("BEGIN");
-      struct EndRead {
-        SQLite::Database& db;
-        ~EndRead() {
-          try {
-            db.exec("COMMIT");
-          } catch (...) {  // a read-only transaction has nothing to lose
-          }
-        }
-      } end{db_};
+      ReadTransaction read(db_);
       auto c = GetCampaign(campaign);
       if (!c.ok()) return c.status();
       if (!c->has_value()) return Status::NotFound("no campaign '" + campaign + "'");
-      VerifyReport report;
-      std::string prev = kGenesisHash;
-      std::int64_t expect = 1;
-      auto fail = [&](std::int64_t seq, std::string why) {
-        report.ok = false;
-        report.seq = seq;
-        report.problem = std::move(why);
-        return report;
-      };
       // The payload is hashed as stored, byte for byte.
       SQLite::Statement q(db_,
-                          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash FROM events"
+                          "SELECT seq, type, unit_id, actor, at, payload, prev_hash, hash, channel FROM events"
                           " WHERE campaign_id = ? ORDER BY seq");
       q.bind(1, campaign);
-      while (q.executeStep()) {
-        ++report.rows;
-        const std::int64_t seq = q.getColumn(0).getInt64();
-        const std::string prev_hash = q.getColumn(6).getString();
-        const std::string hash = q.getColumn(7).getString();
-        if (seq != expect)
-          return fail(expect, "event " + std::to_string(expect) + " is missing (next is " +
-                                  std::to_string(seq) + ")");
-        if (prev_hash != prev)
-          return fail(seq, "event " + std::to_string(seq) +
-                               " does not link to the event before it (chain forked or rewritten)");
-        const std::string expected = EventHash(campaign, seq, q.getColumn(1).getString(),
-                                               q.getColumn(2).getString(), q.getColumn(3).getString(),
-                                               FromSecs(q.getColumn(4).getInt64()),
-                                               q.getColumn(5).getString(), prev_hash);
-        if (expected != hash)
-          return fail(seq, "event " + std::to_string(seq) + " was altered (hash mismatch)");
-        prev = hash;
-        ++expect;
-      }
-      const Campaign& head = **c;
-      if (head.head_seq != expect - 1 || head.head_hash != prev)
-        return fail(expect, "the chain ends at event " + std::to_string(expect - 1) +
-                                " but the campaign's head is event " + std::to_string(head.head_seq) +
-                                " (events removed from the end?)");
-      return report;
+      return VerifyChain(
+          campaign,
+          [&](ChainRow& row) -> Result<bool> {
+            if (!q.executeStep()) return false;
+            row.seq = q.getColumn(0).getInt64();
+            row.type = q.getColumn(1).getString();
+            row.unit = q.getColumn(2).getString();
+            row.actor = q.getColumn(3).getString();
+            row.at = FromSecs(q.getColumn(4).getInt64());
+            row.payload = q.getColumn(5).getString();
+            row.prev_hash = q.getColumn(6).getString();
+            row.hash = q.getColumn(7).getString();
+            row.channel = q.getColumn(8).getString();
+            return true;
+          },
+          (*c)->head_seq, (*c)->head_hash);
+    });
+  }
+
+  Result<LedgerSnapshot> ReadLedger(const std::string& campaign, const std::string& event_type) override {
+    return Guarded([&]() -> Result<LedgerSnapshot> {
+      ReadTransaction read(db_);
+      LedgerSnapshot snap;
+      auto instances = ListInstances(campaign);
+      if (!instances.ok()) return instances.status();
+      snap.instances = std::move(*instances);
+      auto materials = ListMaterials(campaign, "");
+      if (!materials.ok()) return materials.status();
+      snap.materials = std::move(*materials);
+      auto commitments = ListCommitments(campaign, "");
+      if (!commitments.ok()) return commitments.status();
+      snap.commitments = std::move(*commitments);
+      auto copies = ListPaperCopies(campaign);
+      if (!copies.ok()) return copies.status();
+      snap.paper_copies = std::move(*copies);
+      EventFilter f;
+      f.campaign = campaign;
+      f.type = event_type;
+      auto events = ListEvents(f);
+      if (!events.ok()) return events.status();
+      snap.events = std::move(*events);
+      return snap;
     });
   }
 
@@ -969,9 +791,9 @@ class SqliteStore final : public Store {
       }
       for (const auto& draft : ch.notices) {
         if (draft.event_index >= ch.events.size()) return Status::Internal("a notice names no event of its command");
-        notify::Notice n = draft.notice;
+        model::Notice n = draft.notice;
         n.seq = result.first_seq + static_cast<std::int64_t>(draft.event_index);
-        n.id = notify::NoticeId(ch.campaign, n.seq);
+        n.id = model::NoticeId(ch.campaign, n.seq);
         n.campaign = ch.campaign;
         n.event = ch.events[draft.event_index];
         auto& q = Prepare(
@@ -983,7 +805,7 @@ class SqliteStore final : public Store {
         q.bind(4, n.event.unit);
         q.bind(5, n.event.type);
         q.bind(6, n.urgent ? 1 : 0);
-        q.bind(7, notify::ToJson(n).dump());
+        q.bind(7, model::ToJson(n).dump());
         q.bind(8, Secs(n.event.at));
         q.exec();
       }
@@ -1263,10 +1085,10 @@ class SqliteStore final : public Store {
     for (const auto& e : events) {
       ++seq;
       std::string payload = e.payload.dump();
-      std::string hash = EventHash(campaign, seq, e.type, e.unit, e.actor, e.at, payload, prev);
+      std::string hash = EventHash(campaign, seq, e.type, e.unit, e.actor, e.at, payload, prev, e.channel);
       auto& q = Prepare(
-          "INSERT INTO events(campaign_id, seq, type, unit_id, actor, at, payload, prev_hash, hash)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          "INSERT INTO events(campaign_id, seq, type, unit_id, actor, at, payload, prev_hash, hash, channel)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       q.bind(1, campaign);
       q.bind(2, seq);
       q.bind(3, e.type);
@@ -1276,6 +1098,7 @@ class SqliteStore final : public Store {
       q.bind(7, payload);
       q.bind(8, prev);
       q.bind(9, hash);
+      q.bind(10, e.channel);
       q.exec();
       prev = std::move(hash);
     }
@@ -1288,10 +1111,10 @@ class SqliteStore final : public Store {
     return result;
   }
 
-  static notify::Delivery ReadDelivery(SQLite::Statement& q, int first) {
-    notify::Delivery d;
+  static Delivery ReadDelivery(SQLite::Statement& q, int first) {
+    Delivery d;
     d.plugin = q.getColumn(first).getString();
-    d.state = notify::DeliveryStateFromName(q.getColumn(first + 1).getString()).value_or(notify::DeliveryState::kPending);
+    d.state = DeliveryStateFromName(q.getColumn(first + 1).getString()).value_or(DeliveryState::kPending);
     d.attempts = q.getColumn(first + 2).getInt();
     if (!q.getColumn(first + 3).isNull()) d.next_attempt_at = FromSecs(q.getColumn(first + 3).getInt64());
     if (!q.getColumn(first + 4).isNull()) d.last_attempt_at = FromSecs(q.getColumn(first + 4).getInt64());
@@ -1301,17 +1124,17 @@ class SqliteStore final : public Store {
   }
 
   // The store's outbox face, forwarding to its methods above.
-  class SqliteOutbox final : public notify::Outbox {
+  class SqliteOutbox final : public store::Outbox {
    public:
     explicit SqliteOutbox(SqliteStore& s) : s_(s) {}
     Status Plan(const std::string& plugin,
                 const std::function<Result<bool>(const std::string&)>& wants) override {
       return s_.PlanDeliveries(plugin, wants);
     }
-    Result<std::vector<notify::Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
+    Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
       return s_.DueDeliveries(plugin, now, limit);
     }
-    Status Record(const notify::DeliveryResult& r) override { return s_.RecordDelivery(r); }
+    Status Record(const DeliveryResult& r) override { return s_.RecordDelivery(r); }
 
    private:
     SqliteStore& s_;
@@ -1325,14 +1148,7 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::string EventHash(const std::string& campaign, std::int64_t seq, const std::string& type,
-                      const std::string& unit, const std::string& actor, Instant at,
-                      const std::string& payload, const std::string& prev_hash) {
-  nlohmann::json row = {campaign, seq, type, unit, actor, FormatUtc(at), payload, prev_hash};
-  return Sha256Hex(row.dump());
-}
-
-Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path, const SqliteOptions& options) {
+Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path, const StoreOptions& options) {
   try {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     auto store = std::make_unique<SqliteStore>(path, options);

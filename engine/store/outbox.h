@@ -1,8 +1,9 @@
 // The outbox as the dispatcher sees it: notices waiting to be delivered, one
 // delivery per (notice, plugin). The engine queues notices in the same
 // transaction as the command that raised their events; the dispatcher
-// (dispatcher.h) moves them out through the plugins. Two implementations:
-// MemoryOutbox (memory_outbox.h, for tests) and the SQLite store's.
+// (notify/dispatcher.h) moves them out through the plugins. Two implementations:
+// MemoryOutbox (store/testing/memory_outbox.h, for tests) and the SQLite
+// store's (store/sqlite/sqlite_store.h).
 //
 // The guarantees the dispatcher builds on this interface:
 //  - at least once: a delivery stays pending until Record() says otherwise, so
@@ -31,9 +32,9 @@
 
 #include "core/status.h"
 #include "core/time.h"
-#include "notify/notice.h"
+#include "model/notice.h"
 
-namespace duban::notify {
+namespace duban::store {
 
 enum class DeliveryState : std::uint8_t {
   kPending,    // waiting for its first or next attempt
@@ -46,7 +47,7 @@ std::optional<DeliveryState> DeliveryStateFromName(std::string_view name);
 
 // One notice's delivery through one plugin, as the outbox holds it.
 struct Delivery {
-  Notice notice;
+  model::Notice notice;
   std::string plugin;                      // the plugin instance's configured name
   DeliveryState state = DeliveryState::kPending;
   int attempts = 0;                        // attempts made so far
@@ -67,8 +68,15 @@ struct DeliveryResult {
   std::optional<Instant> next_attempt_at;  // set iff state == kPending
   std::string error;                       // why it failed; empty when delivered
   std::chrono::milliseconds elapsed{0};    // how long the plugin took (wall clock)
+  // An event to append to the notice's campaign chain in the same
+  // transaction as the outcome: what was sent to whom and when (the
+  // dispatcher's notice.sent / notice.failed, notify::DeliveryEndedEvent).
+  // The outbox only stores it; nullopt: none.
+  std::optional<model::Event> event;
 };
 
+// Thread-safety: as the implementation states (MemoryOutbox: none; the
+// SQLite store's outbox is its store's connection: one thread at a time).
 class Outbox {
  public:
   virtual ~Outbox() = default;
@@ -94,9 +102,11 @@ class Outbox {
   // was delivered. A compare-and-set: Conflict, changing nothing, unless the
   // delivery is kPending with attempts == expected_attempts (another
   // dispatcher or an operator got there first); NotFound when there is no
-  // such delivery. Implementations may also keep every attempt for `notices
-  // show`.
+  // such delivery. When result.event is set it is appended, in the same
+  // transaction, to the chain of the notice's campaign (a store's outbox; an
+  // outbox without a chain keeps it with the attempt). Implementations may
+  // also keep every attempt for `notices show`.
   virtual Status Record(const DeliveryResult& result) = 0;
 };
 
-}  // namespace duban::notify
+}  // namespace duban::store

@@ -1,33 +1,16 @@
-#include "notify/memory_outbox.h"
+#include "store/testing/memory_outbox.h"
 
 #include <algorithm>
 #include <set>
 #include <tuple>
 
-namespace duban::notify {
+namespace duban::store {
 
-std::string_view DeliveryStateName(DeliveryState s) {
-  switch (s) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kDead: return "dead";
-    case DeliveryState::kSkipped: return "skipped";
-  }
-  return "pending";
-}
-
-std::optional<DeliveryState> DeliveryStateFromName(std::string_view name) {
-  for (DeliveryState s : {DeliveryState::kPending, DeliveryState::kDelivered, DeliveryState::kDead,
-                          DeliveryState::kSkipped})
-    if (DeliveryStateName(s) == name) return s;
-  return std::nullopt;
-}
-
-Status MemoryOutbox::Add(Notice notice) {
+Status MemoryOutbox::Add(model::Notice notice) {
   if (by_id_.count(notice.id) != 0) return Status::InvalidInput("notice " + notice.id + " is already queued");
   Key key{notice.campaign, notice.seq};
   if (notices_.count(key) != 0)
-    return Status::InvalidInput("event " + NoticeId(notice.campaign, notice.seq) + " already has a notice");
+    return Status::InvalidInput("event " + model::NoticeId(notice.campaign, notice.seq) + " already has a notice");
   by_id_.emplace(notice.id, key);
   notices_.emplace(std::move(key), std::move(notice));
   return Status::Ok();
@@ -111,4 +94,4 @@ Status MemoryOutbox::Record(const DeliveryResult& r) {
   return Status::Ok();
 }
 
-}  // namespace duban::notify
+}  // namespace duban::store

@@ -1,8 +1,8 @@
-#include "notify/notice.h"
+#include "model/notice.h"
 
 #include <utility>
 
-namespace duban::notify {
+namespace duban::model {
 
 std::string NoticeId(std::string_view campaign, std::int64_t seq) {
   return std::string(campaign) + "/" + std::to_string(seq);
@@ -126,4 +126,4 @@ Result<Notice> NoticeFromJson(const nlohmann::json& j) {
   return n;
 }
 
-}  // namespace duban::notify
+}  // namespace duban::model

@@ -7,15 +7,15 @@
 #include <utility>
 #include <vector>
 
-#include "notify/outbox.h"
+#include "store/outbox.h"
 
-namespace duban::notify {
+namespace duban::store {
 
 class MemoryOutbox final : public Outbox {
  public:
   // Queues a notice, as the engine does when a command raises its event.
   // InvalidInput when a notice with this id is already queued.
-  Status Add(Notice notice);
+  Status Add(model::Notice notice);
 
   // Makes a dead (or delivered) delivery pending again with no attempts, as
   // `duban notices retry` does. NotFound when there is no such delivery.
@@ -38,10 +38,10 @@ class MemoryOutbox final : public Outbox {
   using Key = std::pair<std::string, std::int64_t>;
   Delivery* FindMutable(const std::string& notice_id, const std::string& plugin);
 
-  std::map<Key, Notice> notices_;
+  std::map<Key, model::Notice> notices_;
   std::map<std::string, Key> by_id_;
   std::map<std::string, std::map<Key, Delivery>> deliveries_;  // by plugin
   std::vector<DeliveryResult> attempts_;
 };
 
-}  // namespace duban::notify
+}  // namespace duban::store

@@ -2,6 +2,7 @@
 // recipients already resolved. The engine builds it when a command raises the
 // event (in the same transaction), the outbox stores it, and every plugin
 // receives it as JSON (ToJson; the shape is documented in plugins/README.md).
+// Plain values: thread-safe as any value type (no shared state).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 #include "core/time.h"
 #include "model/model.h"
 
-namespace duban::notify {
+namespace duban::model {
 
 // Someone a notice is for, as the roster knew them when the notice was queued.
 struct Recipient {
@@ -38,8 +39,8 @@ struct Notice {
   std::string actor_name;     // the actor's name, empty for "system"
   // People's names for ids in the payload, for templates: {"stage": "材料收集", "to": "已报送"}.
   nlohmann::json display = nlohmann::json::object();
-  // Delivered outside working hours too, in a lane of its own (outbox.h). The
-  // engine sets it when it queues the notice: Config::IsUrgent(event type).
+  // Delivered outside working hours too, in a lane of its own (store/outbox.h). The
+  // engine sets it when it queues the notice: the urgent types of the configuration.
   bool urgent = false;
   std::vector<Recipient> recipients;
 };
@@ -55,4 +56,4 @@ nlohmann::json ToJson(const Notice& n);
 // the member when one is missing or of the wrong type.
 Result<Notice> NoticeFromJson(const nlohmann::json& j);
 
-}  // namespace duban::notify
+}  // namespace duban::model
