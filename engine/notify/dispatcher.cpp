@@ -109,7 +109,7 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
   const std::vector<std::string> plugins = plugins_.Plugins();
   for (const std::string& plugin : plugins) {
     Status planned = outbox_.Plan(
-        plugin, [&](const std::string& type) { return plugins_.Wants(plugin, type); });
+        plugin, [&](model::EventType type) { return plugins_.Wants(plugin, type); });
     if (planned.ok()) {
       active.push_back(plugin);
     } else {
