@@ -99,7 +99,7 @@ Notice MakeNotice(std::int64_t seq, const std::string& unit, const std::string& 
   n.campaign_name = "泰山区2021年国家重点生态功能区县域生态环境质量监测评价与考核";
   n.seq = seq;
   n.id = NoticeId(n.campaign, seq);
-  n.event.type = type;
+  n.event.type = model::EventTypeFromName(type).value();
   n.event.unit = unit;
   n.event.actor = "system";
   n.event.at = at;
@@ -290,8 +290,8 @@ class ScriptedPlugins final : public Deliverer {
   }
 
   std::vector<std::string> Plugins() const override { return names_; }
-  Result<bool> Wants(const std::string&, const std::string& type) override {
-    return unwanted_.count(type) == 0;
+  Result<bool> Wants(const std::string&, model::EventType type) override {
+    return unwanted_.count(std::string(model::EventTypeName(type))) == 0;
   }
   std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs, std::size_t) override {
     std::vector<DeliveryOutcome> out;
@@ -530,7 +530,7 @@ TEST(Dispatcher, QuietHoursHoldANonUrgentNoticeUntilTheNextWorkingMorning) {
   DispatcherOptions o = Options();
   o.hours.enabled = true;
   o.hours.is_working_day = [&cal](Date d) { return cal.IsWorkingDay(d); };
-  o.urgent_types = {"escalation.raised"};
+  o.urgent_types = {model::EventType::kEscalationRaised};
   Dispatcher d(outbox, plugins, o);
 
   auto pass = d.RunOnce(evening);
@@ -588,10 +588,9 @@ TEST(PluginHost, NamesAMissingPluginAndBadSettings) {
 
   ASSERT_TRUE(host.Load(Spec("log", {{"file", "notices.jsonl"}, {"events", {"deadline.*"}}}, tmp.path())).ok());
   EXPECT_EQ(host.Load(Spec("log", {{"file", "x"}}, tmp.path())).code(), Code::kInvalidInput);  // twice
-  EXPECT_EQ(*host.Wants("log", "deadline.missed"), true);
-  EXPECT_EQ(*host.Wants("log", "material.submitted"), false);
-  EXPECT_EQ(*host.Wants("log", "deadline.someday"), true);  // not a known type: asked on demand
-  EXPECT_EQ(host.Wants("fax", "deadline.missed").status().code(), Code::kNotFound);
+  EXPECT_EQ(*host.Wants("log", model::EventType::kDeadlineMissed), true);
+  EXPECT_EQ(*host.Wants("log", model::EventType::kMaterialSubmitted), false);
+  EXPECT_EQ(host.Wants("fax", model::EventType::kDeadlineMissed).status().code(), Code::kNotFound);
 }
 
 TEST(PluginHost, APluginThatThrowsHangsOrCrashesFailsOnlyItsOwnDeliveries) {
@@ -617,7 +616,7 @@ TEST(PluginHost, APluginThatThrowsHangsOrCrashesFailsOnlyItsOwnDeliveries) {
       const auto names = a_.Plugins();
       return std::find(names.begin(), names.end(), p) != names.end() ? a_ : b_;
     }
-    Result<bool> Wants(const std::string& p, const std::string& type) override { return Of(p).Wants(p, type); }
+    Result<bool> Wants(const std::string& p, model::EventType type) override { return Of(p).Wants(p, type); }
     std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs, std::size_t parallel) override {
       // Each host runs its share of the jobs; the outcomes go back in job order.
       std::vector<DeliveryJob> ja, jb;
@@ -896,7 +895,7 @@ class ForgetfulOutbox final : public Outbox {
  public:
   ForgetfulOutbox(MemoryOutbox& inner, int failures) : inner_(inner), failures_(failures) {}
   Status Plan(const std::string& plugin,
-              const std::function<Result<bool>(const std::string& event_type)>& wants) override {
+              const std::function<Result<bool>(model::EventType event_type)>& wants) override {
     return inner_.Plan(plugin, wants);
   }
   Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
@@ -1026,7 +1025,7 @@ TEST(NotifyConfig, TheShippedExampleLoads) {
   EXPECT_EQ(c->database, kSource / "duban-data" / "duban.db");
   EXPECT_EQ(c->plugin_dir, kSource / "build" / "dev" / "plugins");
   EXPECT_EQ(c->log.file, kSource / "duban-data" / "duban.log");
-  EXPECT_EQ(c->notify.urgent, std::vector<std::string>{"escalation.raised"});
+  EXPECT_EQ(c->notify.urgent, std::vector<model::EventType>{model::EventType::kEscalationRaised});
   EXPECT_EQ(c->notify.work_start, minutes(9 * 60));
   EXPECT_EQ(c->notify.work_end, minutes(17 * 60 + 30));
   EXPECT_EQ(c->notify.retry.max_attempts, 12);

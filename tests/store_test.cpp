@@ -117,7 +117,7 @@ std::string Snapshot(store::Store& s) {
   auto events = s.ListEvents(f);
   if (!events.ok()) return "events failed";
   for (const auto& e : *events)
-    out << "event " << e.seq << '|' << e.event.type << '|' << e.event.unit << '|' << e.event.actor << '|'
+    out << "event " << e.seq << '|' << model::EventTypeName(e.event.type) << '|' << e.event.unit << '|' << e.event.actor << '|'
         << FormatUtc(e.event.at) << '|' << e.event.payload.dump() << '|' << e.prev_hash << '|' << e.hash
         << '\n';
   return out.str();
@@ -351,7 +351,7 @@ TEST_F(StoreTest, ACommitWaitsForAnotherWriter) {
   model::Instance next = **read;
   next.version = (*read)->version + 1;
   ch.instances.push_back({next, (*read)->version});
-  ch.events.push_back(model::Event{"test.waited", "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}});
+  ch.events.push_back(model::Event{model::EventType::kPaperReceived, "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}});
   auto r = store_->Commit(ch);
   holder.join();
   EXPECT_TRUE(r.ok()) << r.status().str();
@@ -375,7 +375,7 @@ TEST_F(StoreTest, VerifyOkOnACleanChain) {
   std::string prev = store::kGenesisHash;
   for (const auto& e : *events) {
     EXPECT_EQ(e.prev_hash, prev) << e.seq;
-    EXPECT_EQ(e.hash, store::EventHash(kCampaign, e.seq, e.event.type, e.event.unit, e.event.actor, e.event.at,
+    EXPECT_EQ(e.hash, store::EventHash(kCampaign, e.seq, std::string(model::EventTypeName(e.event.type)), e.event.unit, e.event.actor, e.event.at,
                                        e.event.payload.dump(), e.prev_hash))
         << e.seq;
     prev = e.hash;
@@ -556,7 +556,7 @@ TEST_F(StoreTest, StaleExpectedVersionIsAConflictAndChangesNothing) {
     next.version = read.version + 1;
     next.entered_at = At("2021-10-09T10:00");
     ch.instances.push_back({next, read.version});
-    ch.events.push_back(model::Event{"test.changed", "finance", actor, At("2021-10-09T10:00"), {{"by", actor}}});
+    ch.events.push_back(model::Event{model::EventType::kContactChanged, "finance", actor, At("2021-10-09T10:00"), {{"by", actor}}});
     ch.command = store::CommandRecord{"cmd-" + actor, "fp", 0, "{}"};
     return ch;
   };
@@ -593,7 +593,7 @@ TEST_F(StoreTest, StaleExpectedVersionIsAConflictAndChangesNothing) {
 TEST_F(StoreTest, CommandIdRecordedMeanwhileIsAConflict) {
   store::Changeset ch;
   ch.campaign = kCampaign;
-  ch.events.push_back(model::Event{"test.noted", "", "office-cao-bin", At("2021-10-01"), {{"n", 1}}});
+  ch.events.push_back(model::Event{model::EventType::kDeadlineExtended, "", "office-cao-bin", At("2021-10-01"), {{"n", 1}}});
   ch.command = store::CommandRecord{"same-id", "fp", 0, "{}"};
   ASSERT_TRUE(store_->Commit(ch).ok());
   const auto head = Head(*store_);
