@@ -86,10 +86,10 @@ model::Workflow WorkflowReader::Read() {
   for (const toml::table* t : root.RequiredTables("stages")) ReadStage(*t);
   wf_.initial = ResolveStage(root.LocatedString("initial"), root.what() + ": 'initial'");
   for (const toml::table* t : root.RequiredTables("transitions")) ReadTransition(*t);
-  wf_.notices = detail::ReadNotices(root, wf_);
 
   CheckEveryStageReachable();
   CheckEveryOpenStageHasAnExit();
+  wf_.notices = detail::ReadNotices(root, wf_);
   return std::move(wf_);
 }
 
