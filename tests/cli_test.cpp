@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "model/events.h"
 
 namespace {
 
@@ -119,6 +120,12 @@ TEST_F(Cli, The2021ReplayEndsWithTheLedger) {
 
   Ran verify = Duban({"verify"});
   EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+
+  // Every event the replay raised, and every notice queued, is of a listed type.
+  for (const auto& e : Json({"events"}))
+    EXPECT_TRUE(duban::model::EventTypeFromName(e["type"].get<std::string>())) << e.dump();
+  for (const auto& n : Json({"notices", "list"}))
+    EXPECT_TRUE(duban::model::EventTypeFromName(n["event"]["type"].get<std::string>())) << n.dump();
 
   // Events filter by unit and family; the housing correction kept both signatures.
   json ev = Json({"events", "--unit", "housing", "--type", "commitment.*"});

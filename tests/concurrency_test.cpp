@@ -150,7 +150,7 @@ class ConcurrencyTest : public ::testing::Test {
   std::map<std::string, int> Applied(store::Store& s, const std::string& trigger) {
     std::map<std::string, int> n;
     for (const auto& e : Events(s))
-      if (e.event.type == "transition.applied" && e.event.payload.value("trigger", "") == trigger)
+      if (std::string(model::EventTypeName(e.event.type)) == "transition.applied" && e.event.payload.value("trigger", "") == trigger)
         ++n[e.event.unit];
     return n;
   }

@@ -89,11 +89,11 @@ std::string Line(const model::Event& e) {
   std::string line = Local(e.at) + " ";
   const json& p = e.payload;
   const std::string stage = p.value("stage", "");
-  if (e.type == "deadline.approaching") {
+  if (std::string(model::EventTypeName(e.type)) == "deadline.approaching") {
     line += "approaching " + stage + " " + std::to_string(p.at("workdays_left").get<int>()) + " left";
-  } else if (e.type == "deadline.missed") {
+  } else if (std::string(model::EventTypeName(e.type)) == "deadline.missed") {
     line += "missed " + stage;
-  } else if (e.type == "escalation.raised") {
+  } else if (std::string(model::EventTypeName(e.type)) == "escalation.raised") {
     std::string roles;
     for (const auto& role : p.at("roles")) roles += (roles.empty() ? "" : " ") + role.get<std::string>();
     if (p.value("manual", false)) {
@@ -103,11 +103,11 @@ std::string Line(const model::Event& e) {
               std::to_string(p.at("overdue_workdays").get<int>()) + " [" + roles + "]";
       if (p.at("repeat").get<bool>()) line += " repeat";
     }
-  } else if (e.type == "deadline.extended") {
+  } else if (std::string(model::EventTypeName(e.type)) == "deadline.extended") {
     line += "extended " + p.value("scope", "?") + " " + stage + " " + p.value("from", "-") + " -> " +
             p.value("to", "-");
   } else {
-    line += e.type;
+    line += std::string(model::EventTypeName(e.type));
   }
   return line;
 }
@@ -211,7 +211,7 @@ class DeadlineApp : public ::testing::Test {
   std::vector<std::string> Lines(const std::string& unit, std::int64_t after_seq = 0) {
     std::vector<std::string> out;
     for (const auto& e : Events(unit))
-      if (e.seq > after_seq && IsDeadlineEvent(e.event.type)) out.push_back(Line(e.event));
+      if (e.seq > after_seq && IsDeadlineEvent(std::string(model::EventTypeName(e.event.type)))) out.push_back(Line(e.event));
     return out;
   }
 
@@ -305,11 +305,11 @@ TEST_F(DeadlineApp, AUnitThatNeverSubmitsHearsEveryStepOnceOnItsWorkingDay) {
   ASSERT_TRUE(cal.ok());
   Instant last{};
   for (const auto& e : Events("emergency")) {
-    if (!IsDeadlineEvent(e.event.type)) continue;
+    if (!IsDeadlineEvent(std::string(model::EventTypeName(e.event.type)))) continue;
     EXPECT_GE(e.event.at, last) << Line(e.event);
     last = e.event.at;
     EXPECT_EQ(e.event.actor, "system");
-    if (e.event.type != "deadline.missed") {
+    if (std::string(model::EventTypeName(e.event.type)) != "deadline.missed") {
       EXPECT_TRUE(cal->IsWorkingDay(Tz().local_date(e.event.at))) << Line(e.event);
     }
   }
@@ -327,7 +327,7 @@ TEST_F(DeadlineApp, AUnitThatNeverSubmitsHearsEveryStepOnceOnItsWorkingDay) {
   // No event of any unit is raised twice.
   std::set<std::string> seen;
   for (const auto& e : Events())
-    if (IsDeadlineEvent(e.event.type)) {
+    if (IsDeadlineEvent(std::string(model::EventTypeName(e.event.type)))) {
       EXPECT_TRUE(seen.insert(e.event.unit + " " + Line(e.event)).second) << e.event.unit << " " << Line(e.event);
     }
 
@@ -919,7 +919,7 @@ TEST_F(DeadlineApp, StepsOfAMovedDueAreNotStampedBeforeTheMove) {
   auto tick = app_->Tick(T("2021-10-22 11:00:05"));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
   for (const auto& e : Events("emergency")) {
-    if (e.seq <= before || !IsDeadlineEvent(e.event.type)) continue;
+    if (e.seq <= before || !IsDeadlineEvent(std::string(model::EventTypeName(e.event.type)))) continue;
     EXPECT_GE(Local(e.event.at), "2021-10-22 11:00:00") << Line(e.event);
   }
 }

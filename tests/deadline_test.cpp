@@ -75,11 +75,11 @@ std::string Local(Instant t) {
 std::string Line(const model::Event& e) {
   std::string line = Local(e.at) + " ";
   const auto& p = e.payload;
-  if (e.type == "deadline.approaching") {
+  if (std::string(model::EventTypeName(e.type)) == "deadline.approaching") {
     line += "approaching, " + std::to_string(p.at("workdays_left").get<int>()) + " left";
-  } else if (e.type == "deadline.missed") {
+  } else if (std::string(model::EventTypeName(e.type)) == "deadline.missed") {
     line += "missed";
-  } else if (e.type == "escalation.raised") {
+  } else if (std::string(model::EventTypeName(e.type)) == "escalation.raised") {
     std::string roles;
     for (const auto& role : p.at("roles"))
       roles += (roles.empty() ? "" : " ") + role.get<std::string>();
@@ -87,7 +87,7 @@ std::string Line(const model::Event& e) {
             std::to_string(p.at("overdue_workdays").get<int>()) + " [" + roles + "]";
     if (p.at("repeat").get<bool>()) line += " repeat";
   } else {
-    line += e.type;
+    line += std::string(model::EventTypeName(e.type));
   }
   return line;
 }
@@ -167,20 +167,20 @@ TEST(Schedule, EventsCarryTheirFactsAndAreStampedWhenTheStepFellDue) {
   const Evaluation ev = Evaluate(Annual(), Cal(), Tz(), unit, T("2021-10-22 10:30"));
   ASSERT_EQ(ev.events.size(), 3u);  // missed, levels 1 and 2; the reminders are superseded
   const model::Event& level2 = ev.events[2];
-  EXPECT_EQ(level2.type, "escalation.raised");
+  EXPECT_EQ(std::string(model::EventTypeName(level2.type)), "escalation.raised");
   EXPECT_EQ(level2.unit, "finance");
   EXPECT_EQ(level2.actor, "system");
   EXPECT_EQ(level2.at, T("2021-10-22 09:00"));  // not `now`
   EXPECT_EQ(level2.payload, nlohmann::json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20",
       "level": 2, "roles": ["office_director"], "overdue_workdays": 2, "repeat": false})"));
-  EXPECT_EQ(ev.events[0].type, "deadline.missed");
+  EXPECT_EQ(std::string(model::EventTypeName(ev.events[0].type)), "deadline.missed");
   EXPECT_EQ(ev.events[0].payload, nlohmann::json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20"})"));
 
   const Evaluation reminder = Evaluate(Annual(), Cal(), Tz(), unit, T("2021-10-15 09:00"));
   ASSERT_EQ(reminder.events.size(), 1u);
-  EXPECT_EQ(reminder.events[0].type, "deadline.approaching");
+  EXPECT_EQ(std::string(model::EventTypeName(reminder.events[0].type)), "deadline.approaching");
   EXPECT_EQ(reminder.events[0].payload, nlohmann::json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20",
       "workdays_left": 3})"));

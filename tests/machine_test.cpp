@@ -78,7 +78,7 @@ TEST_P(FireTable, Decides) {
   }
   EXPECT_EQ(s.wf.stages[d.to].id, c.to_or_rule);
   ASSERT_EQ(d.events.size(), 1u);
-  EXPECT_EQ(d.events[0].type, c.kind == Decision::Kind::kApplied ? "transition.applied" : "transition.requested");
+  EXPECT_EQ(std::string(model::EventTypeName(d.events[0].type)), c.kind == Decision::Kind::kApplied ? "transition.applied" : "transition.requested");
   EXPECT_EQ(d.events[0].unit, c.unit);
   EXPECT_EQ(d.events[0].actor, c.actor);
   EXPECT_EQ(d.events[0].at, kAt);
@@ -194,8 +194,8 @@ TEST_F(Approval, DirectorApprovesAndTheUnitMoves) {
   ASSERT_EQ(d.kind, Decision::Kind::kApplied) << d.message;
   EXPECT_EQ(Load().wf.stages[d.to].id, "accepted");
   ASSERT_EQ(d.events.size(), 2u);
-  EXPECT_EQ(d.events[0].type, "transition.approved");
-  EXPECT_EQ(d.events[1].type, "transition.applied");
+  EXPECT_EQ(std::string(model::EventTypeName(d.events[0].type)), "transition.approved");
+  EXPECT_EQ(std::string(model::EventTypeName(d.events[1].type)), "transition.applied");
   EXPECT_EQ(d.events[0].payload["requested_by"], "office-cao-bin");
   EXPECT_EQ(d.request->status, model::RequestStatus::kApproved);
   EXPECT_EQ(d.request->decided_by, "office-director-sun-yecun");
@@ -206,7 +206,7 @@ TEST_F(Approval, DirectorRejectsWithAReason) {
   auto d = DecideAs("office-director-sun-yecun", false, "数据口径不一致");
   ASSERT_EQ(d.kind, Decision::Kind::kRejected) << d.message;
   ASSERT_EQ(d.events.size(), 1u);
-  EXPECT_EQ(d.events[0].type, "transition.rejected");
+  EXPECT_EQ(std::string(model::EventTypeName(d.events[0].type)), "transition.rejected");
   EXPECT_EQ(d.request->status, model::RequestStatus::kRejected);
 }
 
@@ -266,12 +266,12 @@ TEST(Paperwork, SubmitReturnResubmitAccept) {
   ASSERT_FALSE(d.refused) << d.message;
   EXPECT_EQ(d.record.state, MaterialState::kSubmitted);
   EXPECT_EQ(d.record.submissions, 1);
-  EXPECT_EQ(d.event.type, "material.submitted");
+  EXPECT_EQ(std::string(model::EventTypeName(d.event.type)), "material.submitted");
 
   auto r = DecideMaterial(s.wf, s.roster, d.record, {MaterialAction::kReturn, "office-cao-bin", kAt, "缺签章"});
   ASSERT_FALSE(r.refused) << r.message;
   EXPECT_EQ(r.record.state, MaterialState::kReturned);
-  EXPECT_EQ(r.event.type, "material.returned");
+  EXPECT_EQ(std::string(model::EventTypeName(r.event.type)), "material.returned");
   EXPECT_EQ(r.event.payload["note"], "缺签章");
 
   auto again = DecideMaterial(s.wf, s.roster, r.record, {MaterialAction::kSubmit, "finance-coordinator", kAt, ""});
@@ -281,7 +281,7 @@ TEST(Paperwork, SubmitReturnResubmitAccept) {
   auto ok = DecideMaterial(s.wf, s.roster, again.record, {MaterialAction::kAccept, "office-guo-yushuang", kAt, ""});
   ASSERT_FALSE(ok.refused);
   EXPECT_EQ(ok.record.state, MaterialState::kAccepted);
-  EXPECT_EQ(ok.event.type, "material.accepted");
+  EXPECT_EQ(std::string(model::EventTypeName(ok.event.type)), "material.accepted");
 }
 
 TEST(Paperwork, RulesRefuse) {

@@ -160,7 +160,7 @@ class StoreConformance : public ::testing::TestWithParam<BackendFactory> {
   // Commits `n` events on `unit`, each with a notice for finance's liaison
   // (`urgent` ones in their own lane). Returns the notice ids.
   std::vector<std::string> QueueNotices(const std::string& unit, int n, bool urgent = false,
-                                        const std::string& type = "test.noticed") {
+                                        model::EventType type = model::EventType::kMaterialSubmitted) {
     store::Changeset ch;
     ch.campaign = kCampaign;
     for (int i = 0; i < n; ++i) {
@@ -270,8 +270,8 @@ TEST_P(StoreConformance, EachCampaignNumbersItsEventsInCommitOrder) {
     store::Store& s = i % 2 == 0 ? *store_ : *other;
     store::Changeset ch;
     ch.campaign = i % 3 == 0 ? "taishan-2021-copy" : kCampaign;
-    ch.events.push_back(model::Event{"test.a", "finance", "office-cao-bin", At("2021-10-08"), {{"i", i}}});
-    ch.events.push_back(model::Event{"test.b", "water", "office-cao-bin", At("2021-10-08"), {{"i", i}}});
+    ch.events.push_back(model::Event{model::EventType::kMaterialSubmitted, "finance", "office-cao-bin", At("2021-10-08"), {{"i", i}}});
+    ch.events.push_back(model::Event{model::EventType::kMaterialAccepted, "water", "office-cao-bin", At("2021-10-08"), {{"i", i}}});
     auto r = s.Commit(ch);
     ASSERT_TRUE(r.ok()) << r.status().str();
     EXPECT_EQ(r->last_seq, r->first_seq + 1);
@@ -282,7 +282,7 @@ TEST_P(StoreConformance, EachCampaignNumbersItsEventsInCommitOrder) {
     for (std::size_t k = 0; k < events.size(); ++k) EXPECT_EQ(events[k].seq, static_cast<std::int64_t>(k + 1));
     std::vector<int> order;
     for (const auto& e : events)
-      if (e.event.type == "test.a") order.push_back(e.event.payload["i"].get<int>());
+      if (e.event.type == model::EventType::kMaterialSubmitted) order.push_back(e.event.payload["i"].get<int>());
     EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << campaign;
     auto report = store_->Verify(campaign);
     ASSERT_TRUE(report.ok());
@@ -322,7 +322,7 @@ TEST_P(StoreConformance, EventsPageByTheirSequenceNumber) {
   ASSERT_FALSE(moves->empty());
   for (const auto& e : *moves) {
     EXPECT_EQ(e.event.unit, "finance");
-    EXPECT_TRUE(e.event.type.starts_with("transition.")) << e.event.type;
+    EXPECT_TRUE(model::EventTypeName(e.event.type).starts_with("transition.")) << model::EventTypeName(e.event.type);
   }
 }
 
@@ -333,10 +333,10 @@ TEST_P(StoreConformance, EventsPageByTheirSequenceNumber) {
 TEST_P(StoreConformance, TheChannelIsStoredAndHashedOnlyWhenSet) {
   store::Changeset ch;
   ch.campaign = kCampaign;
-  model::Event by_cli{"test.noted", "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}};
+  model::Event by_cli{model::EventType::kPaperReceived, "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}};
   by_cli.channel = "cli";
   ch.events.push_back(by_cli);
-  ch.events.push_back(model::Event{"test.noted", "finance", "office-cao-bin", At("2021-10-08"), {{"n", 2}}});
+  ch.events.push_back(model::Event{model::EventType::kPaperReceived, "finance", "office-cao-bin", At("2021-10-08"), {{"n", 2}}});
   auto r = store_->Commit(ch);
   ASSERT_TRUE(r.ok()) << r.status().str();
   const auto events = Events();
@@ -345,12 +345,12 @@ TEST_P(StoreConformance, TheChannelIsStoredAndHashedOnlyWhenSet) {
   EXPECT_EQ(with.event.channel, "cli");
   EXPECT_EQ(without.event.channel, "");
   const std::string payload = with.event.payload.dump();
-  EXPECT_EQ(with.hash, store::EventHash(kCampaign, with.seq, with.event.type, with.event.unit, with.event.actor,
+  EXPECT_EQ(with.hash, store::EventHash(kCampaign, with.seq, std::string(model::EventTypeName(with.event.type)), with.event.unit, with.event.actor,
                                         with.event.at, payload, with.prev_hash, "cli"));
-  EXPECT_NE(with.hash, store::EventHash(kCampaign, with.seq, with.event.type, with.event.unit, with.event.actor,
+  EXPECT_NE(with.hash, store::EventHash(kCampaign, with.seq, std::string(model::EventTypeName(with.event.type)), with.event.unit, with.event.actor,
                                         with.event.at, payload, with.prev_hash));
   EXPECT_EQ(without.hash,
-            store::EventHash(kCampaign, without.seq, without.event.type, without.event.unit, without.event.actor,
+            store::EventHash(kCampaign, without.seq, std::string(model::EventTypeName(without.event.type)), without.event.unit, without.event.actor,
                              without.event.at, without.event.payload.dump(), without.prev_hash));
   EXPECT_TRUE(VerifyChain().ok);
   // A changed channel is a changed row.
@@ -373,7 +373,7 @@ TEST_P(StoreConformance, VerifyOkOnACleanChain) {
   std::string prev = store::kGenesisHash;
   for (const auto& e : Events()) {
     EXPECT_EQ(e.prev_hash, prev) << e.seq;
-    EXPECT_EQ(e.hash, store::EventHash(kCampaign, e.seq, e.event.type, e.event.unit, e.event.actor, e.event.at,
+    EXPECT_EQ(e.hash, store::EventHash(kCampaign, e.seq, std::string(model::EventTypeName(e.event.type)), e.event.unit, e.event.actor, e.event.at,
                                        e.event.payload.dump(), e.prev_hash))
         << e.seq;
     prev = e.hash;
@@ -471,7 +471,7 @@ TEST_P(StoreConformance, StaleExpectedVersionIsAConflictAndChangesNothing) {
     next.version = read.version + 1;
     next.entered_at = At("2021-10-09T10:00");
     ch.instances.push_back({next, read.version});
-    ch.events.push_back(model::Event{"test.changed", "finance", actor, At("2021-10-09T10:00"), {{"by", actor}}});
+    ch.events.push_back(model::Event{model::EventType::kPaperReceived, "finance", actor, At("2021-10-09T10:00"), {{"by", actor}}});
     ch.command = store::CommandRecord{"cmd-" + actor, "fp", 0, "{}"};
     return ch;
   };
@@ -512,7 +512,7 @@ TEST_P(StoreConformance, StaleExpectedVersionIsAConflictAndChangesNothing) {
 TEST_P(StoreConformance, CommandIdRecordedMeanwhileIsAConflict) {
   store::Changeset ch;
   ch.campaign = kCampaign;
-  ch.events.push_back(model::Event{"test.noted", "", "office-cao-bin", At("2021-10-01"), {{"n", 1}}});
+  ch.events.push_back(model::Event{model::EventType::kPaperReceived, "", "office-cao-bin", At("2021-10-01"), {{"n", 1}}});
   ch.command = store::CommandRecord{"same-id", "fp", 0, "{\"answer\":1}"};
   ASSERT_TRUE(store_->Commit(ch).ok());
   const auto head = Head(*store_);
@@ -695,12 +695,12 @@ TEST_P(StoreConformance, RefusedCommandLeavesTheChainAlone) {
 // backlog; a failing `wants` stops it, keeping what it made before.
 TEST_P(StoreConformance, OutboxPlansEachNoticeOncePerPlugin) {
   const auto noticed = QueueNotices("finance", 2);
-  const auto skipped = QueueNotices("water", 1, false, "test.unwanted");
+  const auto skipped = QueueNotices("water", 1, false, model::EventType::kMaterialReturned);
   auto& outbox = store_->Outbox();
   int asked = 0;
-  auto wants = [&](const std::string& type) -> Result<bool> {
+  auto wants = [&](model::EventType type) -> Result<bool> {
     ++asked;
-    return type != "test.unwanted";
+    return type != model::EventType::kMaterialReturned;
   };
   ASSERT_TRUE(outbox.Plan("mail", wants).ok());
   EXPECT_GT(asked, 0);
@@ -722,7 +722,7 @@ TEST_P(StoreConformance, OutboxPlansEachNoticeOncePerPlugin) {
   for (const auto& n : *again) EXPECT_EQ(n.deliveries.size(), 1u) << n.notice.id;
 
   // A plugin that fails to answer stops planning with its Status.
-  auto failing = outbox.Plan("hook", [](const std::string&) -> Result<bool> { return Status::Io("probe died"); });
+  auto failing = outbox.Plan("hook", [](model::EventType) -> Result<bool> { return Status::Io("probe died"); });
   EXPECT_EQ(failing.code(), Code::kIo);
   EXPECT_TRUE(DueIds("hook", now).empty());
   // Configured later, it receives the backlog.
@@ -737,7 +737,7 @@ TEST_P(StoreConformance, OutboxLanesGoInOrder) {
   const auto water = QueueNotices("water", 1);
   const auto urgent = QueueNotices("finance", 1, true);
   auto& outbox = store_->Outbox();
-  ASSERT_TRUE(outbox.Plan("mail", [](const std::string&) -> Result<bool> { return true; }).ok());
+  ASSERT_TRUE(outbox.Plan("mail", [](model::EventType) -> Result<bool> { return true; }).ok());
   const Instant now = At("2021-10-08T10:00");
   EXPECT_EQ(DueIds("mail", now), (std::vector<std::string>{finance[0], water[0], urgent[0]}));
   auto two = outbox.Due("mail", now, 2);
@@ -758,7 +758,7 @@ TEST_P(StoreConformance, OutboxLanesGoInOrder) {
 TEST_P(StoreConformance, OutboxRecordIsACompareAndSet) {
   const auto finance = QueueNotices("finance", 2);
   auto& outbox = store_->Outbox();
-  ASSERT_TRUE(outbox.Plan("mail", [](const std::string&) -> Result<bool> { return true; }).ok());
+  ASSERT_TRUE(outbox.Plan("mail", [](model::EventType) -> Result<bool> { return true; }).ok());
   const Instant now = At("2021-10-08T10:00");
 
   auto retry = Outcome(finance[0], store::DeliveryState::kPending, 0, now);
@@ -802,7 +802,7 @@ TEST_P(StoreConformance, OutboxRecordIsACompareAndSet) {
 TEST_P(StoreConformance, OutboxDeadLettersLeaveTheirLaneUntilRetried) {
   const auto finance = QueueNotices("finance", 2);
   auto& outbox = store_->Outbox();
-  ASSERT_TRUE(outbox.Plan("mail", [](const std::string&) -> Result<bool> { return true; }).ok());
+  ASSERT_TRUE(outbox.Plan("mail", [](model::EventType) -> Result<bool> { return true; }).ok());
   const Instant now = At("2021-10-08T10:00");
   ASSERT_TRUE(outbox.Record(Outcome(finance[0], store::DeliveryState::kDead, 0, now)).ok());
   EXPECT_EQ(DueIds("mail", now), (std::vector<std::string>{finance[1]}));
@@ -823,15 +823,15 @@ TEST_P(StoreConformance, OutboxDeadLettersLeaveTheirLaneUntilRetried) {
 TEST_P(StoreConformance, OutboxRecordAppendsTheEventItCarries) {
   const auto finance = QueueNotices("finance", 1);
   auto& outbox = store_->Outbox();
-  ASSERT_TRUE(outbox.Plan("mail", [](const std::string&) -> Result<bool> { return true; }).ok());
+  ASSERT_TRUE(outbox.Plan("mail", [](model::EventType) -> Result<bool> { return true; }).ok());
   const Instant now = At("2021-10-08T10:00");
   const auto head = Head(*store_);
   auto sent = Outcome(finance[0], store::DeliveryState::kDelivered, 0, now);
-  sent.event = model::Event{"notice.sent", "finance", "system", now, {{"notice", finance[0]}}};
+  sent.event = model::Event{model::EventType::kNoticeSent, "finance", "system", now, {{"notice", finance[0]}}};
   ASSERT_TRUE(outbox.Record(sent).ok());
   EXPECT_EQ(Head(*store_).head_seq, head.head_seq + 1);
   const auto last = Events().back();
-  EXPECT_EQ(last.event.type, "notice.sent");
+  EXPECT_EQ(last.event.type, model::EventType::kNoticeSent);
   EXPECT_EQ(last.event.unit, "finance");
   EXPECT_EQ(last.event.payload, (nlohmann::json{{"notice", finance[0]}}));
   EXPECT_TRUE(VerifyChain().ok);
@@ -878,7 +878,7 @@ TEST_P(StoreConformance, ReadLedgerHoldsWhatTheListsHold) {
   // And the ledger's reads are still free to see later commits.
   store::Changeset moved;
   moved.campaign = kCampaign;
-  moved.events.push_back(model::Event{"transition.applied", "water", "office-cao-bin", At("2021-10-09"), {}});
+  moved.events.push_back(model::Event{model::EventType::kTransitionApplied, "water", "office-cao-bin", At("2021-10-09"), {}});
   ASSERT_TRUE(store_->Commit(moved).ok());
   auto next = store_->ReadLedger(kCampaign, "transition.*");
   ASSERT_TRUE(next.ok());

@@ -174,7 +174,7 @@ TEST_F(StoreTest, ACommitWaitsForAnotherWriter) {
   model::Instance next = **read;
   next.version = (*read)->version + 1;
   ch.instances.push_back({next, (*read)->version});
-  ch.events.push_back(model::Event{"test.waited", "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}});
+  ch.events.push_back(model::Event{model::EventType::kPaperReceived, "finance", "office-cao-bin", At("2021-10-08"), {{"n", 1}}});
   auto r = store_->Commit(ch);
   holder.join();
   EXPECT_TRUE(r.ok()) << r.status().str();
@@ -273,11 +273,11 @@ TEST(StoreSchema, EventsWrittenBeforeChannelsVerifyAfterTheMigration) {
     raw.exec("INSERT INTO definitions VALUES ('w', 'workflow', 'w.toml', ''), ('r', 'roster', 'r.toml', '')");
     for (std::int64_t seq = 1; seq <= 3; ++seq) {
       const std::string payload = "{\"n\":" + std::to_string(seq) + "}";
-      const std::string hash = store::EventHash("old", seq, "test.old", "finance", "office-cao-bin", at, payload, prev);
+      const std::string hash = store::EventHash("old", seq, "paper.received", "finance", "office-cao-bin", at, payload, prev);
       if (seq == 1)
         raw.exec("INSERT INTO campaigns VALUES ('old', 'Old', 2020, 'Asia/Shanghai', 'w', 'r', 0, 'x', 0, '" +
                  store::kGenesisHash + "')");
-      SQLite::Statement ins(raw, "INSERT INTO events VALUES ('old', ?, 'test.old', 'finance', 'office-cao-bin', ?, ?, ?, ?)");
+      SQLite::Statement ins(raw, "INSERT INTO events VALUES ('old', ?, 'paper.received', 'finance', 'office-cao-bin', ?, ?, ?, ?)");
       ins.bind(1, seq);
       ins.bind(2, static_cast<std::int64_t>(at.time_since_epoch().count()));
       ins.bind(3, payload);
@@ -305,7 +305,7 @@ TEST(StoreSchema, EventsWrittenBeforeChannelsVerifyAfterTheMigration) {
   // New rows chain on, with their channel.
   store::Changeset ch;
   ch.campaign = "old";
-  model::Event e{"test.new", "finance", "office-cao-bin", at, {{"n", 4}}};
+  model::Event e{model::EventType::kPaperReceived, "finance", "office-cao-bin", at, {{"n", 4}}};
   e.channel = "cli";
   ch.events.push_back(e);
   ASSERT_TRUE(s->Commit(ch).ok());

@@ -11,6 +11,7 @@
 #include "core/hash.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
+#include "machine/notices.h"
 #include "machine/paperwork.h"
 #include "workflow/loader.h"
 
@@ -310,7 +311,7 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
                               {"units", roster->units.size()}};
     std::vector<int> missing = cal->YearsWithoutData(year, year + 1);
     if (!missing.empty()) payload["calendar_missing_years"] = missing;
-    ch.events.push_back(model::Event{"campaign.created", "", actor.person, actor.at, payload});
+    ch.events.push_back(model::Event{model::EventType::kCampaignCreated, "", actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["id"] = id;
     return plan;
@@ -516,7 +517,7 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
                               {"reason", r.note}, {"requested_by", r.requested_by}};
       if (inst->due_at) moved["from"] = FormatDate(ctx->tz.local_date(*inst->due_at));
       if (next.due_at) moved["to"] = FormatDate(ctx->tz.local_date(*next.due_at));
-      d.events.push_back(model::Event{"deadline.extended", r.unit, actor.person, actor.at, moved});
+      d.events.push_back(model::Event{model::EventType::kDeadlineExtended, r.unit, actor.person, actor.at, moved});
     } else if (d.moves()) {
       auto moved = Moved(*ctx, *inst, d.to, actor.at);
       if (!moved.ok()) return moved.status();
@@ -540,41 +541,13 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
   });
 }
 
-namespace {
-
-// Who hears of an event, by role: the roles the event names (escalations,
-// approvals), else the defaults of this table.
-std::vector<std::string> NoticeRoles(const model::Event& e) {
-  std::vector<std::string> roles;
-  auto named = [&](const char* key) {
-    if (e.payload.contains(key) && e.payload[key].is_array())
-      for (const auto& r : e.payload[key])
-        if (r.is_string()) roles.push_back(r.get<std::string>());
-  };
-  const std::string& t = e.type;
-  if (t == "escalation.raised") {
-    named("roles");
-  } else if (t == "transition.requested") {
-    named("approvers");
-  } else if (t == "material.submitted" || t == "material.explained" || t == "commitment.signed" ||
-             t == "contact.changed") {
-    roles = {machine::kRoleOfficeStaff};
-    if (t == "contact.changed") roles.push_back(e.payload.value("role", ""));
-  } else if (t.starts_with("transition.") || t.starts_with("deadline.") || t.starts_with("material.") ||
-             t == "paper.received") {
-    roles = {machine::kRoleLiaison, machine::kRoleCoordinator};
-  }
-  return roles;
-}
-
-}  // namespace
-
 void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
   const auto& wf = *ctx.workflow;
   const auto& roster = *ctx.roster;
   for (std::size_t i = 0; i < changes.events.size(); ++i) {
     const model::Event& e = changes.events[i];
-    if (e.type.starts_with("notice.") || e.unit.empty()) continue;
+    const std::vector<model::RoleId> roles = machine::NoticeRolesFor(wf, e);
+    if (roles.empty()) continue;
     model::Notice n;
     n.campaign_name = ctx.campaign.name;
     n.time_zone = ctx.tz.name();
@@ -591,14 +564,15 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
       if (!ids.empty()) n.display["trigger"] = wf.transitions[ids.front()].label.zh;
     }
     std::set<std::string> seen;
-    for (const auto& role_name : NoticeRoles(e)) {
-      auto role = wf.FindRole(role_name);
-      if (!role) continue;
-      n.display["roles"][role_name] = wf.roles[*role].label.zh;
-      const bool unit_scoped = wf.roles[*role].scope == model::RoleScope::kUnit;
+    for (model::RoleId role : roles) {
+      const std::string& role_name = wf.roles[role].id;
+      n.display["roles"][role_name] = wf.roles[role].label.zh;
+      // A unit's role has no holder for a campaign-wide event.
+      const bool unit_scoped = wf.roles[role].scope == model::RoleScope::kUnit;
+      if (unit_scoped && e.unit.empty()) continue;
       for (const auto& p : roster.people)
         for (const auto& a : p.roles)
-          if (a.role_id == *role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
+          if (a.role_id == role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
             n.recipients.push_back(model::Recipient{p.id, p.name, p.email, role_name});
     }
     if (n.recipients.empty()) continue;
@@ -640,7 +614,7 @@ Result<Outcome> App::Tick(Instant now) {
         next.next_deadline_at = ev.progress.next_at;
         plan.changes.instances.push_back({next, inst.version});
         for (auto& e : ev.events) {
-          plan.result.push_back({{"campaign", id}, {"type", e.type}, {"unit", e.unit}, {"at", FormatUtc(e.at)},
+          plan.result.push_back({{"campaign", id}, {"type", model::EventTypeName(e.type)}, {"unit", e.unit}, {"at", FormatUtc(e.at)},
                                  {"payload", e.payload}});
           plan.changes.events.push_back(std::move(e));
         }
@@ -691,12 +665,12 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
       nlohmann::json payload = {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)},
                                 {"reason", reason}};
       if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
-      plan.changes.events.push_back(model::Event{"deadline.extended", inst.unit, actor.person, actor.at, payload});
+      plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, actor.person, actor.at, payload});
       moved.push_back(inst.unit);
     }
     if (moved.empty())
       plan.changes.events.push_back(model::Event{
-          "deadline.extended", "", actor.person, actor.at,
+          model::EventType::kDeadlineExtended, "", actor.person, actor.at,
           {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)}, {"reason", reason}, {"units", 0}}});
     plan.result = {{"stage", stage}, {"due", FormatDate(due)}, {"reason", reason}, {"units", moved}};
     return plan;
@@ -747,9 +721,14 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     Plan plan = Touching(*ctx, *inst);
+    // The office urges those its first escalation level would reach.
+    const model::DeadlinePolicy& policy = ctx->workflow->stages[inst->stage].policy;
+    nlohmann::json roles = nlohmann::json::array();
+    if (!policy.levels.empty())
+      for (model::RoleId r : policy.levels.front().roles) roles.push_back(ctx->workflow->roles[r].id);
     nlohmann::json payload = {{"manual", true},
                               {"level", 0},
-                              {"roles", {machine::kRoleLiaison, machine::kRoleCoordinator}},
+                              {"roles", std::move(roles)},
                               {"stage", ctx->workflow->stages[inst->stage].id}};
     if (!note.empty()) payload["note"] = note;
     if (inst->due_at) {
@@ -757,7 +736,7 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
       if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, actor.at))
         payload["workdays_left"] = st->workdays_left;
     }
-    plan.changes.events.push_back(model::Event{"escalation.raised", unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kEscalationRaised, unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -788,7 +767,7 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
                                     {"reason", "工作日历更正 / corrected holiday calendar"}};
           if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
           if (*d) payload["to"] = FormatDate(ctx->tz.local_date(**d));
-          plan.changes.events.push_back(model::Event{"deadline.extended", inst.unit, "system", at, payload});
+          plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, "system", at, payload});
           payload["campaign"] = c.id;
           payload["unit"] = inst.unit;
           plan.result.push_back(payload);
@@ -887,7 +866,7 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
     Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", name}, {"required", required}, {"reason", reason}};
-    plan.changes.events.push_back(model::Event{"material.added", unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kMaterialAdded, unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -917,7 +896,7 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", owed->name}, {"reason", reason},
                               {"state", model::MaterialStateName(owed->state)}};
-    plan.changes.events.push_back(model::Event{"material.dropped", unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kMaterialDropped, unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -945,7 +924,7 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
     plan.changes.paper_copies.emplace_back(unit, received);
     nlohmann::json payload = {{"received", received}, {"before", before}, {"required", kPaperCopiesToOffice}};
     if (!note.empty()) payload["note"] = note;
-    plan.changes.events.push_back(model::Event{"paper.received", unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kPaperReceived, unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -1007,7 +986,7 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
                               {"name", c.name},   {"phone", c.phone},       {"email", c.email},
                               {"previous", previous}, {"reported_by", c.reported_by},
                               {"reported_on", FormatDate(c.reported_on)}};
-    plan.changes.events.push_back(model::Event{"contact.changed", unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kContactChanged, unit, actor.person, actor.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -1052,7 +1031,7 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
   if (!ctx.ok()) return ctx.status();
   const std::string& id = ctx->campaign.id;
   // One snapshot: every list as of one instant.
-  auto snap = store_.ReadLedger(id, "transition.applied");
+  auto snap = store_.ReadLedger(id, std::string(model::EventTypeName(model::EventType::kTransitionApplied)));
   if (!snap.ok()) return snap.status();
   const auto* instances = &snap->instances;
   const auto* materials = &snap->materials;

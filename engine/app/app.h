@@ -102,7 +102,7 @@ struct AppOptions {
   std::filesystem::path files_dir = "duban-files";
   attach::FileStoreOptions files;
   // Event types whose notices skip quiet hours (the config's notify.urgent).
-  std::vector<std::string> urgent_types = {"escalation.raised"};
+  std::vector<model::EventType> urgent_types = {model::EventType::kEscalationRaised};
 };
 
 // What the office records when a unit reports a new coordinator or liaison.

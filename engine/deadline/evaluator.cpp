@@ -126,17 +126,17 @@ model::Event MakeEvent(const model::Workflow& wf, const model::Instance& instanc
   nlohmann::json payload = {{"stage", wf.stages[instance.stage].id},
                             {"due", FormatUtc(due_at)},
                             {"due_date", FormatDate(tz.local_date(due_at))}};
-  std::string type;
+  model::EventType type{};
   switch (step.kind) {
     case Step::Kind::kReminder:
-      type = "deadline.approaching";
+      type = model::EventType::kDeadlineApproaching;
       payload["workdays_left"] = step.workdays_left;
       break;
     case Step::Kind::kMissed:
-      type = "deadline.missed";
+      type = model::EventType::kDeadlineMissed;
       break;
     case Step::Kind::kEscalation: {
-      type = "escalation.raised";
+      type = model::EventType::kEscalationRaised;
       const model::EscalationLevel& level =
           PolicyOf(wf, instance).levels[static_cast<std::size_t>(step.level - 1)];
       nlohmann::json roles = nlohmann::json::array();
@@ -148,7 +148,7 @@ model::Event MakeEvent(const model::Workflow& wf, const model::Instance& instanc
       break;
     }
   }
-  return model::Event{std::move(type), instance.unit, "system", step.at, std::move(payload)};
+  return model::Event{type, instance.unit, "system", step.at, std::move(payload)};
 }
 
 }  // namespace

@@ -49,9 +49,9 @@ std::optional<Decision> CheckGuards(const TransitionDef& t, const GuardFacts& fa
   return std::nullopt;
 }
 
-Event MakeEvent(std::string type, const Instance& inst, const std::string& actor, Instant at,
+Event MakeEvent(model::EventType type, const Instance& inst, const std::string& actor, Instant at,
                 nlohmann::json payload) {
-  return Event{std::move(type), inst.unit, actor, at, std::move(payload)};
+  return Event{type, inst.unit, actor, at, std::move(payload)};
 }
 
 nlohmann::json MovePayload(const Workflow& wf, const TransitionDef& t, model::StageId from) {
@@ -125,13 +125,13 @@ Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& in
     payload["approvers"] = nlohmann::json::array();
     for (auto a : t.approvers) payload["approvers"].push_back(wf.roles[a].id);
     d.kind = Decision::Kind::kRequested;
-    d.events.push_back(MakeEvent("transition.requested", instance, fire.actor, fire.at, payload));
+    d.events.push_back(MakeEvent(model::EventType::kTransitionRequested, instance, fire.actor, fire.at, payload));
     d.request = std::move(r);
     return d;
   }
 
   d.kind = Decision::Kind::kApplied;
-  d.events.push_back(MakeEvent("transition.applied", instance, fire.actor, fire.at, payload));
+  d.events.push_back(MakeEvent(model::EventType::kTransitionApplied, instance, fire.actor, fire.at, payload));
   return d;
 }
 
@@ -184,7 +184,7 @@ Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instanc
                             {"note", ask.note}};
   payload["approvers"] = nlohmann::json::array();
   for (const char* a : kExtensionApprovers) payload["approvers"].push_back(a);
-  d.events.push_back(MakeEvent("transition.requested", instance, ask.actor, ask.at, payload));
+  d.events.push_back(MakeEvent(model::EventType::kTransitionRequested, instance, ask.actor, ask.at, payload));
   d.request = std::move(r);
   return d;
 }
@@ -229,11 +229,11 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
       if (decide.note.empty()) return Refuse(kRuleNote, "驳回申请需要填写理由 (--note)");
       decided.status = model::RequestStatus::kRejected;
       d.kind = Decision::Kind::kRejected;
-      d.events.push_back(MakeEvent("transition.rejected", instance, decide.actor, decide.at, payload));
+      d.events.push_back(MakeEvent(model::EventType::kTransitionRejected, instance, decide.actor, decide.at, payload));
     } else {
       decided.status = model::RequestStatus::kApproved;
       d.kind = Decision::Kind::kApplied;
-      d.events.push_back(MakeEvent("transition.approved", instance, decide.actor, decide.at, payload));
+      d.events.push_back(MakeEvent(model::EventType::kTransitionApproved, instance, decide.actor, decide.at, payload));
       // deadline.extended is raised by the caller, which knows the old due.
     }
     d.request = std::move(decided);
@@ -249,18 +249,18 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
     if (decide.note.empty()) return Refuse(kRuleNote, "驳回申请需要填写理由 (--note)");
     decided.status = model::RequestStatus::kRejected;
     d.kind = Decision::Kind::kRejected;
-    d.events.push_back(MakeEvent("transition.rejected", instance, decide.actor, decide.at, payload));
+    d.events.push_back(MakeEvent(model::EventType::kTransitionRejected, instance, decide.actor, decide.at, payload));
     d.request = std::move(decided);
     return d;
   }
   if (auto refused = CheckGuards(t, facts)) return *refused;
   decided.status = model::RequestStatus::kApproved;
   d.kind = Decision::Kind::kApplied;
-  d.events.push_back(MakeEvent("transition.approved", instance, decide.actor, decide.at, payload));
+  d.events.push_back(MakeEvent(model::EventType::kTransitionApproved, instance, decide.actor, decide.at, payload));
   nlohmann::json applied = MovePayload(wf, t, request.from);
   applied["request"] = request.id;
   if (!request.note.empty()) applied["note"] = request.note;
-  d.events.push_back(MakeEvent("transition.applied", instance, decide.actor, decide.at, applied));
+  d.events.push_back(MakeEvent(model::EventType::kTransitionApplied, instance, decide.actor, decide.at, applied));
   d.request = std::move(decided);
   return d;
 }

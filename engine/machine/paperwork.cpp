@@ -97,27 +97,27 @@ MaterialDecision DecideMaterial(const model::Workflow& wf, const model::Roster& 
   d.record.updated_at = cmd.at;
   d.record.updated_by = cmd.actor;
   d.record.note = cmd.note;
-  std::string type;
+  model::EventType type{};
   switch (cmd.action) {
     case MaterialAction::kSubmit:
       d.record.state = MaterialState::kSubmitted;
       d.record.explained = false;
       ++d.record.submissions;
-      type = "material.submitted";
+      type = model::EventType::kMaterialSubmitted;
       break;
     case MaterialAction::kExplain:
       d.record.state = MaterialState::kExplained;
       d.record.explained = true;
-      type = "material.explained";
+      type = model::EventType::kMaterialExplained;
       break;
     case MaterialAction::kReturn:
       d.record.state = MaterialState::kReturned;
-      type = "material.returned";
+      type = model::EventType::kMaterialReturned;
       break;
     case MaterialAction::kAccept:
       d.record.state = MaterialState::kAccepted;
       d.record.note = cmd.note.empty() ? current.note : cmd.note;
-      type = "material.accepted";
+      type = model::EventType::kMaterialAccepted;
       break;
   }
   nlohmann::json payload = {{"material", current.material},
@@ -163,7 +163,7 @@ SignDecision DecideSign(const model::Workflow& wf, const model::Roster& roster, 
                             {"document_sha256", cmd.document_hash},
                             {"document_name", cmd.document_name}};
   if (current) payload["supersedes"] = current->number;
-  d.event = model::Event{"commitment.signed", unit, cmd.actor, cmd.at, std::move(payload)};
+  d.event = model::Event{model::EventType::kCommitmentSigned, unit, cmd.actor, cmd.at, std::move(payload)};
   return d;
 }
 

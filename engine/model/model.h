@@ -3,6 +3,7 @@
 // definition is loaded (engine/workflow); the decision core works on ids.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "calendar/phrase.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "model/events.h"
 
 namespace duban::model {
 
@@ -99,6 +101,14 @@ struct TransitionDef {
   SourcePos pos;
 };
 
+// One addressee of a [notices] entry: a role, or (payload_field set) the
+// roles the event's payload names in that member ("$role").
+struct NoticeTarget {
+  RoleId role = 0;
+  std::string_view payload_field;  // a FieldSpec name of the event's type; empty: `role`
+  SourcePos pos;
+};
+
 struct Workflow {
   std::string id;       // "annual-cycle"
   int version = 1;
@@ -108,6 +118,9 @@ struct Workflow {
   std::vector<RoleDef> roles;
   std::vector<StageDef> stages;
   std::vector<TransitionDef> transitions;
+  // Who hears of each event type of Audience::kWorkflow ([notices]), by
+  // EventType; empty: nobody.
+  std::array<std::vector<NoticeTarget>, kEventTypeCount> notices;
 
   std::optional<StageId> FindStage(std::string_view wanted) const;
   std::optional<RoleId> FindRole(std::string_view wanted) const;
@@ -235,7 +248,7 @@ struct Request {
 // Something that happened. The store gives it a per-campaign sequence number
 // and chains it to the event before it.
 struct Event {
-  std::string type;     // "transition.applied"
+  EventType type = EventType::kTransitionApplied;
   std::string unit;     // empty for campaign-wide events
   std::string actor;    // person id, or "system"
   Instant at{};

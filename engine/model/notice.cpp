@@ -17,7 +17,7 @@ nlohmann::json ToJson(const Notice& n) {
       {"campaign", {{"id", n.campaign}, {"name", n.campaign_name}, {"time_zone", n.time_zone}}},
       {"event",
        {{"seq", n.seq},
-        {"type", n.event.type},
+        {"type", model::EventTypeName(n.event.type)},
         {"unit", n.event.unit},
         {"unit_name", n.unit_name},
         {"actor", n.event.actor},
@@ -101,7 +101,7 @@ Result<Notice> NoticeFromJson(const nlohmann::json& j) {
 
   Reader e(*event, "event");
   if (const auto* seq = e.Member("seq", vt::number_integer)) n.seq = seq->get<std::int64_t>();
-  n.event.type = e.String("type");
+  const std::string type = e.String("type");
   n.event.unit = e.String("unit", false);
   n.unit_name = e.String("unit_name", false);
   n.event.actor = e.String("actor", false);
@@ -109,6 +109,9 @@ Result<Notice> NoticeFromJson(const nlohmann::json& j) {
   const std::string at = e.String("at");
   if (const auto* p = e.Member("payload", vt::object, false)) n.event.payload = *p;
   if (!e.ok()) return Status::InvalidInput(e.error());
+  const auto known = model::EventTypeFromName(type);
+  if (!known) return Status::InvalidInput("notice JSON: 'event.type' names the unknown event type \"" + type + "\"");
+  n.event.type = *known;
   auto instant = ParseInstant(at, TimeZone::Default());
   if (!instant.ok()) return Status::InvalidInput("notice JSON: 'event.at': " + instant.status().message());
   n.event.at = *instant;

@@ -200,12 +200,15 @@ void ReadNotify(const Reader& r, const std::string& file, NotifySettings& n) {
     n.time_zone = *v;
   }
   if (auto v = r.Strings("urgent")) {
-    const auto& known = KnownEventTypes();
-    for (std::size_t i = 0; i < v->size(); ++i)
-      if (std::find(known.begin(), known.end(), (*v)[i]) == known.end())
+    n.urgent.clear();
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const auto type = model::EventTypeFromName((*v)[i]);
+      if (!type)
         r.Fail((*r.Find("urgent")->as_array())[i].source(),
                "'" + r.Path("urgent") + "' names the unknown event type \"" + (*v)[i] + "\"");
-    n.urgent = *v;
+      else
+        n.urgent.push_back(*type);
+    }
   }
   if (auto v = r.Integer("parallel", 1, 64)) n.parallel = static_cast<std::size_t>(*v);
   if (auto v = r.Integer("batch", 1, 100000)) n.batch = static_cast<std::size_t>(*v);
@@ -367,7 +370,7 @@ std::vector<PluginSpec> Config::PluginSpecs() const {
   return specs;
 }
 
-bool Config::IsUrgent(std::string_view event_type) const {
+bool Config::IsUrgent(model::EventType event_type) const {
   return std::find(notify.urgent.begin(), notify.urgent.end(), event_type) != notify.urgent.end();
 }
 
@@ -406,7 +409,7 @@ Config DefaultConfig(const fs::path& base_dir) {
   c.plugin_dir = DUBAN_DEFAULT_PLUGIN_DIR;
   c.smtp.maildir = c.data_dir / "maildir";
   // As duban.example.toml: escalations do not wait for working hours.
-  c.notify.urgent = {"escalation.raised"};
+  c.notify.urgent = {model::EventType::kEscalationRaised};
   PluginSettings email;
   email.instance = "email";
   email.module = "email";

@@ -59,7 +59,7 @@ struct NotifySettings {
   bool quiet_hours = true;             // hold non-urgent notices outside working hours
   std::chrono::minutes work_start{9 * 60};
   std::chrono::minutes work_end{17 * 60 + 30};
-  std::vector<std::string> urgent;     // event types that ignore quiet hours
+  std::vector<model::EventType> urgent;  // event types that ignore quiet hours
   RetryPolicy retry;
   std::size_t parallel = 4;
   std::size_t batch = 100;
@@ -84,7 +84,7 @@ struct Config {
 
   // Whether notices of `event_type` are urgent (notify.urgent): the engine
   // sets Notice::urgent from this when it queues a notice.
-  bool IsUrgent(std::string_view event_type) const;
+  bool IsUrgent(model::EventType event_type) const;
 
   // The dispatcher's options; `is_working_day` is the campaign calendar's
   // (empty: Monday to Friday). InvalidInput when notify.time_zone is unknown.

@@ -112,7 +112,7 @@ std::optional<model::Event> DeliveryEndedEvent(const model::Notice& notice, cons
   for (const model::Recipient& rec : notice.recipients)
     payload["recipients"].push_back({{"person", rec.person}, {"email", rec.email}});
   if (!r.error.empty()) payload["error"] = r.error;
-  return model::Event{r.state == store::DeliveryState::kDelivered ? "notice.sent" : "notice.failed",
+  return model::Event{r.state == store::DeliveryState::kDelivered ? model::EventType::kNoticeSent : model::EventType::kNoticeFailed,
                       notice.event.unit, "system", r.attempted_at, std::move(payload)};
 }
 
@@ -122,7 +122,7 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
   const std::vector<std::string> plugins = plugins_.Plugins();
   for (const std::string& plugin : plugins) {
     Status planned = outbox_.Plan(
-        plugin, [&](const std::string& type) { return plugins_.Wants(plugin, type); });
+        plugin, [&](model::EventType type) { return plugins_.Wants(plugin, type); });
     if (planned.ok()) {
       active.push_back(plugin);
     } else {

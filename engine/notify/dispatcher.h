@@ -62,7 +62,7 @@ struct DispatcherOptions {
   // non-urgent notice of the same unit never holds them back; a notice of one
   // of these types queued without the flag goes at night only when it heads
   // its lane.
-  std::vector<std::string> urgent_types;
+  std::vector<model::EventType> urgent_types;
   std::size_t batch = 100;                // lane heads taken per plugin and round
   std::size_t parallel = 4;               // deliveries running at the same time
   int max_rounds = 100;                   // rounds per pass; a lane moves one notice per round
@@ -99,7 +99,7 @@ class Dispatcher {
   // only when every plugin dropped out before anything was attempted.
   Result<PassReport> RunOnce(Instant now);
 
-  // Whether notices of `event_type` (or a notice marked urgent) skip quiet hours.
+  // Whether notices of its event type (or a notice marked urgent) skip quiet hours.
   bool IsUrgent(const model::Notice& notice) const;
 
   const DispatcherOptions& options() const { return options_; }

@@ -68,7 +68,8 @@ typedef struct duban_plugin_v1 {
 
   /* Whether the instance wants notices of this event type ("deadline.missed"):
    * 1 yes, 0 no. Must be a pure function of the settings and the type; the
-   * engine caches the answer. */
+   * engine asks about every event type once, when it loads the plugin, and
+   * keeps the answers: it is never asked again. */
   int (*wants)(void* handle, const char* event_type);
 
   /* Delivers one notice (the notice JSON described in plugins/README.md).

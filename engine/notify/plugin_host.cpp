@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,16 +19,6 @@
 #include "notify/plugin_abi.h"
 
 namespace duban::notify {
-
-const std::vector<std::string>& KnownEventTypes() {
-  static const std::vector<std::string> types = {
-      "campaign.created",    "transition.requested", "transition.approved", "transition.rejected",
-      "transition.applied",  "deadline.approaching", "deadline.missed",     "deadline.extended",
-      "escalation.raised",   "material.submitted",   "material.returned",   "material.explained",
-      "material.accepted",   "commitment.signed",    "contact.changed",     "assessment.scored",
-      "assessment.published", "notice.sent",         "notice.failed"};
-  return types;
-}
 
 namespace {
 
@@ -289,7 +280,7 @@ struct PluginHost::Loaded {
   void* library = nullptr;
   const duban_plugin_v1* table = nullptr;
   std::string settings_json;
-  std::map<std::string, bool> wants;
+  std::array<bool, model::kEventTypeCount> wants{};  // by EventType, as the probe at Load answered
 
   Loaded() = default;
   Loaded(const Loaded&) = delete;
@@ -298,14 +289,17 @@ struct PluginHost::Loaded {
     if (library != nullptr) ::dlclose(library);
   }
 
-  // Asks a fresh instance about `types` in a child.
-  Result<std::map<std::string, bool>> Probe(const std::vector<std::string>& types) const {
+  // Asks a fresh instance, in a child, about every event type.
+  Result<std::array<bool, model::kEventTypeCount>> Probe() const {
     const duban_plugin_v1& t = *table;
     const std::string& settings = settings_json;
-    ChildTask task{[&t, &settings, &types] {
+    ChildTask task{[&t, &settings] {
                      return WithInstance(t, settings, [&](void* handle, nlohmann::json& report) {
                        nlohmann::json answers = nlohmann::json::object();
-                       for (const std::string& type : types) answers[type] = t.wants(handle, type.c_str()) != 0;
+                       for (const model::EventSpec& type_spec : model::kEventSpecs) {
+                         const std::string name(type_spec.name);
+                         answers[name] = t.wants(handle, name.c_str()) != 0;
+                       }
                        report["wants"] = std::move(answers);
                      });
                    },
@@ -317,12 +311,13 @@ struct PluginHost::Loaded {
     const std::string kind = (*report)["kind"].get<std::string>();
     if (kind == "create") return Status::InvalidInput(who + " refused its settings: " + ErrorOf(*report));
     if (kind != "done") return Status::Io(who + " " + ErrorOf(*report));
-    std::map<std::string, bool> out;
+    std::array<bool, model::kEventTypeCount> out{};
     const auto answers = report->find("wants");
-    for (const std::string& type : types) {
-      if (answers == report->end() || !answers->contains(type) || !(*answers)[type].is_boolean())
+    for (const model::EventSpec& type_spec : model::kEventSpecs) {
+      const std::string name(type_spec.name);
+      if (answers == report->end() || !answers->contains(name) || !(*answers)[name].is_boolean())
         return Status::Io(who + " sent an unreadable report");
-      out[type] = (*answers)[type].get<bool>();
+      out[static_cast<std::size_t>(type_spec.type)] = (*answers)[name].get<bool>();
     }
     return out;
   }
@@ -384,7 +379,8 @@ Status PluginHost::Load(const PluginSpec& spec_in) {
   spec.settings["duban"]["instance"] = spec.instance;
   loaded->settings_json = spec.settings.dump();
   loaded->spec = std::move(spec);
-  auto wants = loaded->Probe(KnownEventTypes());
+  ++probes_;
+  auto wants = loaded->Probe();
   if (!wants.ok()) return wants.status();
   loaded->wants = std::move(*wants);
   plugins_.push_back(std::move(loaded));
@@ -403,14 +399,10 @@ std::vector<std::string> PluginHost::Plugins() const {
   return names;
 }
 
-Result<bool> PluginHost::Wants(const std::string& plugin, const std::string& event_type) {
+Result<bool> PluginHost::Wants(const std::string& plugin, model::EventType event_type) {
   Loaded* p = Find(plugin);
   if (p == nullptr) return Status::NotFound("no plugin named '" + plugin + "' is loaded");
-  const auto it = p->wants.find(event_type);
-  if (it != p->wants.end()) return it->second;
-  auto answer = p->Probe({event_type});
-  if (!answer.ok()) return answer.status();
-  return p->wants[event_type] = answer->at(event_type);
+  return p->wants[static_cast<std::size_t>(event_type)];
 }
 
 std::vector<DeliveryOutcome> PluginHost::DeliverAll(const std::vector<DeliveryJob>& jobs,

@@ -28,12 +28,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "model/events.h"
 
 namespace duban::notify {
-
-// The event types of the design (DESIGN.md, "External contracts"), which the
-// host asks every plugin about when it loads it.
-const std::vector<std::string>& KnownEventTypes();
 
 // One configured plugin instance.
 struct PluginSpec {
@@ -65,8 +62,9 @@ class Deliverer {
   // The loaded instances, in load order.
   virtual std::vector<std::string> Plugins() const = 0;
   // Whether `plugin` wants notices of `event_type`. NotFound for an unknown
-  // plugin; Io when the plugin could not answer (crashed, hung).
-  virtual Result<bool> Wants(const std::string& plugin, const std::string& event_type) = 0;
+  // plugin. Called while the outbox holds its write lock (Outbox::Plan), so
+  // it must answer from what it already knows: it never calls into a plugin.
+  virtual Result<bool> Wants(const std::string& plugin, model::EventType event_type) = 0;
   // Runs every job, at most `parallel` (>= 1) at the same time, each within
   // its plugin's time limit, and returns one outcome per job in job order.
   // Never fails as a whole: a job for an unknown plugin is kPermanent.
@@ -85,14 +83,18 @@ class PluginHost final : public Deliverer {
   // Loads spec.module, refuses it unless its ABI version is
   // DUBAN_PLUGIN_ABI_VERSION, its table is complete and its name is the
   // module's, then (in a child) creates an instance with spec.settings, asks
-  // it about every KnownEventTypes() and destroys it. Errors name the plugin:
+  // it about every type of model::AllEventTypes() and destroys it. Errors name the plugin:
   // NotFound (no such file), InvalidInput (ABI mismatch, bad table, create()
   // refused the settings), Io (dlopen failed, the probe crashed or hung).
   // InvalidInput when the instance name is taken. Nothing is kept on error.
   Status Load(const PluginSpec& spec);
 
   std::vector<std::string> Plugins() const override;
-  Result<bool> Wants(const std::string& plugin, const std::string& event_type) override;
+  // The answer the plugin gave at Load; never forks.
+  Result<bool> Wants(const std::string& plugin, model::EventType event_type) override;
+  // How many children were forked to ask plugins what they want: one per
+  // successful or failed probe at Load, none later.
+  std::size_t ProbeCount() const { return probes_; }
   std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs,
                                           std::size_t parallel) override;
 
@@ -102,6 +104,7 @@ class PluginHost final : public Deliverer {
 
   std::filesystem::path dir_;
   std::vector<std::unique_ptr<Loaded>> plugins_;
+  std::size_t probes_ = 0;
 };
 
 }  // namespace duban::notify

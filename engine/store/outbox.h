@@ -87,7 +87,7 @@ class Outbox {
   // receives the backlog. Stops at the first failed `wants` and returns its
   // Status; deliveries created before it stay. Idempotent.
   virtual Status Plan(const std::string& plugin,
-                      const std::function<Result<bool>(const std::string& event_type)>& wants) = 0;
+                      const std::function<Result<bool>(model::EventType event_type)>& wants) = 0;
 
   // The heads of `plugin`'s lanes that are due at `now`: for each (campaign,
   // unit, urgent) the kPending delivery with the lowest seq, returned only

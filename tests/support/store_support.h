@@ -139,7 +139,7 @@ inline std::string Snapshot(store::Store& s) {
   auto events = s.ListEvents(f);
   if (!events.ok()) return "events failed";
   for (const auto& e : *events)
-    out << "event " << e.seq << '|' << e.event.type << '|' << e.event.unit << '|' << e.event.actor << '|'
+    out << "event " << e.seq << '|' << model::EventTypeName(e.event.type) << '|' << e.event.unit << '|' << e.event.actor << '|'
         << FormatUtc(e.event.at) << '|' << e.event.payload.dump() << '|' << e.event.channel << '|' << e.prev_hash
         << '|' << e.hash << '\n';
   return out.str();

@@ -35,6 +35,7 @@ using duban::Instant;
 
 const fs::path kSource = DUBAN_SOURCE_DIR;
 const char* const kCampaign = "taishan-2021";
+const std::string kApplied(duban::model::EventTypeName(duban::model::EventType::kTransitionApplied));
 
 // Where the database lives: $DUBAN_BENCH_DIR, else the system temp dir (a
 // real disk, not necessarily tmpfs: see the summary's note).
@@ -192,7 +193,7 @@ void BM_RawSqliteTransitions(benchmark::State& state) {
       R"("time_zone":"Asia/Shanghai"},"display":{"from":"材料收集","to":"已报送","trigger":"报送材料",)"
       R"("roles":{"coordinator":"协调人","liaison":"联络员"}},"event":{"actor":"finance-liaison","actor_name":)"
       R"("（方案未列明）区财政局联络员","at":"2021-10-12T02:00:00Z","payload":{"from":"collecting","to":"submitted",)"
-      R"("trigger":"submit"},"seq":1,"type":"transition.applied","unit":"finance","unit_name":"区财政局"},)"
+      R"("trigger":"submit"},"seq":1,"type":")" + kApplied + R"(","unit":"finance","unit_name":"区财政局"},)"
       R"("id":"taishan-2021/1","recipients":[{"email":"finance-liaison@example.org","name":"（方案未列明）区财政局联络员",)"
       R"("person":"finance-liaison","role":"liaison"},{"email":"finance-coordinator@example.org","name":)"
       R"("（方案未列明）区财政局协调人","person":"finance-coordinator","role":"coordinator"}],"urgent":false})";
@@ -225,10 +226,10 @@ void BM_RawSqliteTransitions(benchmark::State& state) {
     const std::string payload =
         std::string(R"({"from":"collecting","to":"submitted","trigger":")") + trigger + R"("})";
     const std::string hash =
-        duban::store::EventHash(kCampaign, seq, "transition.applied", unit.id, unit.liaison, at, payload, head_hash);
+        duban::store::EventHash(kCampaign, seq, kApplied, unit.id, unit.liaison, at, payload, head_hash);
     insert.bind(1, kCampaign);
     insert.bind(2, seq);
-    insert.bind(3, "transition.applied");
+    insert.bind(3, kApplied);
     insert.bind(4, unit.id);
     insert.bind(5, unit.liaison);
     insert.bind(6, at_secs);
@@ -241,7 +242,7 @@ void BM_RawSqliteTransitions(benchmark::State& state) {
     notice.bind(2, seq);
     notice.bind(3, std::string(kCampaign) + "/" + std::to_string(seq));
     notice.bind(4, unit.id);
-    notice.bind(5, "transition.applied");
+    notice.bind(5, kApplied);
     notice.bind(6, notice_body);
     notice.bind(7, at_secs);
     notice.exec();

@@ -523,9 +523,9 @@ int DoEvents(Call& c, store::EventFilter f, const std::string& since) {
   json out = json::array();
   Table t({"序号 seq", "时间 at", "事件 type", "单位 unit", "操作人 actor", "内容 payload"});
   for (const auto& e : *r) {
-    out.push_back({{"seq", e.seq}, {"type", e.event.type}, {"unit", e.event.unit}, {"actor", e.event.actor},
+    out.push_back({{"seq", e.seq}, {"type", model::EventTypeName(e.event.type)}, {"unit", e.event.unit}, {"actor", e.event.actor},
                    {"at", FormatUtc(e.event.at)}, {"payload", e.event.payload}, {"hash", e.hash}});
-    t.Add({std::to_string(e.seq), FormatLocal(e.event.at, TimeZone::Default()), e.event.type, e.event.unit,
+    t.Add({std::to_string(e.seq), FormatLocal(e.event.at, TimeZone::Default()), std::string(model::EventTypeName(e.event.type)), e.event.unit,
            e.event.actor, e.event.payload.dump(-1, ' ', false)});
   }
   if (c.json_out()) c.Print(out);
@@ -546,12 +546,16 @@ int DoVerify(Call& c) {
   return r->ok ? 0 : 1;
 }
 
-const char* EventZh(const std::string& type) {
-  if (type == "deadline.approaching") return "催办提醒";
-  if (type == "deadline.missed") return "已超期";
-  if (type == "escalation.raised") return "督办升级";
-  if (type == "deadline.extended") return "截止日期调整";
-  return "";
+const char* EventZh(const std::string& name) {
+  const auto type = model::EventTypeFromName(name);
+  if (!type) return "";
+  switch (*type) {
+    case model::EventType::kDeadlineApproaching: return "催办提醒";
+    case model::EventType::kDeadlineMissed: return "已超期";
+    case model::EventType::kEscalationRaised: return "督办升级";
+    case model::EventType::kDeadlineExtended: return "截止日期调整";
+    default: return "";
+  }
 }
 
 // One line per deadline event raised by a tick.
@@ -647,7 +651,7 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
       states += (states.empty() ? "" : " ") + d.plugin + ":" + std::string(store::DeliveryStateName(d.state));
     }
     out.push_back(j);
-    t.Add({k.notice.id, k.notice.event.type, k.notice.event.unit, FormatLocal(k.notice.event.at, TimeZone::Default()),
+    t.Add({k.notice.id, std::string(model::EventTypeName(k.notice.event.type)), k.notice.event.unit, FormatLocal(k.notice.event.at, TimeZone::Default()),
            RecipientsText(k.notice), states.empty() ? "待分派 not yet planned" : states});
   }
   if (c.json_out()) c.Print(out);
@@ -674,7 +678,7 @@ int DoNoticesShow(Call& c, const std::string& id) {
     c.Print(j);
     return 0;
   }
-  c.io.out << "通知 " << id << "  " << it->notice.event.type << "  " << it->notice.unit_name << " ("
+  c.io.out << "通知 " << id << "  " << model::EventTypeName(it->notice.event.type) << "  " << it->notice.unit_name << " ("
            << it->notice.event.unit << ")\n收件人 recipients: " << RecipientsText(it->notice) << '\n';
   Table t({"插件 plugin", "次数 attempt", "时间 at", "结果 outcome", "错误 error"});
   for (const auto& a : it->attempts)

@@ -237,7 +237,12 @@ class SqliteStore final : public Store {
         model::StoredEvent e;
         e.campaign = f.campaign;
         e.seq = q.getColumn(0).getInt64();
-        e.event.type = q.getColumn(1).getString();
+        const std::string type = q.getColumn(1).getString();
+        const auto known = model::EventTypeFromName(type);
+        if (!known)
+          return Status::Internal("event " + std::to_string(e.seq) + " of campaign '" + f.campaign +
+                                  "' has the unknown type '" + type + "'");
+        e.event.type = *known;
         e.event.unit = q.getColumn(2).getString();
         e.event.actor = q.getColumn(3).getString();
         e.event.at = FromSecs(q.getColumn(4).getInt64());
@@ -526,7 +531,7 @@ class SqliteStore final : public Store {
   // --- the outbox (store::Outbox), over the same connection ---
 
   Status PlanDeliveries(const std::string& plugin,
-                        const std::function<Result<bool>(const std::string&)>& wants) {
+                        const std::function<Result<bool>(model::EventType)>& wants) {
     return Guarded([&]() -> Status {
       WriteTransaction tx(db_);
       SQLite::Statement q(db_,
@@ -540,7 +545,13 @@ class SqliteStore final : public Store {
         const std::string type = q.getColumn(1).getString();
         auto it = answers.find(type);
         if (it == answers.end()) {
-          auto w = wants(type);
+          const auto known = model::EventTypeFromName(type);
+          if (!known) {
+            stopped = Status::Internal("notice " + q.getColumn(0).getString() + " has the unknown event type '" +
+                                       type + "'");
+            break;
+          }
+          auto w = wants(*known);
           if (!w.ok()) {
             stopped = w.status();
             break;
@@ -803,7 +814,7 @@ class SqliteStore final : public Store {
         q.bind(2, n.seq);
         q.bind(3, n.id);
         q.bind(4, n.event.unit);
-        q.bind(5, n.event.type);
+        q.bind(5, std::string(model::EventTypeName(n.event.type)));
         q.bind(6, n.urgent ? 1 : 0);
         q.bind(7, model::ToJson(n).dump());
         q.bind(8, Secs(n.event.at));
@@ -1085,13 +1096,14 @@ class SqliteStore final : public Store {
     for (const auto& e : events) {
       ++seq;
       std::string payload = e.payload.dump();
-      std::string hash = EventHash(campaign, seq, e.type, e.unit, e.actor, e.at, payload, prev, e.channel);
+      const std::string type(model::EventTypeName(e.type));
+      std::string hash = EventHash(campaign, seq, type, e.unit, e.actor, e.at, payload, prev, e.channel);
       auto& q = Prepare(
           "INSERT INTO events(campaign_id, seq, type, unit_id, actor, at, payload, prev_hash, hash, channel)"
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       q.bind(1, campaign);
       q.bind(2, seq);
-      q.bind(3, e.type);
+      q.bind(3, type);
       q.bind(4, e.unit);
       q.bind(5, e.actor);
       q.bind(6, Secs(e.at));
@@ -1128,7 +1140,7 @@ class SqliteStore final : public Store {
    public:
     explicit SqliteOutbox(SqliteStore& s) : s_(s) {}
     Status Plan(const std::string& plugin,
-                const std::function<Result<bool>(const std::string&)>& wants) override {
+                const std::function<Result<bool>(model::EventType)>& wants) override {
       return s_.PlanDeliveries(plugin, wants);
     }
     Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {

@@ -46,7 +46,7 @@ Delivery* MemoryOutbox::FindMutable(const std::string& notice_id, const std::str
 }
 
 Status MemoryOutbox::Plan(const std::string& plugin,
-                          const std::function<Result<bool>(const std::string& event_type)>& wants) {
+                          const std::function<Result<bool>(model::EventType event_type)>& wants) {
   auto& mine = deliveries_[plugin];
   for (const auto& [key, notice] : notices_) {
     if (mine.count(key) != 0) continue;

@@ -29,7 +29,7 @@ class MemoryOutbox final : public Outbox {
   const std::vector<DeliveryResult>& attempts() const { return attempts_; }
 
   Status Plan(const std::string& plugin,
-              const std::function<Result<bool>(const std::string& event_type)>& wants) override;
+              const std::function<Result<bool>(model::EventType event_type)>& wants) override;
   Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override;
   Status Record(const DeliveryResult& result) override;
 
