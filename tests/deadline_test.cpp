@@ -17,13 +17,16 @@
 #include "core/time.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
-#include "deadline/scheduler.h"
+#include "runtime/scheduler.h"
 #include "workflow/loader.h"
 
 namespace duban::deadline {
 namespace {
 
 using namespace std::chrono_literals;
+using runtime::Scheduler;
+using runtime::SimulatedClock;
+using runtime::SimulatedScheduler;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

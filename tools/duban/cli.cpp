@@ -808,12 +808,12 @@ Result<app::App*> Session::Open(const std::string& db_path, const std::string& d
   // The configuration file, or the embedded default beside the database:
   // every notice by e-mail into a local maildir.
   if (!config_file.empty()) {
-    auto c = notify::LoadConfig(config_file);
+    auto c = runtime::LoadConfig(config_file);
     if (!c.ok()) return c.status();
     config_ = std::move(*c);
   } else {
     auto dir = std::filesystem::absolute(db_path).parent_path();
-    config_ = notify::DefaultConfig(dir);
+    config_ = runtime::DefaultConfig(dir);
     config_.data_dir = dir / (std::filesystem::path(db_path).filename().string() + ".data");
     config_.smtp.maildir = config_.data_dir / "maildir";
   }
@@ -837,7 +837,7 @@ Result<app::App*> Session::Open(const std::string& db_path, const std::string& d
 Result<notify::Dispatcher*> Session::Dispatcher() {
   if (dispatcher_) return dispatcher_.get();
   if (!app_) return Status::Internal("no database open");
-  auto host = notify::OpenPlugins(config_);
+  auto host = runtime::OpenPlugins(config_);
   if (!host.ok()) return host.status();
   plugins_ = std::move(*host);
   // Working hours follow the holiday calendar in the database.
@@ -1119,7 +1119,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (!g.config.empty() && db_option->count() == 0 && EnvOr("DUBAN_DB", "").empty()) {
     auto file = g.config;
     if (std::filesystem::path(file).is_relative() && !base_dir.empty()) file = (base_dir / file).string();
-    auto cfg = notify::LoadConfig(file);
+    auto cfg = runtime::LoadConfig(file);
     if (!cfg.ok()) {
       io.err << "duban: " << cfg.status().str() << '\n';
       return cfg.status().exit_code();

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "app/app.h"
-#include "notify/config.h"
+#include "runtime/config.h"
 #include "notify/dispatcher.h"
 #include "notify/plugin_host.h"
 #include "store/store.h"
@@ -28,11 +28,11 @@ class Session {
   // The notice dispatcher over the open database, with the configured
   // plugins loaded (once). REQUIRES: Open succeeded.
   Result<notify::Dispatcher*> Dispatcher();
-  const notify::Config& config() const { return config_; }
+  const runtime::Config& config() const { return config_; }
   const std::string& db_path() const { return path_; }
 
  private:
-  notify::Config config_;
+  runtime::Config config_;
   std::unique_ptr<notify::PluginHost> plugins_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
   std::string path_;

@@ -5,7 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <ostream>
 
-#include "deadline/scheduler.h"
+#include "runtime/scheduler.h"
 
 namespace duban::cli {
 
@@ -17,7 +17,7 @@ namespace asio = boost::asio;
 // store's next deadline again (another process may have moved one).
 class NoticeLoop {
  public:
-  NoticeLoop(asio::io_context& io, Session& session, Io out, deadline::Scheduler& scheduler,
+  NoticeLoop(asio::io_context& io, Session& session, Io out, runtime::Scheduler& scheduler,
              std::chrono::seconds interval)
       : timer_(io), session_(session), out_(out), scheduler_(scheduler), interval_(interval) {}
 
@@ -45,7 +45,7 @@ class NoticeLoop {
   asio::steady_timer timer_;
   Session& session_;
   Io out_;
-  deadline::Scheduler& scheduler_;
+  runtime::Scheduler& scheduler_;
   std::chrono::seconds interval_;
 };
 
@@ -59,7 +59,7 @@ int RunServe(Session& session, Io io, std::optional<int> seconds) {
   }
   app::App& app = **opened;
   asio::io_context ctx;
-  deadline::Scheduler scheduler(
+  runtime::Scheduler scheduler(
       ctx.get_executor(),
       [&app]() -> std::optional<Instant> {
         auto next = app.NextDeadline();

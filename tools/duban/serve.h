@@ -1,5 +1,5 @@
 // `duban serve`: the daemon. It sleeps until the next deadline step falls due
-// (deadline/scheduler.h), ticks, and sends the notices queued by every
+// (runtime/scheduler.h), ticks, and sends the notices queued by every
 // command through the configured plugins, until SIGINT or SIGTERM.
 #pragma once
 

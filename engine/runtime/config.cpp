@@ -1,4 +1,4 @@
-#include "notify/config.h"
+#include "runtime/config.h"
 
 #include <algorithm>
 #include <fstream>
@@ -20,7 +20,11 @@
 #define DUBAN_DEFAULT_TEMPLATE_DIR "workflows/templates"
 #endif
 
-namespace duban::notify {
+namespace duban::runtime {
+
+using notify::DispatcherOptions;
+using notify::PluginHost;
+using notify::PluginSpec;
 
 namespace {
 
@@ -200,7 +204,7 @@ void ReadNotify(const Reader& r, const std::string& file, NotifySettings& n) {
     n.time_zone = *v;
   }
   if (auto v = r.Strings("urgent")) {
-    const auto& known = KnownEventTypes();
+    const auto& known = notify::KnownEventTypes();
     for (std::size_t i = 0; i < v->size(); ++i)
       if (std::find(known.begin(), known.end(), (*v)[i]) == known.end())
         r.Fail((*r.Find("urgent")->as_array())[i].source(),
@@ -334,9 +338,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
   return c;
 }
 
-}  // namespace duban::notify
+}  // namespace duban::runtime
 
-namespace duban::notify {
+namespace duban::runtime {
 
 std::vector<PluginSpec> Config::PluginSpecs() const {
   std::vector<PluginSpec> specs;
@@ -441,4 +445,4 @@ Result<std::shared_ptr<spdlog::logger>> OpenLogger(const LogSettings& log, const
   }
 }
 
-}  // namespace duban::notify
+}  // namespace duban::runtime
