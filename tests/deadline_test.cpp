@@ -17,13 +17,17 @@
 #include "core/time.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
-#include "deadline/scheduler.h"
+#include "runtime/scheduler.h"
+#include "runtime/system_env.h"
 #include "workflow/loader.h"
 
 namespace duban::deadline {
 namespace {
 
 using namespace std::chrono_literals;
+using runtime::Scheduler;
+using runtime::SimulatedClock;
+using runtime::SimulatedScheduler;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -582,7 +586,7 @@ TEST(Scheduler, StopCancelsAndNothingIsTickedAfterIt) {
 }
 
 TEST(Scheduler, OnTheSystemClockAPastDueInstantIsTickedAtOnce) {
-  FakeStore store({SystemClock::now() - 1h});
+  FakeStore store({runtime::DefaultEnv()->Now() - 1h});
   boost::asio::io_context io;
   Scheduler scheduler(
       io.get_executor(), [&store] { return store.NextDue(); },
@@ -590,7 +594,7 @@ TEST(Scheduler, OnTheSystemClockAPastDueInstantIsTickedAtOnce) {
   scheduler.Start();
   ASSERT_TRUE(RunUntil(io, [&] { return !store.ticks.empty(); }));
   EXPECT_EQ(store.ticks.size(), 1u);
-  EXPECT_GE(store.ticks[0], SystemClock::now() - 1min);
+  EXPECT_GE(store.ticks[0], runtime::DefaultEnv()->Now() - 1min);
 }
 
 }  // namespace

@@ -34,10 +34,10 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "mime.h"
-#include "notify/config.h"
 #include "notify/dispatcher.h"
 #include "notify/plugin_host.h"
 #include "store/testing/memory_outbox.h"
+#include "runtime/config.h"
 #include "templates.h"
 #include "support/temp_dir.h"
 
@@ -51,6 +51,13 @@ using nlohmann::json;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using runtime::Config;
+using runtime::DefaultConfig;
+using runtime::LoadConfig;
+using runtime::LogSettings;
+using runtime::OpenLogger;
+using runtime::OpenPlugins;
+using runtime::ParseConfig;
 
 const fs::path kSource = DUBAN_SOURCE_DIR;
 const fs::path kPlugins = DUBAN_PLUGIN_DIR;

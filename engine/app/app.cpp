@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
-#include <random>
 #include <set>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -105,7 +103,6 @@ Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant ent
 Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
                          const Context* ctx, const std::function<Result<Plan>()>& plan) {
   const std::string fp = Sha256Hex(fingerprint.dump());
-  std::mt19937 jitter(std::random_device{}());
   // The answer already recorded for this command id, if any.
   auto recorded = [&]() -> std::optional<Result<Outcome>> {
     if (!actor.command_id) return std::nullopt;
@@ -134,8 +131,8 @@ Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const 
     if (committed.ok()) return Outcome{std::move(p->result), false};
     if (committed.status().code() != Code::kConflict) return committed.status();
     // Another writer won: read again and decide again, after a short, jittered pause.
-    std::uniform_int_distribution<int> pause(1, 5 << attempt);
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause(jitter)));
+    if (Env* env = options_.env; env != nullptr)
+      env->SleepFor(std::chrono::milliseconds(1 + env->Random() % (std::uint64_t{5} << attempt)));
   }
   return Status::Conflict("gave up after " + std::to_string(kMaxAttempts) +
                           " attempts: other writers kept changing the same unit");

@@ -16,6 +16,7 @@
 
 #include "attach/file_store.h"
 #include "calendar/calendar.h"
+#include "core/env.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "machine/machine.h"
@@ -103,6 +104,10 @@ struct AppOptions {
   attach::FileStoreOptions files;
   // Event types whose notices skip quiet hours (the config's notify.urgent).
   std::vector<model::EventType> urgent_types = {model::EventType::kEscalationRaised};
+  // Sleeps and draws the jittered pause before a command retries after a
+  // conflict; not owned, must outlive the App. nullptr: retry at once (tests
+  // that race nothing). The runtime always passes its Env.
+  Env* env = nullptr;
 };
 
 // What the office records when a unit reports a new coordinator or liaison.

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
-#include <random>
 
 #include "core/hash.h"
 
@@ -97,8 +97,11 @@ Result<StoredFile> FileStore::Put(const std::filesystem::path& source) const {
 
   std::filesystem::create_directories(target.parent_path(), ec);
   if (ec) return Status::Io("cannot create " + target.parent_path().string() + ": " + ec.message());
-  std::mt19937_64 rng(std::random_device{}());
-  const auto tmp = target.parent_path() / (".tmp-" + std::to_string(rng()) + "-" + out.sha256);
+  static std::atomic<std::uint64_t> copies{0};
+  const std::string unique = options_.env != nullptr
+                                 ? std::to_string(options_.env->Random())
+                                 : std::to_string(::getpid()) + "-" + std::to_string(copies++);
+  const auto tmp = target.parent_path() / (".tmp-" + unique + "-" + out.sha256);
   if (auto st = WriteSynced(tmp, data); !st.ok()) {
     std::filesystem::remove(tmp, ec);
     return st;

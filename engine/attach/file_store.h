@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace duban::attach {
@@ -15,6 +16,10 @@ struct FileStoreOptions {
   // Files larger than this are refused. 50 MiB fits a scanned commitment or a
   // report with photographs.
   std::int64_t max_bytes = 50LL * 1024 * 1024;
+  // Names the temporary file a copy is written to before its rename; not
+  // owned, must outlive the store. nullptr: the process id and a counter
+  // (unique too, but predictable). The runtime always passes its Env.
+  Env* env = nullptr;
 };
 
 struct StoredFile {
@@ -24,6 +29,8 @@ struct StoredFile {
   std::string media_type;  // from the file name's extension
 };
 
+// Thread-safety: Put and Read may run on any threads at once, in any number of
+// processes sharing the directory (a copy is renamed into place whole).
 class FileStore {
  public:
   FileStore(std::filesystem::path dir, FileStoreOptions options = {})

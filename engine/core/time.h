@@ -1,6 +1,7 @@
 // Instants, civil dates and time zones. Instants are UTC seconds; a campaign's
 // civil dates (due days, working days) live in its time zone, Asia/Shanghai by
-// default. Nothing here reads the system clock except SystemClock::now().
+// default. Nothing here reads the system clock: the time comes in as `now`,
+// read at the edge from an Env (core/env.h).
 #pragma once
 
 #include <chrono>
@@ -58,12 +59,5 @@ std::string FormatLocal(Instant t, const TimeZone& tz);
 std::string FormatDate(Date d);
 // "2021年10月8日"
 std::string FormatDateZh(Date d);
-
-// The edge's clock. The decision core never calls it: it takes `now`.
-struct SystemClock {
-  static Instant now() {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  }
-};
 
 }  // namespace duban

@@ -65,7 +65,9 @@ Dispatcher::Dispatcher(store::Outbox& outbox, Deliverer& plugins, DispatcherOpti
       plugins_(plugins),
       options_(std::move(options)),
       log_(std::move(log)),
-      rng_(options_.seed ? *options_.seed : std::random_device{}()) {}
+      rng_(options_.seed              ? *options_.seed
+           : options_.env != nullptr ? options_.env->Random()
+                                     : 0) {}
 
 bool Dispatcher::IsUrgent(const model::Notice& notice) const {
   return notice.urgent || std::find(options_.urgent_types.begin(), options_.urgent_types.end(),

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "store/outbox.h"
@@ -66,7 +67,8 @@ struct DispatcherOptions {
   std::size_t batch = 100;                // lane heads taken per plugin and round
   std::size_t parallel = 4;               // deliveries running at the same time
   int max_rounds = 100;                   // rounds per pass; a lane moves one notice per round
-  std::optional<std::uint64_t> seed;      // seeds the jitter; nullopt: a random seed
+  std::optional<std::uint64_t> seed;      // seeds the jitter; nullopt: env->Random() (0 without an env)
+  Env* env = nullptr;                     // not owned; the runtime passes its Env
 };
 
 // What one pass did.
@@ -80,6 +82,8 @@ struct PassReport {
   std::optional<Instant> next_open;     // when held notices may go (set iff held > 0)
 };
 
+// Thread-safety: one RunOnce at a time per Dispatcher (it runs its own
+// delivery workers); several dispatchers may share one outbox.
 class Dispatcher {
  public:
   // `outbox` and `plugins` must outlive the dispatcher. `log` may be null.

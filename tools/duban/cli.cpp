@@ -805,55 +805,6 @@ int DoCalendarLoad(Call& c, const std::string& path) {
 
 }  // namespace
 
-Result<app::App*> Session::Open(const std::string& db_path, const std::string& data_dir,
-                                const std::string& config_file) {
-  const std::string files = data_dir.empty() ? db_path + ".files" : data_dir;
-  if (app_ && db_path == path_ && files == data_dir_) return app_.get();
-  // The configuration file, or the embedded default beside the database:
-  // every notice by e-mail into a local maildir.
-  if (!config_file.empty()) {
-    auto c = notify::LoadConfig(config_file);
-    if (!c.ok()) return c.status();
-    config_ = std::move(*c);
-  } else {
-    auto dir = std::filesystem::absolute(db_path).parent_path();
-    config_ = notify::DefaultConfig(dir);
-    config_.data_dir = dir / (std::filesystem::path(db_path).filename().string() + ".data");
-    config_.smtp.maildir = config_.data_dir / "maildir";
-  }
-  auto s = store::OpenStore(db_path);
-  if (!s.ok()) return s.status();
-  dispatcher_.reset();
-  plugins_.reset();
-  app_.reset();
-  store_ = std::move(*s);
-  app::AppOptions options;
-  options.urgent_types = config_.notify.urgent;
-  options.files_dir = files;
-  if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
-    options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
-  app_ = std::make_unique<app::App>(*store_, options);
-  path_ = db_path;
-  data_dir_ = files;
-  return app_.get();
-}
-
-Result<notify::Dispatcher*> Session::Dispatcher() {
-  if (dispatcher_) return dispatcher_.get();
-  if (!app_) return Status::Internal("no database open");
-  auto host = notify::OpenPlugins(config_);
-  if (!host.ok()) return host.status();
-  plugins_ = std::move(*host);
-  // Working hours follow the holiday calendar in the database.
-  auto cal = app_->Calendar();
-  if (!cal.ok()) return cal.status();
-  auto shared = std::make_shared<calendar::Calendar>(std::move(*cal));
-  auto options = config_.Dispatch([shared](Date d) { return shared->IsWorkingDay(d); });
-  if (!options.ok()) return options.status();
-  dispatcher_ = std::make_unique<notify::Dispatcher>(app_->outbox(), *plugins_, *options);
-  return dispatcher_.get();
-}
-
 std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
 
 int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
@@ -1123,7 +1074,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (!g.config.empty() && db_option->count() == 0 && EnvOr("DUBAN_DB", "").empty()) {
     auto file = g.config;
     if (std::filesystem::path(file).is_relative() && !base_dir.empty()) file = (base_dir / file).string();
-    auto cfg = notify::LoadConfig(file);
+    auto cfg = runtime::LoadConfig(file);
     if (!cfg.ok()) {
       io.err << "duban: " << cfg.status().str() << '\n';
       return cfg.status().exit_code();
@@ -1134,7 +1085,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
 
   Call c{g, io, session, base_dir};
   if (g.at.empty()) {
-    c.now = SystemClock::now();
+    c.now = session.env().Now();
   } else {
     auto t = ParseInstant(g.at, TimeZone::Default());
     if (!t.ok()) return c.Fail(Status::InvalidInput("--at: " + t.status().message()));
@@ -1201,7 +1152,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   }
   if (verify->parsed()) return DoVerify(c);
   if (tick->parsed()) return DoTick(c);
-  if (serve->parsed()) return RunServe(session, io, serve_seconds > 0 ? std::optional<int>(serve_seconds) : std::nullopt);
+  if (serve->parsed()) return RunServe(session, io.out, io.err, serve_seconds > 0 ? std::optional<int>(serve_seconds) : std::nullopt);
   if (n_list->parsed()) return DoNoticesList(c, notice_unit, notice_state);
   if (n_show->parsed()) return DoNoticesShow(c, notice_id);
   if (n_retry->parsed()) return DoNoticesRetry(c, notice_id, notice_plugin);

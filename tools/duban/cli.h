@@ -9,37 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
-#include "notify/config.h"
-#include "notify/dispatcher.h"
-#include "notify/plugin_host.h"
-#include "store/store.h"
+#include "runtime/services.h"
 
 namespace duban::cli {
 
-// The database a process has open: opened on first use, shared by the steps
-// of a replay.
-class Session {
- public:
-  // Opens the database at `db_path`; attached files are kept in `data_dir`
-  // (default: the database's path with ".files" appended).
-  Result<app::App*> Open(const std::string& db_path, const std::string& data_dir = "",
-                         const std::string& config_file = "");
-  // The notice dispatcher over the open database, with the configured
-  // plugins loaded (once). REQUIRES: Open succeeded.
-  Result<notify::Dispatcher*> Dispatcher();
-  const notify::Config& config() const { return config_; }
-  const std::string& db_path() const { return path_; }
-
- private:
-  notify::Config config_;
-  std::unique_ptr<notify::PluginHost> plugins_;
-  std::unique_ptr<notify::Dispatcher> dispatcher_;
-  std::string path_;
-  std::string data_dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::App> app_;
-};
+// The services a process runs on (runtime/services.h): opened on first
+// use, shared by the steps of a replay.
+using Session = runtime::Services;
 
 struct Io {
   std::ostream& out;

@@ -1,16 +1,16 @@
-// `duban serve`: the daemon. It sleeps until the next deadline step falls due
-// (deadline/scheduler.h), ticks, and sends the notices queued by every
-// command through the configured plugins, until SIGINT or SIGTERM.
+// `duban serve`: the daemon verb. The loop itself is the runtime's
+// (runtime/serve.h); this only maps its outcome to the CLI's exit status.
 #pragma once
 
+#include <iosfwd>
 #include <optional>
-#include <string>
 
-#include "cli.h"
+#include "runtime/services.h"
 
 namespace duban::cli {
 
-// Runs until a signal, or for `seconds` when given. Returns an exit status.
-int RunServe(Session& session, Io io, std::optional<int> seconds);
+// Runs the daemon over the open `services` until a signal, or for `seconds`
+// when given. Returns an exit status.
+int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds);
 
 }  // namespace duban::cli

@@ -1,4 +1,4 @@
-#include "notify/config.h"
+#include "runtime/config.h"
 
 #include <algorithm>
 #include <fstream>
@@ -20,7 +20,11 @@
 #define DUBAN_DEFAULT_TEMPLATE_DIR "workflows/templates"
 #endif
 
-namespace duban::notify {
+namespace duban::runtime {
+
+using notify::DispatcherOptions;
+using notify::PluginHost;
+using notify::PluginSpec;
 
 namespace {
 
@@ -337,9 +341,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
   return c;
 }
 
-}  // namespace duban::notify
+}  // namespace duban::runtime
 
-namespace duban::notify {
+namespace duban::runtime {
 
 std::vector<PluginSpec> Config::PluginSpecs() const {
   std::vector<PluginSpec> specs;
@@ -444,4 +448,4 @@ Result<std::shared_ptr<spdlog::logger>> OpenLogger(const LogSettings& log, const
   }
 }
 
-}  // namespace duban::notify
+}  // namespace duban::runtime

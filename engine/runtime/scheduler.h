@@ -27,7 +27,7 @@
 #include "core/status.h"
 #include "core/time.h"
 
-namespace duban::deadline {
+namespace duban::runtime {
 
 // A clock that stands still until Set or Advance moves it. Process-wide (Asio
 // reads clocks through a static now()); its epoch is the Unix epoch, like
@@ -185,4 +185,4 @@ using SimulatedScheduler = BasicScheduler<SimulatedClock, SimulatedWaitTraits>;
 extern template class BasicScheduler<std::chrono::system_clock>;
 extern template class BasicScheduler<SimulatedClock, SimulatedWaitTraits>;
 
-}  // namespace duban::deadline
+}  // namespace duban::runtime

@@ -2,7 +2,8 @@
 // and data live, which notice plugins run with which settings, SMTP, working
 // hours, urgent event types, retries and logging. duban.example.toml at the
 // repository root documents every key; DefaultConfig() is what runs when
-// there is no file (e-mail into a local maildir).
+// there is no file (e-mail into a local maildir). Config is a plain value;
+// the functions here keep no state and may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,7 @@
 
 namespace spdlog { class logger; }
 
-namespace duban::notify {
+namespace duban::runtime {
 
 struct LogSettings {
   std::string level = "info";          // trace, debug, info, warn, error, critical, off
@@ -60,7 +61,7 @@ struct NotifySettings {
   std::chrono::minutes work_start{9 * 60};
   std::chrono::minutes work_end{17 * 60 + 30};
   std::vector<model::EventType> urgent;  // event types that ignore quiet hours
-  RetryPolicy retry;
+  notify::RetryPolicy retry;
   std::size_t parallel = 4;
   std::size_t batch = 100;
   std::chrono::seconds interval{30};   // how often the daemon runs a pass
@@ -80,7 +81,7 @@ struct Config {
   // The enabled plugins as the host loads them. Each one's settings get
   // "duban": {"instance", "base_dir", "data_dir"}; an "email" module's also
   // get "smtp" (this file's [smtp], with maildir resolved) unless they have one.
-  std::vector<PluginSpec> PluginSpecs() const;
+  std::vector<notify::PluginSpec> PluginSpecs() const;
 
   // Whether notices of `event_type` are urgent (notify.urgent): the engine
   // sets Notice::urgent from this when it queues a notice.
@@ -88,7 +89,7 @@ struct Config {
 
   // The dispatcher's options; `is_working_day` is the campaign calendar's
   // (empty: Monday to Friday). InvalidInput when notify.time_zone is unknown.
-  Result<DispatcherOptions> Dispatch(std::function<bool(Date)> is_working_day) const;
+  Result<notify::DispatcherOptions> Dispatch(std::function<bool(Date)> is_working_day) const;
 };
 
 // Parses a configuration file's text. `source_name` names it in messages;
@@ -114,10 +115,10 @@ Config DefaultConfig(const std::filesystem::path& base_dir);
 // A plugin host over config.plugin_dir with every enabled plugin of the
 // configuration loaded; the first plugin that fails to load fails it all
 // (PluginHost::Load's Status, which names the plugin).
-Result<std::unique_ptr<PluginHost>> OpenPlugins(const Config& config);
+Result<std::unique_ptr<notify::PluginHost>> OpenPlugins(const Config& config);
 
 // A logger as `log` says: a size-rotated file, or standard error. Io when the
 // file cannot be opened.
 Result<std::shared_ptr<spdlog::logger>> OpenLogger(const LogSettings& log, const std::string& name);
 
-}  // namespace duban::notify
+}  // namespace duban::runtime

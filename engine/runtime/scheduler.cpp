@@ -1,10 +1,10 @@
-#include "deadline/scheduler.h"
+#include "runtime/scheduler.h"
 
-namespace duban::deadline {
+namespace duban::runtime {
 
 std::atomic<SimulatedClock::rep> SimulatedClock::now_ms_{0};
 
 template class BasicScheduler<std::chrono::system_clock>;
 template class BasicScheduler<SimulatedClock, SimulatedWaitTraits>;
 
-}  // namespace duban::deadline
+}  // namespace duban::runtime

@@ -1,0 +1,107 @@
+#include "runtime/serve.h"
+
+#include <csignal>
+#include <ostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "runtime/scheduler.h"
+
+namespace duban::runtime {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Sends due notices every `interval`, and asks the scheduler to look at the
+// store's next deadline again (another process may have moved one).
+class NoticeLoop {
+ public:
+  NoticeLoop(asio::io_context& io, Services& services, const ServeOptions& options, Scheduler& scheduler,
+             std::chrono::seconds interval)
+      : timer_(io), services_(services), out_(*options.out), err_(*options.err), scheduler_(scheduler),
+        interval_(interval) {}
+
+  void Start() { Run(); }
+  void Stop() { timer_.cancel(); }
+
+ private:
+  void Run() {
+    if (auto d = services_.Dispatcher(); !d.ok()) {
+      err_ << "duban serve: notices: " << d.status().str() << '\n';
+    } else if (auto r = (*d)->RunOnce(services_.env().Now()); !r.ok()) {
+      err_ << "duban serve: notices: " << r.status().str() << '\n';
+    } else if (r->delivered + r->retried + r->dead > 0) {
+      out_ << "notices: delivered " << r->delivered << ", to retry " << r->retried << ", dead " << r->dead
+           << ", held " << r->held << std::endl;
+    }
+    scheduler_.Reschedule();
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec == asio::error::operation_aborted) return;
+      Run();
+    });
+  }
+
+  asio::steady_timer timer_;
+  Services& services_;
+  std::ostream& out_;
+  std::ostream& err_;
+  Scheduler& scheduler_;
+  std::chrono::seconds interval_;
+};
+
+}  // namespace
+
+Status Serve(Services& services, const ServeOptions& options) {
+  if (services.app() == nullptr) return Status::Internal("no database open");
+  app::App& app = *services.app();
+  std::ostream& out = *options.out;
+  asio::io_context ctx;
+  Scheduler scheduler(
+      ctx.get_executor(),
+      [&app]() -> std::optional<Instant> {
+        auto next = app.NextDeadline();
+        return next.ok() ? *next : std::nullopt;
+      },
+      [&app, &out, &services](Instant now) -> Status {
+        auto r = app.Tick(now);
+        if (!r.ok()) return r.status();
+        for (const auto& e : r->result["raised"])
+          out << e["at"].get<std::string>() << "  " << e["unit"].get<std::string>() << "  "
+              << e["type"].get<std::string>() << std::endl;
+        // What the tick raised goes out now, not at the next interval.
+        if (!r->result["raised"].empty())
+          if (auto d = services.Dispatcher(); d.ok()) (void)(*d)->RunOnce(services.env().Now());
+        return Status::Ok();
+      });
+  NoticeLoop notices(ctx, services, options, scheduler, services.config().notify.interval);
+  asio::signal_set signals(ctx, SIGINT, SIGTERM);
+  asio::steady_timer stop_after(ctx);
+  auto stop = [&] {
+    notices.Stop();
+    scheduler.Stop();
+    signals.cancel();
+    stop_after.cancel();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  if (options.run_for) {
+    stop_after.expires_after(*options.run_for);
+    stop_after.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) stop();
+    });
+  }
+  out << "duban serve: database " << services.database() << "; ticking deadlines, sending notices every "
+      << services.config().notify.interval.count() << " s" << std::endl;
+  scheduler.Start();
+  notices.Start();
+  ctx.run();
+  out << "duban serve: stopped" << std::endl;
+  return Status::Ok();
+}
+
+}  // namespace duban::runtime

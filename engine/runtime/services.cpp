@@ -1,0 +1,72 @@
+#include "runtime/services.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
+
+#include "calendar/calendar.h"
+#include "runtime/system_env.h"
+
+namespace duban::runtime {
+
+Services::Services(Env* env) : env_(env != nullptr ? env : DefaultEnv()) {}
+
+// Members go in reverse: the dispatcher and the plugins before the App and
+// the store they reach into.
+Services::~Services() = default;
+
+Result<app::App*> Services::Open(const std::string& database, const std::string& files_dir,
+                                 const std::string& config_file) {
+  const std::string files = files_dir.empty() ? database + ".files" : files_dir;
+  if (app_ && database == path_ && files == files_dir_) return app_.get();
+  // The configuration file, or the embedded default beside the database:
+  // every notice by e-mail into a local maildir.
+  Config config;
+  if (!config_file.empty()) {
+    auto c = LoadConfig(config_file);
+    if (!c.ok()) return c.status();
+    config = std::move(*c);
+  } else {
+    auto dir = std::filesystem::absolute(database).parent_path();
+    config = DefaultConfig(dir);
+    config.data_dir = dir / (std::filesystem::path(database).filename().string() + ".data");
+    config.smtp.maildir = config.data_dir / "maildir";
+  }
+  auto s = store::OpenStore(database);
+  if (!s.ok()) return s.status();
+  dispatcher_.reset();
+  plugins_.reset();
+  app_.reset();
+  store_ = std::move(*s);
+  config_ = std::move(config);
+  app::AppOptions options;
+  options.urgent_types = config_.notify.urgent;
+  options.files_dir = files;
+  options.env = env_;
+  options.files.env = env_;
+  if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
+    options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
+  app_ = std::make_unique<app::App>(*store_, options);
+  path_ = database;
+  files_dir_ = files;
+  return app_.get();
+}
+
+Result<notify::Dispatcher*> Services::Dispatcher() {
+  if (dispatcher_) return dispatcher_.get();
+  if (!app_) return Status::Internal("no database open");
+  auto host = OpenPlugins(config_);
+  if (!host.ok()) return host.status();
+  plugins_ = std::move(*host);
+  // Working hours follow the holiday calendar in the database.
+  auto cal = app_->Calendar();
+  if (!cal.ok()) return cal.status();
+  auto shared = std::make_shared<calendar::Calendar>(std::move(*cal));
+  auto options = config_.Dispatch([shared](Date d) { return shared->IsWorkingDay(d); });
+  if (!options.ok()) return options.status();
+  options->env = env_;
+  dispatcher_ = std::make_unique<notify::Dispatcher>(app_->outbox(), *plugins_, *options);
+  return dispatcher_.get();
+}
+
+}  // namespace duban::runtime

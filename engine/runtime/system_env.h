@@ -1,0 +1,34 @@
+// The real Env: the system clock, the thread's sleep, and a pseudo-random
+// generator seeded once from std::random_device. The only place below the
+// tools that reads any of them.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+
+#include "core/env.h"
+
+namespace duban::runtime {
+
+// Thread-safety: every member may be called from any thread at once (Random
+// draws under a mutex).
+class SystemEnv final : public Env {
+ public:
+  SystemEnv();
+
+  Instant Now() override;
+  void SleepFor(std::chrono::milliseconds d) override;
+  std::uint64_t Random() override;
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 rng_;  // guarded by mu_
+};
+
+// The process-wide SystemEnv, made on first use and never destroyed. What
+// the runtime passes to App, FileStore and Dispatcher when nobody gives it
+// another Env.
+Env* DefaultEnv();
+
+}  // namespace duban::runtime
