@@ -3,6 +3,7 @@
 // definition is loaded (engine/workflow); the decision core works on ids.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "calendar/phrase.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "model/permissions.h"
 
 namespace duban::model {
 
@@ -99,6 +101,27 @@ struct TransitionDef {
   SourcePos pos;
 };
 
+// Who may use a verb ([permissions] in the workflow file): `campaign` roles
+// for the whole campaign, `unit` roles for the units they hold them for.
+struct Grant {
+  std::vector<RoleId> campaign;  // campaign-scoped roles
+  std::vector<RoleId> unit;      // unit-scoped roles
+  SourcePos pos;
+};
+
+// The workflow's [permissions]: a grant for every verb, and the roles the
+// engine needs by purpose.
+struct Permissions {
+  std::array<Grant, kVerbCount> verbs;     // indexed by Verb
+  std::vector<RoleId> commitment_signers;  // who signs a unit's commitment (unit-scoped)
+  std::vector<RoleId> unit_contacts;       // the contact roles `contact set` records (unit-scoped)
+  std::vector<RoleId> extension_approvers; // who approves an extension of a due day
+  Grant contact_details;                   // who sees other people's phone and e-mail
+  SourcePos pos;
+
+  const Grant& Of(Verb v) const { return verbs[static_cast<std::size_t>(v)]; }
+};
+
 struct Workflow {
   std::string id;       // "annual-cycle"
   int version = 1;
@@ -108,6 +131,7 @@ struct Workflow {
   std::vector<RoleDef> roles;
   std::vector<StageDef> stages;
   std::vector<TransitionDef> transitions;
+  Permissions permissions;
 
   std::optional<StageId> FindStage(std::string_view wanted) const;
   std::optional<RoleId> FindRole(std::string_view wanted) const;
@@ -230,6 +254,7 @@ struct Event {
   std::string actor;    // person id, or "system"
   Instant at{};
   nlohmann::json payload = nlohmann::json::object();
+  std::string channel = {};  // how the command came: "cli", "token", "session", "system"
 };
 
 // One material a unit owes, and where it stands (the commitment system: it

@@ -9,6 +9,7 @@
 #include "calendar/phrase.h"
 #include "workflow/deadline_policy.h"
 #include "workflow/loader.h"
+#include "workflow/permissions_loader.h"
 #include "workflow/toml_fields.h"
 
 namespace duban::workflow {
@@ -71,7 +72,7 @@ class WorkflowReader {
 model::Workflow WorkflowReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("workflow", doc_.root()),
               {"id", "version", "label", "initial", "deadline_policy", "roles", "stages",
-               "transitions"});
+               "transitions", "permissions"});
   wf_.id = root.Id("id").value;
   const std::int64_t version = root.Integer("version");
   if (version < 1 || version > 1'000'000)
@@ -88,6 +89,7 @@ model::Workflow WorkflowReader::Read() {
 
   CheckEveryStageReachable();
   CheckEveryOpenStageHasAnExit();
+  detail::ReadPermissions(root, wf_);
   return std::move(wf_);
 }
 
