@@ -3,6 +3,8 @@
 
 #include "workflow/permissions_loader.h"
 
+#include "core/toml_names.h"
+
 #include <algorithm>
 #include <array>
 
@@ -83,7 +85,7 @@ class PermissionsReader {
     const auto* t = value.as_table();
     if (t == nullptr)
       Fail(what + " must be a table { campaign = [roles], unit = [roles] }, not " +
-               std::string(detail::TypeName(value)),
+               std::string(TomlTypeName(value.type())),
            doc_.PosOf(value));
     Fields rule(*t, doc_, what, {"campaign", "unit"});
     model::Grant g;
@@ -111,13 +113,13 @@ class PermissionsReader {
                                              std::optional<model::RoleScope> scope) const {
     const auto* array = value.as_array();
     if (array == nullptr)
-      Fail(what + " must be an array of role ids, not " + std::string(detail::TypeName(value)), doc_.PosOf(value));
+      Fail(what + " must be an array of role ids, not " + std::string(TomlTypeName(value.type())), doc_.PosOf(value));
     if (array->empty()) Fail(what + " names no role (the engine needs one)", doc_.PosOf(value));
     std::vector<model::RoleId> out;
     for (const toml::node& item : *array) {
       const auto* s = item.as_string();
       if (s == nullptr)
-        Fail(what + ": each item must be a role id, not " + std::string(detail::TypeName(item)), doc_.PosOf(item));
+        Fail(what + ": each item must be a role id, not " + std::string(TomlTypeName(item.type())), doc_.PosOf(item));
       const Located name{s->get(), doc_.PosOf(item)};
       const model::RoleId id = Resolve(name, what);
       if (scope && wf_.roles[id].scope != *scope)

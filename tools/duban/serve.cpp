@@ -66,7 +66,7 @@ int RunServe(Session& session, Io io, std::optional<int> seconds) {
         return next.ok() ? *next : std::nullopt;
       },
       [&app, &io, &session](Instant now) -> Status {
-        auto r = app.Tick(now);
+        auto r = app.Tick(app::SystemRequest(now));
         if (!r.ok()) return r.status();
         for (const auto& e : r->result["raised"])
           io.out << e["at"].get<std::string>() << "  " << e["unit"].get<std::string>() << "  "
