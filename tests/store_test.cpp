@@ -39,9 +39,9 @@ Instant At(const std::string& text) {
   return t.ok() ? *t : Instant{};
 }
 
-app::Actor As(const std::string& person, const std::string& at,
-              std::optional<std::string> command_id = std::nullopt) {
-  return app::Actor{person, At(at), std::move(command_id)};
+app::RequestContext As(const std::string& person, const std::string& at,
+                      std::optional<std::string> command_id = std::nullopt) {
+  return app::RequestContext{person, At(at), std::move(command_id), app::Channel::kCli};
 }
 
 std::unique_ptr<store::Store> Open(const fs::path& db) {

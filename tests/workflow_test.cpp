@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/permissions_text.h"
 #include "workflow/loader.h"
 
 namespace duban::workflow {
@@ -219,7 +220,8 @@ std::ostream& operator<<(std::ostream& os, const ErrorCase& c) { return os << c.
 std::string CaseName(const ::testing::TestParamInfo<ErrorCase>& param) { return param.param.name; }
 
 std::string Apply(std::string base, const ErrorCase& c) {
-  if (c.find.empty()) return base + c.replace;
+  // Appended to the base text proper, before the [permissions] it ends with.
+  if (c.find.empty()) return base.insert(std::min(base.find("[permissions]"), base.size()), c.replace);
   const auto at = base.find(c.find);
   EXPECT_NE(at, std::string::npos) << c.name << ": '" << c.find << "' not in the base text";
   if (at != std::string::npos) base.replace(at, c.find.size(), c.replace);
@@ -261,7 +263,7 @@ label = { zh = "完成", en = "Finish" }
 from = ["open"]
 to = "done"
 roles = ["clerk"]
-)";
+)" + testing::PermissionsFor("clerk");
 
 TEST(WorkflowErrors, TheBaseTextIsValid) {
   auto wf = ParseWorkflow(kWorkflow, "w.toml");
@@ -421,7 +423,7 @@ label = { zh = "完成", en = "Finish" }
 from = ["open"]
 to = "done"
 roles = ["clerk"]
-)";
+)" + testing::PermissionsFor("clerk");
 
 // The parts of a policy that mean something (not where it was written).
 struct PolicyFacts {
@@ -570,7 +572,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "'after_workdays' must not be negative, not -2"},
         ErrorCase{"UnknownRoleInLevel", "[\"boss\"]", "[\"bos\"]", 10, 45,
                   "deadline_policy escalation level 2: 'roles' names unknown role 'bos' "
-                  "(roles: clerk, boss)"},
+                  "(roles: clerk, boss, member)"},
         ErrorCase{"LevelWithNoRoles", "roles = [\"boss\"]", "roles = []", 10, 44,
                   "escalation level 2: notifies no role ('roles' is empty)"},
         ErrorCase{"RoleTwiceInALevel", "[\"clerk\"]", "[\"clerk\", \"clerk\"]", 9, 54,
