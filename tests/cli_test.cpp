@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -47,10 +48,13 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs duban with `args` (already split), the database set.
+  // Runs duban with `args` (already split), the database set, and, unless
+  // `args` say who acts, as the office (as_; empty: nobody).
   Ran Duban(const std::vector<std::string>& args, bool with_db = true) {
     std::string cmd = Quote(DUBAN_EXE);
     if (with_db) cmd += " --db " + Quote(db_);
+    if (with_db && !as_.empty() && std::find(args.begin(), args.end(), "--as") == args.end())
+      cmd += " --as " + Quote(as_);
     for (const auto& a : args) cmd += " " + Quote(a);
     cmd += " >" + Quote((dir_ / "out").string()) + " 2>" + Quote((dir_ / "err").string());
     int raw = std::system(cmd.c_str());
@@ -78,6 +82,7 @@ class Cli : public ::testing::Test {
   }
   fs::path dir_;
   std::string db_;
+  std::string as_ = "office-cao-bin";
 };
 
 TEST_F(Cli, HelpExplainsEveryVerb) {

@@ -127,7 +127,7 @@ class DeadlineApp : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().str();
     store_ = std::move(*s);
     app_ = std::make_unique<app::App>(*store_);
-    auto loaded = app_->LoadCalendars(kSource / "workflows" / "calendars", As("system", "2021-09-01"));
+    auto loaded = app_->LoadCalendars(kSource / "workflows" / "calendars", As("office-cao-bin", "2021-09-01"));
     ASSERT_TRUE(loaded.ok()) << loaded.status().str();
     ASSERT_TRUE(loaded->result["moved"].empty());
   }
@@ -690,7 +690,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
 
   TickTo("2021-10-08 16:00");
   const std::int64_t before = HeadSeq();
-  auto loaded = app_->LoadCalendars(corrected, As("system", "2021-10-08 16:00"));
+  auto loaded = app_->LoadCalendars(corrected, As("office-cao-bin", "2021-10-08 16:00"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().str();
   auto cal = app_->Calendar();
   ASSERT_TRUE(cal.ok());
@@ -714,7 +714,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
     auto moved = Events(u, "deadline.extended");
     ASSERT_EQ(moved.size(), 1u) << u;
     EXPECT_GT(moved[0].seq, before);
-    EXPECT_EQ(moved[0].event.actor, "system");
+    EXPECT_EQ(moved[0].event.actor, "office-cao-bin");  // who loaded the corrected calendar
     EXPECT_EQ(moved[0].event.payload["scope"], "calendar");
     EXPECT_EQ(moved[0].event.payload["stage"], "kicked_off");
     EXPECT_EQ(moved[0].event.payload["from"], "2021-10-12");
@@ -727,7 +727,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
 
   // Loading the same file again moves nothing and says nothing.
   const std::int64_t head = HeadSeq();
-  auto again = app_->LoadCalendars(corrected, As("system", "2021-10-08 16:30"));
+  auto again = app_->LoadCalendars(corrected, As("office-cao-bin", "2021-10-08 16:30"));
   ASSERT_TRUE(again.ok()) << again.status().str();
   EXPECT_TRUE(again->result["moved"].empty()) << again->result.dump();
   EXPECT_EQ(HeadSeq(), head);

@@ -211,6 +211,9 @@ Result<calendar::Calendar> App::Calendar() {
 }
 
 duban::Status App::AuthorizeEverywhere(const RequestContext& rc, Verb verb) {
+  if (rc.person == "system" && rc.channel != Channel::kSystem)
+    return Status::Refused(workflow::kRuleActor, "只有系统通道可以以 'system' 身份操作 / only the engine's own clock acts as "
+                                                 "'system'");
   auto campaigns = store_.ListCampaigns();
   if (!campaigns.ok()) return campaigns.status();
   for (const auto& c : *campaigns) {
@@ -860,6 +863,9 @@ Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
   RequestContext recompute = rc;
   recompute.command_id.reset();
   nlohmann::json moved = nlohmann::json::array();
+  if (rc.person == "system" && rc.channel != Channel::kSystem)
+    return Status::Refused(workflow::kRuleActor, "只有系统通道可以以 'system' 身份操作 / only the engine's own clock acts as "
+                                                 "'system'");
   auto campaigns = store_.ListCampaigns();
   if (!campaigns.ok()) return campaigns.status();
   for (const auto& c : *campaigns) {
