@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,10 +49,13 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs duban with `args` (already split), the database set.
+  // Runs duban with `args` (already split), the database set, and, unless
+  // `args` say who acts, as the office (as_; empty: nobody).
   Ran Duban(const std::vector<std::string>& args, bool with_db = true) {
     std::string cmd = Quote(DUBAN_EXE);
     if (with_db) cmd += " --db " + Quote(db_);
+    if (with_db && !as_.empty() && std::find(args.begin(), args.end(), "--as") == args.end())
+      cmd += " --as " + Quote(as_);
     for (const auto& a : args) cmd += " " + Quote(a);
     cmd += " >" + Quote((dir_ / "out").string()) + " 2>" + Quote((dir_ / "err").string());
     int raw = std::system(cmd.c_str());
@@ -79,6 +83,7 @@ class Cli : public ::testing::Test {
   }
   fs::path dir_;
   std::string db_;
+  std::string as_ = "office-cao-bin";
 };
 
 TEST_F(Cli, HelpExplainsEveryVerb) {
@@ -470,6 +475,72 @@ TEST_F(CliNotices, AConfigFileNamesTheDatabaseAndThePlugins) {
   Ran bad = run({"status"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("smtp.starttls"), std::string::npos) << bad.err;
+}
+
+// --- Who may do and see what (issue 8): the hostile user's tries ------------------
+
+TEST_F(Cli, AUnitSeesNothingOfAnotherUnit) {
+  Replay2021();
+  Ran events = Duban({"--as", "finance-liaison", "events", "--unit", "water"});
+  EXPECT_EQ(events.status, 3) << events.out;
+  EXPECT_NE(events.err.find("permission:events"), std::string::npos) << events.err;
+  EXPECT_EQ(events.out, "");
+  json st = Json({"--as", "finance-liaison", "--at", "2021-12-31T17:00", "status"});
+  ASSERT_EQ(st["units"].size(), 1u) << st.dump();
+  EXPECT_EQ(st["units"][0]["unit"], "finance");
+  Ran table = Duban({"--as", "finance-liaison", "--at", "2021-12-31T17:00", "status"});
+  EXPECT_EQ(table.status, 0);
+  EXPECT_EQ(table.out.find("water"), std::string::npos) << table.out;
+  EXPECT_EQ(Duban({"--as", "finance-liaison", "material", "list", "water"}).status, 3);
+  EXPECT_EQ(Duban({"--as", "finance-liaison", "contact", "history", "water"}).status, 3);
+  // The roster: the unit's own people, with no one else's phone or e-mail.
+  json roster = Json({"--as", "finance-liaison", "roster"});
+  ASSERT_EQ(roster["units"].size(), 1u);
+  for (const auto& p : roster["people"])
+    EXPECT_EQ(p["email"].get<std::string>().empty(), p["id"] != "finance-liaison") << p.dump();
+}
+
+TEST_F(Cli, AUnitCannotTakeOverTheDirectorsNotices) {
+  Create();
+  Ran r = Duban({"--as", "finance-liaison", "--at", "2021-10-09T10:00", "contact", "set", "finance", "liaison",
+                 "--person", "office-director-sun-yecun", "--email", "evil@example.net"});
+  EXPECT_EQ(r.status, 3) << r.out;
+  EXPECT_NE(r.err.find("contact_takeover"), std::string::npos) << r.err;
+  json roster = Json({"roster"});
+  for (const auto& p : roster["people"]) {
+    if (p["id"] == "office-director-sun-yecun") {
+      EXPECT_EQ(p["email"], "office-director-sun-yecun@example.org");
+    }
+  }
+  EXPECT_TRUE(Json({"contact", "history"}).empty());
+}
+
+TEST_F(Cli, OfficeCommandsNeedTheOfficeAndSayWhoDidThem) {
+  Create();
+  const std::string calendars = std::string(DUBAN_SOURCE_DIR) + "/workflows/calendars";
+  Ran nobody = Duban({"--as", "nobody", "calendar", "load", calendars});
+  EXPECT_EQ(nobody.status, 3);
+  EXPECT_NE(nobody.err.find("'actor'"), std::string::npos) << nobody.err;
+  EXPECT_EQ(Duban({"--as", "finance-liaison", "calendar", "load", calendars}).status, 3);
+  EXPECT_EQ(Duban({"--as", "system", "tick"}).status, 3);
+  EXPECT_EQ(Duban({"--as", "finance-liaison", "--at", "2021-10-12T10:00", "tick"}).status, 3);
+  EXPECT_EQ(Duban({"--as", "finance-liaison", "notices", "retry", "taishan-2021/1"}).status, 3);
+  as_.clear();  // nobody at all
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"calendar", "load", calendars}, {"tick"}, {"status"}, {"events"},
+                                             {"roster"}, {"requests"}, {"notices", "list"}, {"contact", "history"},
+                                             {"material", "list"}, {"campaign", "list"}}) {
+    Ran r = Duban(args);
+    EXPECT_EQ(r.status, 3) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("who is acting"), std::string::npos) << r.err;
+  }
+  as_ = "office-cao-bin";
+  EXPECT_EQ(Duban({"calendar", "load", calendars}).status, 0);
+  Ran tick = Duban({"--at", "2021-10-12T10:00", "tick"});
+  ASSERT_EQ(tick.status, 0) << tick.err;
+  json raised = Json({"events", "--type", "deadline.*"});
+  ASSERT_FALSE(raised.empty());
+  for (const auto& e : raised) EXPECT_EQ(e["actor"], "office-cao-bin");
 }
 
 }  // namespace

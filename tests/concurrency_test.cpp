@@ -169,7 +169,7 @@ class ConcurrencyTest : public ::testing::Test {
     auto report = s->Verify(kCampaign);
     ASSERT_TRUE(report.ok());
     EXPECT_TRUE(report->ok) << report->problem;
-    EXPECT_EQ(Run({"verify"}), 0);
+    EXPECT_EQ(Run({"--as", "office-cao-bin", "verify"}), 0);
   }
 
   std::vector<std::string> Units() {

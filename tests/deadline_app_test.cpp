@@ -75,9 +75,12 @@ std::string Local(Instant t) {
   return buf;
 }
 
-app::Actor As(const std::string& person, const std::string& at) {
-  return app::Actor{person, T(at), std::nullopt};
+app::RequestContext As(const std::string& person, const std::string& at) {
+  return app::RequestContext{person, T(at), std::nullopt, app::Channel::kCli};
 }
+
+// The office reading at `at`.
+app::RequestContext Office(Instant at) { return app::RequestContext{"office-cao-bin", at, std::nullopt, app::Channel::kCli}; }
 
 // One deadline event as a line:
 //   "2021-10-15 09:00:00 approaching collecting 3 left"
@@ -124,7 +127,7 @@ class DeadlineApp : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().str();
     store_ = std::move(*s);
     app_ = std::make_unique<app::App>(*store_);
-    auto loaded = app_->LoadCalendars(kSource / "workflows" / "calendars", As("system", "2021-09-01"));
+    auto loaded = app_->LoadCalendars(kSource / "workflows" / "calendars", As("office-cao-bin", "2021-09-01"));
     ASSERT_TRUE(loaded.ok()) << loaded.status().str();
     ASSERT_TRUE(loaded->result["moved"].empty());
   }
@@ -156,7 +159,7 @@ class DeadlineApp : public ::testing::Test {
       auto next = app_->NextDeadline();
       EXPECT_TRUE(next.ok()) << next.status().str();
       if (!next.ok() || !*next || **next > end) return raised;
-      auto r = app_->Tick(**next);
+      auto r = app_->Tick(app::SystemRequest(**next));
       EXPECT_TRUE(r.ok()) << r.status().str();
       if (!r.ok()) return raised;
       EXPECT_FALSE(r->result["raised"].empty()) << "a tick at NextDeadline() " << FormatUtc(**next)
@@ -331,7 +334,7 @@ TEST_F(DeadlineApp, AUnitThatNeverSubmitsHearsEveryStepOnceOnItsWorkingDay) {
       EXPECT_TRUE(seen.insert(e.event.unit + " " + Line(e.event)).second) << e.event.unit << " " << Line(e.event);
     }
 
-  auto verify = app_->Verify(kCampaign);
+  auto verify = app_->Verify(kCampaign, Office(Instant{}));
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok) << verify->problem;
 }
@@ -343,7 +346,7 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
   const std::int64_t head = HeadSeq();
   const std::string before = Snapshot();
 
-  auto again = app_->Tick(T("2021-10-22 09:00"));
+  auto again = app_->Tick(app::SystemRequest(T("2021-10-22 09:00")));
   ASSERT_TRUE(again.ok()) << again.status().str();
   EXPECT_THAT(again->result["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), head);
@@ -352,7 +355,7 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
   // A tick a little later that reaches no new step raises nothing either,
   // and neither does one at an earlier time.
   for (const char* at : {"2021-10-22 18:00", "2021-10-21 10:00"}) {
-    auto r = app_->Tick(T(at));
+    auto r = app_->Tick(app::SystemRequest(T(at)));
     ASSERT_TRUE(r.ok()) << r.status().str();
     EXPECT_THAT(r->result["raised"], IsEmpty()) << at;
   }
@@ -360,11 +363,11 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
   EXPECT_EQ(Snapshot(), before);
 
   // The first tick at a time raises, the second does not.
-  auto first = app_->Tick(T("2021-10-27 09:00"));
+  auto first = app_->Tick(app::SystemRequest(T("2021-10-27 09:00")));
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->result["raised"].empty());
   const std::int64_t after_first = HeadSeq();
-  auto second = app_->Tick(T("2021-10-27 09:00"));
+  auto second = app_->Tick(app::SystemRequest(T("2021-10-27 09:00")));
   ASSERT_TRUE(second.ok());
   EXPECT_THAT(second->result["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), after_first);
@@ -377,7 +380,7 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
   const std::int64_t before = HeadSeq();
 
   // The machine is off from 20 October at noon until 3 November at noon.
-  auto r = app_->Tick(T("2021-11-03 12:00"));
+  auto r = app_->Tick(app::SystemRequest(T("2021-11-03 12:00")));
   ASSERT_TRUE(r.ok()) << r.status().str();
 
   EXPECT_THAT(Lines("emergency", before),
@@ -397,7 +400,7 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
 
   // The ledger says where the unit truly stands, and the schedule carries on
   // from there: the next repeat on 4 November.
-  auto ledger = app_->Status(kCampaign, T("2021-11-03 12:00"));
+  auto ledger = app_->Status(kCampaign, "", Office(T("2021-11-03 12:00")));
   ASSERT_TRUE(ledger.ok());
   const auto* row = Row(*ledger, "emergency");
   ASSERT_NE(row, nullptr);
@@ -407,7 +410,7 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
   EXPECT_EQ(Instance("emergency").next_deadline_at, T("2021-11-04 09:00"));
 
   const std::int64_t head = HeadSeq();
-  auto again = app_->Tick(T("2021-11-03 12:00"));
+  auto again = app_->Tick(app::SystemRequest(T("2021-11-03 12:00")));
   ASSERT_TRUE(again.ok());
   EXPECT_THAT(again->result["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), head);
@@ -687,7 +690,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
 
   TickTo("2021-10-08 16:00");
   const std::int64_t before = HeadSeq();
-  auto loaded = app_->LoadCalendars(corrected, As("system", "2021-10-08 16:00"));
+  auto loaded = app_->LoadCalendars(corrected, As("office-cao-bin", "2021-10-08 16:00"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().str();
   auto cal = app_->Calendar();
   ASSERT_TRUE(cal.ok());
@@ -711,7 +714,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
     auto moved = Events(u, "deadline.extended");
     ASSERT_EQ(moved.size(), 1u) << u;
     EXPECT_GT(moved[0].seq, before);
-    EXPECT_EQ(moved[0].event.actor, "system");
+    EXPECT_EQ(moved[0].event.actor, "office-cao-bin");  // who loaded the corrected calendar
     EXPECT_EQ(moved[0].event.payload["scope"], "calendar");
     EXPECT_EQ(moved[0].event.payload["stage"], "kicked_off");
     EXPECT_EQ(moved[0].event.payload["from"], "2021-10-12");
@@ -724,7 +727,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
 
   // Loading the same file again moves nothing and says nothing.
   const std::int64_t head = HeadSeq();
-  auto again = app_->LoadCalendars(corrected, As("system", "2021-10-08 16:30"));
+  auto again = app_->LoadCalendars(corrected, As("office-cao-bin", "2021-10-08 16:30"));
   ASSERT_TRUE(again.ok()) << again.status().str();
   EXPECT_TRUE(again->result["moved"].empty()) << again->result.dump();
   EXPECT_EQ(HeadSeq(), head);
@@ -762,7 +765,7 @@ TEST_F(DeadlineApp, TheLedgerShowsWorkdaysLeftLightAndEscalationLevel) {
                           Expect{"2021-10-23 12:00", -2, "red", 2},  // a Saturday: no working day passes
                           Expect{"2021-10-27 10:00", -5, "red", 3},
                           Expect{"2021-11-10 12:00", -15, "red", 3}}) {
-    auto ledger = app_->Status(kCampaign, T(e.at));
+    auto ledger = app_->Status(kCampaign, "", Office(T(e.at)));
     ASSERT_TRUE(ledger.ok()) << ledger.status().str();
     const auto* row = Row(*ledger, "emergency");
     ASSERT_NE(row, nullptr);
@@ -779,7 +782,7 @@ TEST_F(DeadlineApp, TheLedgerUsesEachStagesOwnReminderWindow) {
   for (const auto& u : units_) Fire(u, "kickoff", kOffice, "2021-10-08 09:00");
   // kicked_off, due Tuesday 12 October, reminds once, 1 working day before.
   auto at = [&](const char* when) {
-    auto ledger = app_->Status(kCampaign, T(when));
+    auto ledger = app_->Status(kCampaign, "", Office(T(when)));
     EXPECT_TRUE(ledger.ok());
     const auto* row = ledger.ok() ? Row(*ledger, "housing") : nullptr;
     return row != nullptr ? std::make_tuple(row->workdays_left.value_or(99), row->light, row->escalation_level)
@@ -832,7 +835,7 @@ TEST_F(DeadlineApp, ACampaignInAYearWithoutCalendarDataSaysSo) {
   EXPECT_EQ(Instance("finance", "taishan-2030").next_deadline_at, T("2030-10-07 09:00"));
 
   // Ticks serve both campaigns.
-  auto tick = app_->Tick(T("2030-10-07 09:00"));
+  auto tick = app_->Tick(app::SystemRequest(T("2030-10-07 09:00")));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
   std::map<std::string, int> per_campaign;
   for (const auto& e : tick->result["raised"]) ++per_campaign[e["campaign"].get<std::string>()];
@@ -916,7 +919,7 @@ TEST_F(DeadlineApp, StepsOfAMovedDueAreNotStampedBeforeTheMove) {
   auto approved = app_->Decide(kCampaign, "emergency#1", true, "同意", As(kDirector, "2021-10-22 11:00"));
   ASSERT_TRUE(approved.ok()) << approved.status().str();
   // The daemon ticks a few seconds later.
-  auto tick = app_->Tick(T("2021-10-22 11:00:05"));
+  auto tick = app_->Tick(app::SystemRequest(T("2021-10-22 11:00:05")));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
   for (const auto& e : Events("emergency")) {
     if (e.seq <= before || !IsDeadlineEvent(std::string(model::EventTypeName(e.event.type)))) continue;

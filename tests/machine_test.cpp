@@ -293,9 +293,7 @@ TEST(Paperwork, RulesRefuse) {
     MaterialCommand cmd;
     const char* rule;
   } cases[] = {
-      {pending, {MaterialAction::kSubmit, "water-liaison", kAt, ""}, "role"},
-      {pending, {MaterialAction::kSubmit, "office-cao-bin", kAt, ""}, "role"},
-      {submitted, {MaterialAction::kAccept, "finance-liaison", kAt, ""}, "role"},
+      // Who may take each action is the workflow's [permissions] (tests/authz_test.cpp).
       {pending, {MaterialAction::kAccept, "office-cao-bin", kAt, ""}, "material_state"},
       {submitted, {MaterialAction::kSubmit, "finance-liaison", kAt, ""}, "material_state"},
       {pending, {MaterialAction::kExplain, "finance-liaison", kAt, ""}, "note_required"},

@@ -374,7 +374,7 @@ TEST_P(StoreConformance, VerifyOkOnACleanChain) {
   for (const auto& e : Events()) {
     EXPECT_EQ(e.prev_hash, prev) << e.seq;
     EXPECT_EQ(e.hash, store::EventHash(kCampaign, e.seq, std::string(model::EventTypeName(e.event.type)), e.event.unit, e.event.actor, e.event.at,
-                                       e.event.payload.dump(), e.prev_hash))
+                                       e.event.payload.dump(), e.prev_hash, e.event.channel))
         << e.seq;
     prev = e.hash;
   }

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/permissions_text.h"
 #include "workflow/loader.h"
 
 namespace duban::workflow {
@@ -273,7 +274,7 @@ label = { zh = "完成", en = "Finish" }
 from = ["open"]
 to = "done"
 roles = ["clerk"]
-)" + NoNotices();
+)" + NoNotices() + testing::PermissionsFor("clerk");
 
 TEST(WorkflowErrors, TheBaseTextIsValid) {
   auto wf = ParseWorkflow(kWorkflow, "w.toml");
@@ -433,7 +434,7 @@ label = { zh = "完成", en = "Finish" }
 from = ["open"]
 to = "done"
 roles = ["clerk"]
-)" + NoNotices();
+)" + NoNotices() + testing::PermissionsFor("clerk");
 
 // The parts of a policy that mean something (not where it was written).
 struct PolicyFacts {
@@ -582,7 +583,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "'after_workdays' must not be negative, not -2"},
         ErrorCase{"UnknownRoleInLevel", "[\"boss\"]", "[\"bos\"]", 10, 45,
                   "deadline_policy escalation level 2: 'roles' names unknown role 'bos' "
-                  "(roles: clerk, boss)"},
+                  "(roles: clerk, boss, member)"},
         ErrorCase{"LevelWithNoRoles", "roles = [\"boss\"]", "roles = []", 10, 44,
                   "escalation level 2: notifies no role ('roles' is empty)"},
         ErrorCase{"RoleTwiceInALevel", "[\"clerk\"]", "[\"clerk\", \"clerk\"]", 9, 54,

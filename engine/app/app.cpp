@@ -12,6 +12,7 @@
 #include "machine/notices.h"
 #include "machine/paperwork.h"
 #include "workflow/loader.h"
+#include "workflow/permissions.h"
 
 namespace duban::app {
 
@@ -19,21 +20,44 @@ namespace {
 
 constexpr int kMaxAttempts = 8;
 
-Status RefusedBy(const std::string& rule, const std::string& message) {
-  return Status::Refused(rule, message);
+using model::Verb;
+
+// Authorises `rc` for `verb` on `unit` (empty: no unit in particular) in the
+// campaign of `ctx`: the answer of workflow::Authorize, or its refusal.
+Result<workflow::Authorization> Authorized(const Context& ctx, const RequestContext& rc, Verb verb,
+                                           const std::string& unit = "") {
+  auto a = workflow::Authorize(*ctx.workflow, *ctx.roster, {rc.person, rc.channel == Channel::kSystem}, verb, unit);
+  if (!a.allowed) return Status::Refused(a.rule, a.message);
+  return a;
+}
+
+// `viewer` may see `person`'s phone and e-mail in this campaign.
+bool SeesDetails(const Context& ctx, const RequestContext& rc, const std::string& person) {
+  return workflow::SeesContactDetails(*ctx.workflow, *ctx.roster, rc.person, person);
+}
+
+// A contact.changed payload without the new holder's phone and e-mail, unless
+// `rc` may see them.
+void HideContactDetails(const Context& ctx, const RequestContext& rc, model::Event& e) {
+  if (e.type != model::EventType::kContactChanged || SeesDetails(ctx, rc, e.payload.value("person", ""))) return;
+  for (const char* key : {"phone", "email"})
+    if (e.payload.contains(key)) e.payload[key] = "";
+}
+
+// Keeps the rows of `rows` whose unit (`unit_of`) the grant reaches; rows of
+// no unit (campaign-wide) stay when `keep_campaign_wide`.
+template <typename Row, typename UnitOf>
+void KeepCovered(std::vector<Row>& rows, const workflow::Authorization& a, UnitOf unit_of,
+                 bool keep_campaign_wide = false) {
+  if (a.campaign_wide) return;
+  std::erase_if(rows, [&](const Row& r) {
+    const std::string& u = unit_of(r);
+    return !(a.Covers(u) || (keep_campaign_wide && u.empty()));
+  });
 }
 
 nlohmann::json StageJson(const model::Workflow& wf, model::StageId s) {
   return {{"id", wf.stages[s].id}, {"label", wf.stages[s].label.zh}};
-}
-
-// The office roles that may set due days and urge units.
-bool IsOffice(const model::Workflow& wf, const model::Roster& roster, const std::string& person) {
-  for (const char* name : {machine::kRoleOfficeStaff, machine::kRoleOfficeDirector}) {
-    auto r = wf.FindRole(name);
-    if (r && roster.Holds(person, *r, "", wf)) return true;
-  }
-  return false;
 }
 
 // `roster` with each contact change applied in order: the new holder holds
@@ -100,17 +124,17 @@ Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant ent
   return deadline::StageDue(*workflow, stage, campaign.year, *calendar, tz, entered_at);
 }
 
-Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
+Result<Outcome> App::Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
                          const Context* ctx, const std::function<Result<Plan>()>& plan) {
   const std::string fp = Sha256Hex(fingerprint.dump());
   // The answer already recorded for this command id, if any.
   auto recorded = [&]() -> std::optional<Result<Outcome>> {
-    if (!actor.command_id) return std::nullopt;
-    auto seen = store_.GetCommand(campaign, *actor.command_id);
+    if (!rc.command_id) return std::nullopt;
+    auto seen = store_.GetCommand(campaign, *rc.command_id);
     if (!seen.ok()) return Result<Outcome>(seen.status());
     if (!seen->has_value()) return std::nullopt;
     if ((*seen)->fingerprint != fp)
-      return Result<Outcome>(Status::InvalidInput("command id '" + *actor.command_id +
+      return Result<Outcome>(Status::InvalidInput("command id '" + *rc.command_id +
                                                   "' was already used for a different command"));
     return Result<Outcome>(Outcome{nlohmann::json::parse((*seen)->result), true});
   };
@@ -124,8 +148,9 @@ Result<Outcome> App::Run(const std::string& campaign, const Actor& actor, const 
       if (auto answer = recorded()) return std::move(*answer);
       return p.status();
     }
-    if (actor.command_id)
-      p->changes.command = store::CommandRecord{*actor.command_id, fp, 0, p->result.dump()};
+    for (auto& e : p->changes.events) e.channel = std::string(ChannelName(rc.channel));
+    if (rc.command_id)
+      p->changes.command = store::CommandRecord{*rc.command_id, fp, 0, p->result.dump()};
     if (ctx != nullptr) QueueNotices(*ctx, p->changes);
     auto committed = store_.Commit(p->changes);
     if (committed.ok()) return Outcome{std::move(p->result), false};
@@ -183,12 +208,29 @@ Result<calendar::Calendar> App::Calendar() {
   return **cal;
 }
 
-Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Actor& actor) {
-  auto years = ReadCalendarYears(path, actor.at);
+duban::Status App::AuthorizeEverywhere(const RequestContext& rc, Verb verb) {
+  if (rc.person == "system" && rc.channel != Channel::kSystem)
+    return Status::Refused(workflow::kRuleActor, "只有系统通道可以以 'system' 身份操作 / only the engine's own clock acts as "
+                                                 "'system'");
+  auto campaigns = store_.ListCampaigns();
+  if (!campaigns.ok()) return campaigns.status();
+  for (const auto& c : *campaigns) {
+    auto ctx = Load(c.id);
+    if (!ctx.ok()) return ctx.status();
+    auto a = Authorized(*ctx, rc, verb);
+    if (!a.ok())
+      return Status::Refused(a.status().rule(), a.status().message() + "（考核年度 " + c.id + "）");
+  }
+  return Status::Ok();
+}
+
+Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const RequestContext& rc) {
+  if (auto allowed = AuthorizeEverywhere(rc, Verb::kCalendarLoad); !allowed.ok()) return allowed;
+  auto years = ReadCalendarYears(path, rc.at);
   if (!years.ok()) return years.status();
   nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"path", path.string()}};
   for (const auto& y : *years) fingerprint["sha256"].push_back(y.hash);
-  auto loaded = Run("", actor, fingerprint, nullptr, [&]() -> Result<Plan> {
+  auto loaded = Run("", rc, fingerprint, nullptr, [&]() -> Result<Plan> {
     Plan plan;
     plan.result = {{"loaded", nlohmann::json::array()}};
     for (const auto& y : *years) {
@@ -202,13 +244,13 @@ Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Acto
   if (!loaded.ok()) return loaded;
   // Every open deadline on the new calendar. Each campaign is its own
   // transaction after the calendar's; running the load again recomputes again.
-  auto moved = RecomputeDeadlines(actor.at);
+  auto moved = RecomputeDeadlines(rc);
   if (!moved.ok()) return moved.status();
   loaded->result["moved"] = *moved;
   return loaded;
 }
 
-Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor) {
+Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const RequestContext& rc) {
   auto wf_text = workflow::ReadTextFile(spec.workflow);
   if (!wf_text.ok()) return wf_text.status();
   auto wf = workflow::ParseWorkflow(*wf_text, spec.workflow.string());
@@ -227,20 +269,18 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
   if (!tz.ok()) return tz.status();
   if (id.empty()) return Status::InvalidInput("the campaign needs an id (--id or the roster's id)");
 
-  auto office = wf->FindRole(machine::kRoleOfficeDirector);
-  auto staff = wf->FindRole(machine::kRoleOfficeStaff);
-  const bool may_create = (office && roster->Holds(actor.person, *office, "", *wf)) ||
-                          (staff && roster->Holds(actor.person, *staff, "", *wf));
-  if (!may_create)
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是该名册中的领导小组办公室人员，不能创建考核年度");
+  auto may_create = workflow::Authorize(*wf, *roster, {rc.person, rc.channel == Channel::kSystem},
+                                        Verb::kCampaignCreate);
+  if (!may_create.allowed)
+    return Status::Refused(may_create.rule, may_create.message + "（名册 " + spec.roster.string() + "）");
 
   nlohmann::json fingerprint = {{"verb", "campaign.create"},
                                 {"id", id},
                                 {"workflow", Sha256Hex(*wf_text)},
                                 {"roster", Sha256Hex(*roster_text)},
                                 {"year", year},
-                                {"actor", actor.person}};
-  return Run(id, actor, fingerprint, nullptr, [&]() -> Result<Plan> {
+                                {"actor", rc.person}};
+  return Run(id, rc, fingerprint, nullptr, [&]() -> Result<Plan> {
     auto existing = store_.GetCampaign(id);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Status::InvalidInput("campaign '" + id + "' already exists");
@@ -252,7 +292,7 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
     if (!loaded.ok()) return loaded.status();
     auto cal = std::make_shared<calendar::Calendar>(**loaded);
     if (cal->Years().empty() && !spec.calendars.empty()) {
-      auto years = ReadCalendarYears(spec.calendars, actor.at);
+      auto years = ReadCalendarYears(spec.calendars, rc.at);
       if (!years.ok()) return years.status();
       std::vector<calendar::YearData> data;
       for (const auto& y : *years) data.push_back(*calendar::ParseYear(y.content, y.source));
@@ -270,8 +310,8 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
     c.time_zone = tz->name();
     c.workflow_hash = wf_hash;
     c.roster_hash = roster_hash;
-    c.created_at = actor.at;
-    c.created_by = actor.person;
+    c.created_at = rc.at;
+    c.created_by = rc.person;
     ch.create_campaign = c;
 
     for (const auto& unit : roster->units) {
@@ -279,8 +319,8 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
       inst.unit = unit.id;
       inst.stage = wf->initial;
       inst.version = 1;
-      inst.entered_at = actor.at;
-      auto due = deadline::StageDue(*wf, wf->initial, year, *cal, *tz, actor.at);
+      inst.entered_at = rc.at;
+      auto due = deadline::StageDue(*wf, wf->initial, year, *cal, *tz, rc.at);
       if (!due.ok()) return due.status();
       inst.due_at = *due;
       auto progress = deadline::Restart(*wf, *cal, *tz, inst);
@@ -293,8 +333,8 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
         r.material = m.id;
         r.name = m.name;
         r.required = m.required;
-        r.updated_at = actor.at;
-        r.updated_by = actor.person;
+        r.updated_at = rc.at;
+        r.updated_by = rc.person;
         ch.materials.push_back(std::move(r));
       }
     }
@@ -308,7 +348,7 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const Actor& actor
                               {"units", roster->units.size()}};
     std::vector<int> missing = cal->YearsWithoutData(year, year + 1);
     if (!missing.empty()) payload["calendar_missing_years"] = missing;
-    ch.events.push_back(model::Event{model::EventType::kCampaignCreated, "", actor.person, actor.at, payload});
+    ch.events.push_back(model::Event{model::EventType::kCampaignCreated, "", rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["id"] = id;
     return plan;
@@ -378,7 +418,46 @@ Result<Context> App::Load(const std::string& id) {
                  std::move(*overrides)};
 }
 
-Result<std::vector<store::Campaign>> App::Campaigns() { return store_.ListCampaigns(); }
+Result<std::vector<store::Campaign>> App::Campaigns(const RequestContext& rc) {
+  auto all = store_.ListCampaigns();
+  if (!all.ok()) return all.status();
+  std::vector<store::Campaign> out;
+  std::optional<duban::Status> refused;
+  for (const auto& c : *all) {
+    auto ctx = Load(c.id);
+    if (!ctx.ok()) return ctx.status();
+    auto a = Authorized(*ctx, rc, Verb::kCampaignList);
+    if (a.ok()) out.push_back(c);
+    else refused = a.status();
+  }
+  // Someone who may list none of them is refused, as by any other query.
+  if (out.empty() && refused) return *refused;
+  return out;
+}
+
+Result<RosterView> App::Roster(const std::string& campaign, const std::string& unit, const RequestContext& rc) {
+  auto ctx = Load(campaign);
+  if (!ctx.ok()) return ctx.status();
+  auto allowed = Authorized(*ctx, rc, Verb::kRoster, unit);
+  if (!allowed.ok()) return allowed.status();
+  const model::Roster& roster = *ctx->roster;
+  if (!unit.empty() && roster.FindUnit(unit) == nullptr) return Status::NotFound("no unit '" + unit + "'");
+  auto shown = [&](const std::string& u) { return unit.empty() ? allowed->Covers(u) : u == unit; };
+  RosterView view{ctx->campaign.id, ctx->workflow, {}, {}};
+  for (const auto& u : roster.units)
+    if (shown(u.id)) view.units.push_back(u);
+  for (const auto& p : roster.people) {
+    // Everyone for the whole campaign; else the people of the units shown.
+    const bool relevant = (unit.empty() && allowed->campaign_wide) ||
+                          std::any_of(p.roles.begin(), p.roles.end(),
+                                      [&](const model::Assignment& a) { return !a.unit.empty() && shown(a.unit); });
+    if (!relevant) continue;
+    model::Person person = p;
+    if (!SeesDetails(*ctx, rc, p.id)) person.phone = person.email = "";
+    view.people.push_back(std::move(person));
+  }
+  return view;
+}
 
 Result<model::Instance> App::GetInstance(const Context& ctx, const std::string& unit) {
   auto inst = store_.GetInstance(ctx.campaign.id, unit);
@@ -413,13 +492,14 @@ Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& fr
 }
 
 Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
-                          const std::string& note, const Actor& actor) {
+                          const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  if (auto allowed = Authorized(*ctx, rc, Verb::kFire, unit); !allowed.ok()) return allowed.status();
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", "fire"}, {"unit", unit}, {"trigger", trigger},
-                                {"note", note}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"note", note}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     // The paperwork and the request count are read only when the transition
@@ -437,15 +517,15 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
       if (!count.ok()) return count.status();
       request_id = unit + "#" + std::to_string(*count + 1);
     }
-    machine::Fire fire{trigger, actor.person, actor.at, note};
+    machine::Fire fire{trigger, rc.person, rc.at, note};
     auto d = machine::DecideFire(wf, *ctx->roster, *inst, fire, facts, request_id);
-    if (d.refused()) return RefusedBy(d.rule, d.message);
+    if (d.refused()) return Status::Refused(d.rule, d.message);
 
     Plan plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     if (d.moves()) {
-      auto moved = Moved(*ctx, *inst, d.to, actor.at);
+      auto moved = Moved(*ctx, *inst, d.to, rc.at);
       if (!moved.ok()) return moved.status();
       next = *moved;
     } else {
@@ -467,13 +547,17 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
 }
 
 Result<Outcome> App::Decide(const std::string& campaign, const std::string& request, bool approve,
-                            const std::string& note, const Actor& actor) {
+                            const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  // "finance#1" names a request of unit "finance"; "finance" the unit's open one.
+  const std::string request_unit = request.substr(0, request.find('#'));
+  if (auto allowed = Authorized(*ctx, rc, approve ? Verb::kApprove : Verb::kReject, request_unit); !allowed.ok())
+    return allowed.status();
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", approve ? "approve" : "reject"}, {"request", request},
-                                {"note", note}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"note", note}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     // "finance#1" names a request; "finance" the unit's open one.
     std::string request_id = request;
     if (request.find('#') == std::string::npos) {
@@ -491,15 +575,15 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
     auto facts = Facts(*ctx, r.unit);
     if (!facts.ok()) return facts.status();
     auto d = machine::DecideRequest(wf, *ctx->roster, *inst, r,
-                                    machine::Decide{approve, actor.person, actor.at, note}, *facts);
-    if (d.refused()) return RefusedBy(d.rule, d.message);
+                                    machine::Decide{approve, rc.person, rc.at, note}, *facts);
+    if (d.refused()) return Status::Refused(d.rule, d.message);
 
     Plan plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     const bool extension = r.kind == "extension";
     if (d.moves() && extension && r.new_due && inst->due_at && *r.new_due <= ctx->tz.local_date(*inst->due_at))
-      return RefusedBy("extension_date", "延期后的日期 " + FormatDate(*r.new_due) + " 已不晚于当前截止日期 " +
+      return Status::Refused("extension_date", "延期后的日期 " + FormatDate(*r.new_due) + " 已不晚于当前截止日期 " +
                                              FormatDate(ctx->tz.local_date(*inst->due_at)) + "，无需批准；请驳回");
     if (d.moves() && extension) {
       // The stage stays; its due day moves, and the reminders and
@@ -509,14 +593,14 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
       next.extended_to = r.new_due;
       auto due = ctx->DueFor(inst->stage, inst->entered_at, r.new_due);
       if (!due.ok()) return due.status();
-      Restarted(*ctx, next, *due, actor.at);
+      Restarted(*ctx, next, *due, rc.at);
       nlohmann::json moved = {{"scope", "unit"}, {"stage", wf.stages[inst->stage].id}, {"request", r.id},
                               {"reason", r.note}, {"requested_by", r.requested_by}};
       if (inst->due_at) moved["from"] = FormatDate(ctx->tz.local_date(*inst->due_at));
       if (next.due_at) moved["to"] = FormatDate(ctx->tz.local_date(*next.due_at));
-      d.events.push_back(model::Event{model::EventType::kDeadlineExtended, r.unit, actor.person, actor.at, moved});
+      d.events.push_back(model::Event{model::EventType::kDeadlineExtended, r.unit, rc.person, rc.at, moved});
     } else if (d.moves()) {
-      auto moved = Moved(*ctx, *inst, d.to, actor.at);
+      auto moved = Moved(*ctx, *inst, d.to, rc.at);
       if (!moved.ok()) return moved.status();
       next = *moved;
     } else {
@@ -579,8 +663,14 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
 
 Result<std::optional<Instant>> App::NextDeadline() { return store_.NextDeadline(); }
 
-Result<Outcome> App::Tick(Instant now) {
+Result<Outcome> App::Tick(const RequestContext& rc) {
   constexpr std::size_t kBatch = 1000;
+  const Instant now = rc.at;
+  if (auto allowed = AuthorizeEverywhere(rc, Verb::kTick); !allowed.ok()) return allowed;
+  // A tick is idempotent by construction; one command id for several
+  // campaigns and passes would answer the later ones from the first.
+  RequestContext tick = rc;
+  tick.command_id.reset();
   nlohmann::json raised = nlohmann::json::array();
   // Each pass takes the earliest due instances, and ticks those of the first
   // one's campaign in one transaction. Every instance ticked moves its next
@@ -592,8 +682,7 @@ Result<Outcome> App::Tick(Instant now) {
     const std::string id = due->front().first;
     auto ctx = Load(id);
     if (!ctx.ok()) return ctx.status();
-    Actor system{"system", now, std::nullopt};
-    auto done = Run(id, system, {{"verb", "tick"}, {"at", FormatUtc(now)}}, &*ctx, [&]() -> Result<Plan> {
+    auto done = Run(id, tick, {{"verb", "tick"}, {"at", FormatUtc(now)}}, &*ctx, [&]() -> Result<Plan> {
       auto batch = store_.ListDueInstances(now, kBatch);
       if (!batch.ok()) return batch.status();
       Plan plan;
@@ -611,6 +700,7 @@ Result<Outcome> App::Tick(Instant now) {
         next.next_deadline_at = ev.progress.next_at;
         plan.changes.instances.push_back({next, inst.version});
         for (auto& e : ev.events) {
+          e.actor = rc.person;  // "system" for the engine's clock, else who ticked by hand
           plan.result.push_back({{"campaign", id}, {"type", model::EventTypeName(e.type)}, {"unit", e.unit}, {"at", FormatUtc(e.at)},
                                  {"payload", e.payload}});
           plan.changes.events.push_back(std::move(e));
@@ -625,23 +715,22 @@ Result<Outcome> App::Tick(Instant now) {
 }
 
 Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stage, Date due,
-                            const std::string& reason, const Actor& actor) {
+                            const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  if (auto allowed = Authorized(*ctx, rc, Verb::kDeadlineSet, ""); !allowed.ok()) return allowed.status();
   const auto& wf = *ctx->workflow;
   auto sid = wf.FindStage(stage);
   if (!sid) return Status::NotFound("no stage '" + stage + "' in workflow '" + wf.id + "'");
-  if (!IsOffice(wf, *ctx->roster, actor.person))
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能调整截止日期");
-  if (reason.empty()) return RefusedBy(machine::kRuleNote, "调整截止日期须写明依据 (--note)，如上级通知文号");
+  if (reason.empty()) return Status::Refused(machine::kRuleNote, "调整截止日期须写明依据 (--note)，如上级通知文号");
   nlohmann::json fingerprint = {{"verb", "deadline.set"}, {"stage", stage}, {"due", FormatDate(due)},
-                                {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"reason", reason}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     Context next_ctx = *ctx;
     next_ctx.overrides.erase(std::remove_if(next_ctx.overrides.begin(), next_ctx.overrides.end(),
                                             [&](const model::DueOverride& o) { return o.stage == *sid; }),
                              next_ctx.overrides.end());
-    model::DueOverride o{*sid, due, reason, actor.person, actor.at};
+    model::DueOverride o{*sid, due, reason, rc.person, rc.at};
     next_ctx.overrides.push_back(o);
     Plan plan;
     plan.changes.campaign = ctx->campaign.id;
@@ -657,17 +746,17 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
       model::Instance next = inst;
       next.extended_to.reset();
       next.version = inst.version + 1;
-      Restarted(next_ctx, next, *d, actor.at);
+      Restarted(next_ctx, next, *d, rc.at);
       plan.changes.instances.push_back({next, inst.version});
       nlohmann::json payload = {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)},
                                 {"reason", reason}};
       if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
-      plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, actor.person, actor.at, payload});
+      plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, rc.person, rc.at, payload});
       moved.push_back(inst.unit);
     }
     if (moved.empty())
       plan.changes.events.push_back(model::Event{
-          model::EventType::kDeadlineExtended, "", actor.person, actor.at,
+          model::EventType::kDeadlineExtended, "", rc.person, rc.at,
           {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)}, {"reason", reason}, {"units", 0}}});
     plan.result = {{"stage", stage}, {"due", FormatDate(due)}, {"reason", reason}, {"units", moved}};
     return plan;
@@ -675,12 +764,13 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
 }
 
 Result<Outcome> App::RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
-                                      const std::string& reason, const Actor& actor) {
+                                      const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  if (auto allowed = Authorized(*ctx, rc, Verb::kExtend, unit); !allowed.ok()) return allowed.status();
   nlohmann::json fingerprint = {{"verb", "extend"}, {"unit", unit}, {"due", FormatDate(new_due)},
-                                {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"reason", reason}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto count = store_.CountRequests(ctx->campaign.id, unit);
@@ -688,9 +778,9 @@ Result<Outcome> App::RequestExtension(const std::string& campaign, const std::st
     std::optional<Date> current;
     if (inst->due_at) current = ctx->tz.local_date(*inst->due_at);
     auto d = machine::DecideExtension(*ctx->workflow, *ctx->roster, *inst, current, new_due,
-                                      machine::Fire{"extend", actor.person, actor.at, reason},
+                                      machine::Fire{"extend", rc.person, rc.at, reason},
                                       unit + "#" + std::to_string(*count + 1));
-    if (d.refused()) return RefusedBy(d.rule, d.message);
+    if (d.refused()) return Status::Refused(d.rule, d.message);
     Plan plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
@@ -707,14 +797,13 @@ Result<Outcome> App::RequestExtension(const std::string& campaign, const std::st
 }
 
 Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, const std::string& note,
-                          const Actor& actor) {
+                          const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能催办");
-  nlohmann::json fingerprint = {{"verb", "urge"}, {"unit", unit}, {"note", note}, {"actor", actor.person},
-                                {"at", FormatUtc(actor.at)}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  if (auto allowed = Authorized(*ctx, rc, Verb::kUrge, unit); !allowed.ok()) return allowed.status();
+  nlohmann::json fingerprint = {{"verb", "urge"}, {"unit", unit}, {"note", note}, {"actor", rc.person},
+                                {"at", FormatUtc(rc.at)}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     Plan plan = Touching(*ctx, *inst);
@@ -730,25 +819,30 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
     if (!note.empty()) payload["note"] = note;
     if (inst->due_at) {
       payload["due_date"] = FormatDate(ctx->tz.local_date(*inst->due_at));
-      if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, actor.at))
+      if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, rc.at))
         payload["workdays_left"] = st->workdays_left;
     }
-    plan.changes.events.push_back(model::Event{model::EventType::kEscalationRaised, unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kEscalationRaised, unit, rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
   });
 }
 
-Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
+Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
+  const Instant at = rc.at;
+  RequestContext recompute = rc;
+  recompute.command_id.reset();
   nlohmann::json moved = nlohmann::json::array();
+  if (rc.person == "system" && rc.channel != Channel::kSystem)
+    return Status::Refused(workflow::kRuleActor, "只有系统通道可以以 'system' 身份操作 / only the engine's own clock acts as "
+                                                 "'system'");
   auto campaigns = store_.ListCampaigns();
   if (!campaigns.ok()) return campaigns.status();
   for (const auto& c : *campaigns) {
     auto ctx = Load(c.id);
     if (!ctx.ok()) return ctx.status();
-    Actor system{"system", at, std::nullopt};
-    auto done = Run(c.id, system, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, &*ctx, [&]() -> Result<Plan> {
+    auto done = Run(c.id, recompute, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, &*ctx, [&]() -> Result<Plan> {
       auto instances = store_.ListInstances(c.id);
       if (!instances.ok()) return instances.status();
       Plan plan;
@@ -764,7 +858,7 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
                                     {"reason", "工作日历更正 / corrected holiday calendar"}};
           if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
           if (*d) payload["to"] = FormatDate(ctx->tz.local_date(**d));
-          plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, "system", at, payload});
+          plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, rc.person, at, payload});
           payload["campaign"] = c.id;
           payload["unit"] = inst.unit;
           plan.result.push_back(payload);
@@ -787,9 +881,14 @@ Result<nlohmann::json> App::RecomputeDeadlines(Instant at) {
 Result<Outcome> App::Material(const std::string& campaign, const std::string& unit,
                               const std::string& material, machine::MaterialAction action,
                               const std::string& note, const std::vector<std::filesystem::path>& files,
-                              const Actor& actor) {
+                              const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  const Verb verb = action == machine::MaterialAction::kSubmit    ? Verb::kMaterialSubmit
+                    : action == machine::MaterialAction::kExplain ? Verb::kMaterialExplain
+                    : action == machine::MaterialAction::kReturn  ? Verb::kMaterialReturn
+                                                                  : Verb::kMaterialAccept;
+  if (auto allowed = Authorized(*ctx, rc, verb, unit); !allowed.ok()) return allowed.status();
   // Files first: copying content-addressed files twice is harmless, and a
   // bad file stops the command before anything is recorded.
   std::vector<attach::StoredFile> stored;
@@ -799,21 +898,21 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
     stored.push_back(*put);
   }
   nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
-                                {"action", static_cast<int>(action)}, {"note", note}, {"actor", actor.person}};
+                                {"action", static_cast<int>(action)}, {"note", note}, {"actor", rc.person}};
   for (const auto& f : stored) fingerprint["files"].push_back(f.sha256);
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto owed = OwedMaterial(ctx->campaign.id, unit, material);
     if (!owed.ok()) return owed.status();
     auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *owed,
-                                     machine::MaterialCommand{action, actor.person, actor.at, note});
-    if (d.refused) return RefusedBy(d.rule, d.message);
+                                     machine::MaterialCommand{action, rc.person, rc.at, note});
+    if (d.refused) return Status::Refused(d.rule, d.message);
     Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(d.record);
     for (const auto& f : stored) {
       plan.changes.attachments.push_back(
-          model::Attachment{f.sha256, f.name, f.size, f.media_type, unit, material, actor.person, actor.at});
+          model::Attachment{f.sha256, f.name, f.size, f.media_type, unit, material, rc.person, rc.at});
       d.event.payload["files"].push_back({{"name", f.name}, {"sha256", f.sha256}, {"size", f.size},
                                           {"media_type", f.media_type}});
     }
@@ -835,16 +934,15 @@ Result<model::MaterialRecord> App::OwedMaterial(const std::string& campaign, con
 
 Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                                  const std::string& name, bool required, const std::string& reason,
-                                 const Actor& actor) {
+                                 const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能增加材料");
-  if (reason.empty()) return RefusedBy(machine::kRuleNote, "增加材料须写明理由 (--note)");
+  if (auto allowed = Authorized(*ctx, rc, Verb::kMaterialAdd, unit); !allowed.ok()) return allowed.status();
+  if (reason.empty()) return Status::Refused(machine::kRuleNote, "增加材料须写明理由 (--note)");
   if (material.empty() || name.empty()) return Status::InvalidInput("a material needs an id and a name");
   nlohmann::json fingerprint = {{"verb", "material.add"}, {"unit", unit}, {"material", material}, {"name", name},
-                                {"required", required}, {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"required", required}, {"reason", reason}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
@@ -857,13 +955,13 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
     r.material = material;
     r.name = name;
     r.required = required;
-    r.updated_at = actor.at;
-    r.updated_by = actor.person;
+    r.updated_at = rc.at;
+    r.updated_by = rc.person;
     r.change_reason = reason;
     Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", name}, {"required", required}, {"reason", reason}};
-    plan.changes.events.push_back(model::Event{model::EventType::kMaterialAdded, unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kMaterialAdded, unit, rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -871,15 +969,14 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
 }
 
 Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
-                                  const std::string& reason, const Actor& actor) {
+                                  const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能删减材料");
-  if (reason.empty()) return RefusedBy(machine::kRuleNote, "删减材料须写明理由 (--note)");
+  if (auto allowed = Authorized(*ctx, rc, Verb::kMaterialDrop, unit); !allowed.ok()) return allowed.status();
+  if (reason.empty()) return Status::Refused(machine::kRuleNote, "删减材料须写明理由 (--note)");
   nlohmann::json fingerprint = {{"verb", "material.drop"}, {"unit", unit}, {"material", material},
-                                {"reason", reason}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"reason", reason}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto owed = OwedMaterial(ctx->campaign.id, unit, material);
@@ -887,13 +984,13 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
     model::MaterialRecord r = *owed;
     r.dropped = true;
     r.change_reason = reason;
-    r.updated_at = actor.at;
-    r.updated_by = actor.person;
+    r.updated_at = rc.at;
+    r.updated_by = rc.person;
     Plan plan = Touching(*ctx, *inst);
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", owed->name}, {"reason", reason},
                               {"state", model::MaterialStateName(owed->state)}};
-    plan.changes.events.push_back(model::Event{model::EventType::kMaterialDropped, unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kMaterialDropped, unit, rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -901,15 +998,14 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
 }
 
 Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string& unit, int received,
-                                 const std::string& note, const Actor& actor) {
+                                 const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (!IsOffice(*ctx->workflow, *ctx->roster, actor.person))
-    return RefusedBy(machine::kRuleRole, actor.person + " 不是领导小组办公室人员，不能登记纸质材料");
+  if (auto allowed = Authorized(*ctx, rc, Verb::kCopies, unit); !allowed.ok()) return allowed.status();
   if (received < 0) return Status::InvalidInput("copies received cannot be negative");
   nlohmann::json fingerprint = {{"verb", "copies"}, {"unit", unit}, {"received", received}, {"note", note},
-                                {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto copies = store_.ListPaperCopies(ctx->campaign.id);
@@ -921,7 +1017,7 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
     plan.changes.paper_copies.emplace_back(unit, received);
     nlohmann::json payload = {{"received", received}, {"before", before}, {"required", kPaperCopiesToOffice}};
     if (!note.empty()) payload["note"] = note;
-    plan.changes.events.push_back(model::Event{model::EventType::kPaperReceived, unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kPaperReceived, unit, rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -929,30 +1025,48 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
 }
 
 Result<Outcome> App::SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
-                                const Actor& actor) {
+                                const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   const auto& wf = *ctx->workflow;
-  if (change.role != machine::kRoleCoordinator && change.role != machine::kRoleLiaison)
-    return Status::InvalidInput("a contact is a 'coordinator' or a 'liaison', not '" + change.role + "'");
+  auto allowed = Authorized(*ctx, rc, Verb::kContactSet, unit);
+  if (!allowed.ok()) return allowed.status();
+  const auto& contacts = wf.permissions.unit_contacts;
+  if (std::none_of(contacts.begin(), contacts.end(),
+                   [&](model::RoleId r) { return wf.roles[r].id == change.role; })) {
+    std::vector<std::string> ids;
+    for (auto r : contacts) ids.push_back("'" + wf.roles[r].id + "'");
+    std::string list;
+    for (const auto& id : ids) list += (list.empty() ? "" : " or ") + id;
+    return Status::InvalidInput("a contact is " + list + ", not '" + change.role + "'");
+  }
   if (change.person.empty()) return Status::InvalidInput("the new holder needs a person id (--person)");
   if (ctx->roster->FindUnit(unit) == nullptr)
     return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
-  // The office records it; the unit's own coordinator or liaison may report it.
-  bool allowed = IsOffice(wf, *ctx->roster, actor.person);
-  for (const char* r : {machine::kRoleCoordinator, machine::kRoleLiaison}) {
-    auto id = wf.FindRole(r);
-    allowed = allowed || (id && ctx->roster->Holds(actor.person, *id, unit, wf));
-  }
-  if (!allowed)
-    return RefusedBy(machine::kRuleRole, actor.person + " 不能登记单位 " + unit + " 的联系人变更");
   const model::Person* existing = ctx->roster->FindPerson(change.person);
   if (existing == nullptr && change.name.empty())
     return Status::InvalidInput("a new person '" + change.person + "' needs a name (--name)");
+  // The office records any change; a unit reporting its own may name a new
+  // person or one of its own, but never take over a person who holds roles
+  // elsewhere, nor change anyone's recorded name or address.
+  if (!allowed->campaign_wide && existing != nullptr) {
+    for (const auto& a : existing->roles)
+      if (a.unit != unit)
+        return Status::Refused("contact_takeover",
+                               rc.person + " 不能将 " + change.person + " 登记为单位 " + unit + " 的联系人：此人在" +
+                                   (a.unit.empty() ? std::string("全局") : "单位 " + a.unit) + "担任" +
+                                   wf.roles[a.role_id].label.zh + "，只有领导小组办公室可以登记");
+    const bool rewrites = (!change.name.empty() && change.name != existing->name) ||
+                          (!change.phone.empty() && change.phone != existing->phone) ||
+                          (!change.email.empty() && change.email != existing->email);
+    if (rewrites)
+      return Status::Refused("contact_details", rc.person + " 不能更改已登记人员 " + change.person +
+                                                    " 的姓名、电话或电子邮件；请报领导小组办公室登记");
+  }
   nlohmann::json fingerprint = {{"verb", "contact.set"}, {"unit", unit}, {"role", change.role},
                                 {"person", change.person}, {"name", change.name}, {"phone", change.phone},
-                                {"email", change.email}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"email", change.email}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto history = store_.ListContacts(ctx->campaign.id, unit);
@@ -973,17 +1087,17 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
     c.name = !change.name.empty() ? change.name : existing ? existing->name : "";
     c.phone = !change.phone.empty() ? change.phone : existing ? existing->phone : "";
     c.email = !change.email.empty() ? change.email : existing ? existing->email : "";
-    c.reported_by = change.reported_by.empty() ? actor.person : change.reported_by;
-    c.reported_on = change.reported_on.value_or(ctx->tz.local_date(actor.at));
-    c.recorded_by = actor.person;
-    c.recorded_at = actor.at;
+    c.reported_by = change.reported_by.empty() ? rc.person : change.reported_by;
+    c.reported_on = change.reported_on.value_or(ctx->tz.local_date(rc.at));
+    c.recorded_by = rc.person;
+    c.recorded_at = rc.at;
     Plan plan = Touching(*ctx, *inst);
     plan.changes.contacts.push_back(c);
     nlohmann::json payload = {{"role", c.role},   {"number", c.number},     {"person", c.person},
                               {"name", c.name},   {"phone", c.phone},       {"email", c.email},
                               {"previous", previous}, {"reported_by", c.reported_by},
                               {"reported_on", FormatDate(c.reported_on)}};
-    plan.changes.events.push_back(model::Event{model::EventType::kContactChanged, unit, actor.person, actor.at, payload});
+    plan.changes.events.push_back(model::Event{model::EventType::kContactChanged, unit, rc.person, rc.at, payload});
     plan.result = payload;
     plan.result["unit"] = unit;
     return plan;
@@ -992,30 +1106,31 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
 
 Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
                           Date signed_on, bool stamped, const std::filesystem::path& document,
-                          const Actor& actor) {
+                          const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  if (auto allowed = Authorized(*ctx, rc, Verb::kSign, unit); !allowed.ok()) return allowed.status();
   auto scan = files_.Put(document);
   if (!scan.ok()) return scan.status();
   const std::string doc_hash = scan->sha256;
   nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
                                 {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
-                                {"document", doc_hash}, {"actor", actor.person}};
-  return Run(ctx->campaign.id, actor, fingerprint, &*ctx, [&]() -> Result<Plan> {
+                                {"document", doc_hash}, {"actor", rc.person}};
+  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto signatures = store_.ListCommitments(ctx->campaign.id, unit);
     if (!signatures.ok()) return signatures.status();
     std::optional<model::Commitment> current;
     if (!signatures->empty()) current = signatures->back();
-    machine::SignCommand cmd{actor.person, actor.at, signer, signed_on, stamped, doc_hash,
+    machine::SignCommand cmd{rc.person, rc.at, signer, signed_on, stamped, doc_hash,
                              document.filename().string()};
     auto d = machine::DecideSign(*ctx->workflow, *ctx->roster, unit, current, cmd);
-    if (d.refused) return RefusedBy(d.rule, d.message);
+    if (d.refused) return Status::Refused(d.rule, d.message);
     Plan plan = Touching(*ctx, *inst);
     plan.changes.commitments.push_back(d.commitment);
     plan.changes.attachments.push_back(model::Attachment{scan->sha256, scan->name, scan->size, scan->media_type,
-                                                         unit, "commitment", actor.person, actor.at});
+                                                         unit, "commitment", rc.person, rc.at});
     plan.changes.events.push_back(d.event);
     plan.result = d.event.payload;
     plan.result["unit"] = unit;
@@ -1023,9 +1138,14 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
   });
 }
 
-Result<Ledger> App::Status(const std::string& campaign, Instant now) {
+Result<Ledger> App::Status(const std::string& campaign, const std::string& unit_filter, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  auto allowed = Authorized(*ctx, rc, Verb::kStatus, unit_filter);
+  if (!allowed.ok()) return allowed.status();
+  if (!unit_filter.empty() && ctx->roster->FindUnit(unit_filter) == nullptr)
+    return Status::NotFound("no unit '" + unit_filter + "'");
+  const Instant now = rc.at;
   const std::string& id = ctx->campaign.id;
   // One snapshot: every list as of one instant.
   auto snap = store_.ReadLedger(id, std::string(model::EventTypeName(model::EventType::kTransitionApplied)));
@@ -1038,6 +1158,7 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
 
   Ledger ledger{*ctx, now, ctx->calendar->YearsWithoutData(ctx->campaign.year, ctx->campaign.year + 1), {}};
   for (const auto& unit : ctx->roster->units) {
+    if (!(unit_filter.empty() ? allowed->Covers(unit.id) : unit.id == unit_filter)) continue;
     auto inst = std::find_if(instances->begin(), instances->end(),
                              [&](const model::Instance& i) { return i.unit == unit.id; });
     if (inst == instances->end()) continue;
@@ -1083,65 +1204,150 @@ Result<Ledger> App::Status(const std::string& campaign, Instant now) {
   return ledger;
 }
 
-Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all) {
+Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  return store_.ListRequests(ctx->campaign.id,
-                             all ? std::nullopt : std::optional(model::RequestStatus::kPending));
+  auto allowed = Authorized(*ctx, rc, Verb::kRequests);
+  if (!allowed.ok()) return allowed.status();
+  auto rows = store_.ListRequests(ctx->campaign.id,
+                                  all ? std::nullopt : std::optional(model::RequestStatus::kPending));
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const model::Request& r) -> const std::string& { return r.unit; });
+  return rows;
 }
 
-Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter) {
+Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter, const RequestContext& rc) {
   auto ctx = Load(filter.campaign);
   if (!ctx.ok()) return ctx.status();
+  auto allowed = Authorized(*ctx, rc, Verb::kEvents, filter.unit.value_or(""));
+  if (!allowed.ok()) return allowed.status();
   filter.campaign = ctx->campaign.id;
-  return store_.ListEvents(filter);
+  // A unit-scoped reader's events are picked out here, so the limit applies after.
+  const std::size_t limit = filter.limit;
+  if (!allowed->campaign_wide && !filter.unit) filter.limit = 0;
+  auto events = store_.ListEvents(filter);
+  if (!events.ok()) return events.status();
+  KeepCovered(*events, *allowed, [](const model::StoredEvent& e) -> const std::string& { return e.event.unit; },
+              /*keep_campaign_wide=*/true);
+  if (limit > 0 && events->size() > limit) events->resize(limit);
+  for (auto& e : *events) HideContactDetails(*ctx, rc, e.event);
+  return events;
 }
 
-Result<std::vector<model::MaterialRecord>> App::Materials(const std::string& campaign,
-                                                          const std::string& unit) {
+Result<std::vector<model::MaterialRecord>> App::Materials(const std::string& campaign, const std::string& unit,
+                                                          const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  auto allowed = Authorized(*ctx, rc, Verb::kMaterialList, unit);
+  if (!allowed.ok()) return allowed.status();
   if (!unit.empty() && ctx->roster->FindUnit(unit) == nullptr)
     return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
-  return store_.ListMaterials(ctx->campaign.id, unit);
+  auto rows = store_.ListMaterials(ctx->campaign.id, unit);
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const model::MaterialRecord& m) -> const std::string& { return m.unit; });
+  return rows;
 }
 
-Result<std::vector<model::Attachment>> App::Attachments(const std::string& campaign, const std::string& unit) {
+Result<std::vector<model::Attachment>> App::Attachments(const std::string& campaign, const std::string& unit,
+                                                        const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  return store_.ListAttachments(ctx->campaign.id, unit);
+  auto allowed = Authorized(*ctx, rc, Verb::kMaterialFiles, unit);
+  if (!allowed.ok()) return allowed.status();
+  auto rows = store_.ListAttachments(ctx->campaign.id, unit);
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const model::Attachment& a) -> const std::string& { return a.unit; });
+  return rows;
 }
 
-Result<std::vector<model::Contact>> App::Contacts(const std::string& campaign, const std::string& unit) {
+Result<std::vector<model::Contact>> App::Contacts(const std::string& campaign, const std::string& unit,
+                                                  const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  return store_.ListContacts(ctx->campaign.id, unit);
+  auto allowed = Authorized(*ctx, rc, Verb::kContactHistory, unit);
+  if (!allowed.ok()) return allowed.status();
+  auto rows = store_.ListContacts(ctx->campaign.id, unit);
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const model::Contact& c) -> const std::string& { return c.unit; });
+  for (auto& c : *rows)
+    if (!SeesDetails(*ctx, rc, c.person)) c.phone = c.email = "";
+  return rows;
 }
 
-Result<std::vector<model::Commitment>> App::Commitments(const std::string& campaign, const std::string& unit) {
+Result<std::vector<model::Commitment>> App::Commitments(const std::string& campaign, const std::string& unit,
+                                                        const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  return store_.ListCommitments(ctx->campaign.id, unit);
+  auto allowed = Authorized(*ctx, rc, Verb::kCommitments, unit);
+  if (!allowed.ok()) return allowed.status();
+  auto rows = store_.ListCommitments(ctx->campaign.id, unit);
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const model::Commitment& c) -> const std::string& { return c.unit; });
+  return rows;
 }
 
-Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter) {
-  if (!filter.campaign.empty()) {
-    auto ctx = Load(filter.campaign);
-    if (!ctx.ok()) return ctx.status();
+Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter, const RequestContext& rc) {
+  auto ctx = Load(filter.campaign);
+  if (!ctx.ok()) return ctx.status();
+  auto allowed = Authorized(*ctx, rc, Verb::kNotices, filter.unit.value_or(""));
+  if (!allowed.ok()) return allowed.status();
+  filter.campaign = ctx->campaign.id;
+  const std::size_t limit = filter.limit;
+  if (!allowed->campaign_wide && !filter.unit) filter.limit = 0;
+  auto rows = store_.ListNotices(filter);
+  if (!rows.ok()) return rows.status();
+  KeepCovered(*rows, *allowed, [](const store::NoticeRecord& k) -> const std::string& { return k.notice.event.unit; },
+              /*keep_campaign_wide=*/true);
+  if (limit > 0 && rows->size() > limit) rows->resize(limit);
+  for (auto& k : *rows) {
+    HideContactDetails(*ctx, rc, k.notice.event);
+    for (auto& r : k.notice.recipients)
+      if (!SeesDetails(*ctx, rc, r.person)) r.email = "";
   }
-  return store_.ListNotices(filter);
+  return rows;
 }
 
-Result<int> App::RetryNotice(const std::string& notice_id, const std::string& plugin) {
+Result<Outcome> App::RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc) {
+  // A notice id is "campaign/seq" (notify::NoticeId).
+  const auto slash = notice_id.rfind('/');
+  if (slash == std::string::npos) return Status::InvalidInput("a notice id is CAMPAIGN/SEQ, not '" + notice_id + "'");
+  auto ctx = Load(notice_id.substr(0, slash));
+  if (!ctx.ok()) return ctx.status();
+  store::NoticeFilter filter;
+  filter.campaign = ctx->campaign.id;
+  auto all = store_.ListNotices(filter);
+  if (!all.ok()) return all.status();
+  auto it = std::find_if(all->begin(), all->end(), [&](const store::NoticeRecord& k) { return k.notice.id == notice_id; });
+  const std::string unit = it != all->end() ? it->notice.event.unit : "";
+  if (auto allowed = Authorized(*ctx, rc, Verb::kNoticesRetry, unit); !allowed.ok()) return allowed.status();
+  if (it == all->end()) return Status::NotFound("no notice '" + notice_id + "'");
+  int dead = 0;
+  for (const auto& d : it->deliveries)
+    if (d.state == store::DeliveryState::kDead && (plugin.empty() || d.plugin == plugin)) ++dead;
+  nlohmann::json fingerprint = {{"verb", "notices.retry"}, {"notice", notice_id}, {"plugin", plugin},
+                                {"actor", rc.person}, {"at", FormatUtc(rc.at)}};
+  auto done = Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+    if (dead == 0) return Status::NotFound("notice '" + notice_id + "' has no dead delivery to retry");
+    Plan plan;
+    plan.changes.campaign = ctx->campaign.id;
+    nlohmann::json payload = {{"notice", notice_id}, {"event_seq", it->notice.seq}, {"deliveries", dead}};
+    if (!plugin.empty()) payload["plugin"] = plugin;
+    plan.changes.events.push_back(model::Event{model::EventType::kNoticeRetried, unit, rc.person, rc.at, payload});
+    plan.result = {{"notice", notice_id}, {"retried", dead}};
+    return plan;
+  });
+  if (!done.ok() || done->replayed) return done;
+  // Recorded first, then re-queued: the dispatcher picks the deliveries up.
   auto n = store_.RetryNotice(notice_id, plugin);
   if (!n.ok()) return n.status();
-  if (*n == 0) return Status::NotFound("notice '" + notice_id + "' has no dead delivery to retry");
-  return n;
+  done->result["retried"] = *n;
+  return done;
 }
 
-Result<store::VerifyReport> App::Verify(const std::string& campaign) {
+Result<store::VerifyReport> App::Verify(const std::string& campaign, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  if (auto allowed = Authorized(*ctx, rc, Verb::kVerify); !allowed.ok()) return allowed.status();
   return store_.Verify(ctx->campaign.id);
 }
 

@@ -2,6 +2,13 @@
 // needs through the Store, asks the pure core what happens, and commits the
 // state change with all its events in one transaction, retrying when another
 // writer won the race. Nothing here knows which database is behind the Store.
+//
+// Every command and query takes the RequestContext (request.h) and is
+// authorised first, by the campaign workflow's [permissions]
+// (workflow::Authorize): an unknown person or none is refused, a unit-scoped
+// person sees and acts on their own units only, and phone numbers and e-mail
+// addresses are shown only to the roles the workflow lets see them and to the
+// person themselves. A refusal is Status::Refused naming the rule.
 #pragma once
 
 #include <filesystem>
@@ -20,18 +27,12 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "machine/machine.h"
+#include "app/request.h"
 #include "machine/paperwork.h"
 #include "model/model.h"
 #include "store/store.h"
 
 namespace duban::app {
-
-// Who acts, when, and under which client command id.
-struct Actor {
-  std::string person;                     // a roster person id, or "system"
-  Instant at{};                           // the clock the edge passes in
-  std::optional<std::string> command_id;  // a retry with the same id is answered, not applied again
-};
 
 // A command's answer, as printed by the CLI and kept for its command id.
 struct Outcome {
@@ -110,9 +111,18 @@ struct AppOptions {
   Env* env = nullptr;
 };
 
+// The campaign's units and people as one person may see them.
+struct RosterView {
+  std::string campaign;
+  std::shared_ptr<const model::Workflow> workflow;  // for the roles' labels
+  std::vector<model::Unit> units;                   // roster order
+  // With phone and e-mail blank where the asker may not see them.
+  std::vector<model::Person> people;
+};
+
 // What the office records when a unit reports a new coordinator or liaison.
 struct ContactChange {
-  std::string role;        // "coordinator" or "liaison"
+  std::string role;        // one of the workflow's unit_contacts roles ("coordinator", "liaison")
   std::string person;      // the new holder's person id (new or from the roster)
   std::string name;
   std::string phone;
@@ -129,76 +139,98 @@ class App {
   // ----- commands -----
 
   // Loads a calendar year file, or every one in a directory, into the
-  // database, replacing the years it holds.
-  Result<Outcome> LoadCalendars(const std::filesystem::path& path, const Actor& actor);
-  // Creates a campaign from a workflow and a roster file, pinning both.
-  Result<Outcome> CreateCampaign(const CampaignSpec& spec, const Actor& actor);
+  // database, replacing the years it holds. The person must be granted
+  // calendar_load in every campaign of the database (none: nothing to affect).
+  Result<Outcome> LoadCalendars(const std::filesystem::path& path, const RequestContext& rc);
+  // Creates a campaign from a workflow and a roster file, pinning both; the
+  // person is authorised against that roster.
+  Result<Outcome> CreateCampaign(const CampaignSpec& spec, const RequestContext& rc);
   // Fires `trigger` at `unit`: applied, a request for approval, or refused.
   Result<Outcome> Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
-                       const std::string& note, const Actor& actor);
+                       const std::string& note, const RequestContext& rc);
   // Approves or rejects an open request. `request` is its id ("finance#1") or
   // the unit id, meaning the unit's open request.
   Result<Outcome> Decide(const std::string& campaign, const std::string& request, bool approve,
-                         const std::string& note, const Actor& actor);
+                         const std::string& note, const RequestContext& rc);
   // Moves one material of a unit: submit, explain, return or accept. Files
   // given are copied into the content-addressed store first and attached.
   Result<Outcome> Material(const std::string& campaign, const std::string& unit,
                            const std::string& material, machine::MaterialAction action,
                            const std::string& note, const std::vector<std::filesystem::path>& files,
-                           const Actor& actor);
+                           const RequestContext& rc);
   // The office adds an item a unit owes in this campaign, or drops one, with a reason.
   Result<Outcome> AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                               const std::string& name, bool required, const std::string& reason,
-                              const Actor& actor);
+                              const RequestContext& rc);
   Result<Outcome> DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
-                               const std::string& reason, const Actor& actor);
+                               const std::string& reason, const RequestContext& rc);
   // The office records the paper copies received from a unit so far.
   Result<Outcome> PaperCopies(const std::string& campaign, const std::string& unit, int received,
-                              const std::string& note, const Actor& actor);
+                              const std::string& note, const RequestContext& rc);
   // A new coordinator or liaison for a unit; from now on they act for it and
   // receive its notices.
   Result<Outcome> SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
-                             const Actor& actor);
-  // Evaluates every deadline due at `now`: reminders, missed deadlines and
-  // escalations, each raised once, stamped with the time it fell due.
-  Result<Outcome> Tick(Instant now);
-  // The earliest instant a deadline step falls due in any campaign.
+                             const RequestContext& rc);
+  // Evaluates every deadline due at rc.at: reminders, missed deadlines and
+  // escalations, each raised once, stamped with the time it fell due. The
+  // engine's clock (SystemRequest) or, by hand, a person granted tick in
+  // every campaign; the events record who.
+  Result<Outcome> Tick(const RequestContext& rc);
+  // The earliest instant a deadline step falls due in any campaign (for the
+  // scheduler; reveals nothing of any unit).
   Result<std::optional<Instant>> NextDeadline();
   // The office moves a stage's due day for the whole campaign, with a reason.
   Result<Outcome> SetDue(const std::string& campaign, const std::string& stage, Date due,
-                         const std::string& reason, const Actor& actor);
+                         const std::string& reason, const RequestContext& rc);
   // A unit asks for an extension of its current stage's due day (延期申请).
   Result<Outcome> RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
-                                   const std::string& reason, const Actor& actor);
+                                   const std::string& reason, const RequestContext& rc);
   // The office urges a unit by hand (催办).
   Result<Outcome> Urge(const std::string& campaign, const std::string& unit, const std::string& note,
-                       const Actor& actor);
+                       const RequestContext& rc);
   // Records the principal leader's signed commitment with its scanned document.
   Result<Outcome> Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
                        Date signed_on, bool stamped, const std::filesystem::path& document,
-                       const Actor& actor);
+                       const RequestContext& rc);
 
   // ----- queries -----
 
-  // The campaign `id`, or the only campaign when `id` is empty.
+  // The campaign `id`, or the only campaign when `id` is empty, with its
+  // definitions. Not authorised: for the composition root and tests; never
+  // hand its roster to a user (RosterView is the authorised read).
   Result<Context> Load(const std::string& id);
-  Result<std::vector<store::Campaign>> Campaigns();
-  // The working-day calendar held in the database.
+  // The campaigns the person may list (campaign_list in each).
+  Result<std::vector<store::Campaign>> Campaigns(const RequestContext& rc);
+  // The working-day calendar held in the database: public data (the State
+  // Council's holidays), not authorised.
   Result<calendar::Calendar> Calendar();
-  Result<Ledger> Status(const std::string& campaign, Instant now);
-  Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all);
-  Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter);
-  Result<std::vector<model::MaterialRecord>> Materials(const std::string& campaign, const std::string& unit);
-  Result<std::vector<model::Attachment>> Attachments(const std::string& campaign, const std::string& unit);
-  Result<std::vector<model::Contact>> Contacts(const std::string& campaign, const std::string& unit);
-  Result<std::vector<model::Commitment>> Commitments(const std::string& campaign, const std::string& unit);
+  // The units and people the person may see (`unit` non-empty: that unit's).
+  Result<RosterView> Roster(const std::string& campaign, const std::string& unit, const RequestContext& rc);
+  // The ledger at rc.at: every unit the person may see, or only `unit`.
+  Result<Ledger> Status(const std::string& campaign, const std::string& unit, const RequestContext& rc);
+  Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all, const RequestContext& rc);
+  // Events of the units the person may see, and campaign-wide ones; a
+  // filter's unit must be one of theirs.
+  Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter, const RequestContext& rc);
+  Result<std::vector<model::MaterialRecord>> Materials(const std::string& campaign, const std::string& unit,
+                                                       const RequestContext& rc);
+  Result<std::vector<model::Attachment>> Attachments(const std::string& campaign, const std::string& unit,
+                                                     const RequestContext& rc);
+  Result<std::vector<model::Contact>> Contacts(const std::string& campaign, const std::string& unit,
+                                               const RequestContext& rc);
+  Result<std::vector<model::Commitment>> Commitments(const std::string& campaign, const std::string& unit,
+                                                     const RequestContext& rc);
   const attach::FileStore& files() const { return files_; }
   // The notice outbox, for the dispatcher.
   store::Outbox& outbox() { return store_.Outbox(); }
-  Result<std::vector<store::NoticeRecord>> Notices(store::NoticeFilter filter);
-  // Makes a dead notice's deliveries pending again (`plugin` empty: all).
-  Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin);
-  Result<store::VerifyReport> Verify(const std::string& campaign);
+  // The campaign's notices (filter.campaign empty: the only campaign) of the
+  // units the person may see.
+  Result<std::vector<store::NoticeRecord>> Notices(store::NoticeFilter filter, const RequestContext& rc);
+  // Makes a dead notice's deliveries pending again (`plugin` empty: all),
+  // recorded as a notice.retried event of the notice's campaign. Answers
+  // {"notice", "retried": count}.
+  Result<Outcome> RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc);
+  Result<store::VerifyReport> Verify(const std::string& campaign, const RequestContext& rc);
 
  private:
   struct Plan {
@@ -210,7 +242,8 @@ class App {
   static Plan Touching(const Context& ctx, const model::Instance& inst);
   // `ctx`, when given, is the campaign's: the events planned queue their
   // notices (QueueNotices) in the same transaction.
-  Result<Outcome> Run(const std::string& campaign, const Actor& actor, const nlohmann::json& fingerprint,
+  // Every event planned records rc's channel.
+  Result<Outcome> Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
                       const Context* ctx, const std::function<Result<Plan>()>& plan);
   // Adds a notice for each event of `changes` that someone must hear of, its
   // recipients resolved from the event's roles and the unit's current
@@ -226,8 +259,11 @@ class App {
   Result<model::MaterialRecord> OwedMaterial(const std::string& campaign, const std::string& unit,
                                              const std::string& material);
   // Recomputes every open deadline of every campaign on the calendar now in
-  // the database; one transaction per campaign. Returns what moved.
-  Result<nlohmann::json> RecomputeDeadlines(Instant at);
+  // the database; one transaction per campaign, the events by rc's person.
+  // Returns what moved.
+  Result<nlohmann::json> RecomputeDeadlines(const RequestContext& rc);
+  // Refused unless rc may use `verb` in every campaign of the database.
+  duban::Status AuthorizeEverywhere(const RequestContext& rc, model::Verb verb);
   // The instance after a move to `to` at `at`: version bumped, due recomputed.
   Result<model::Instance> Moved(const Context& ctx, const model::Instance& from, model::StageId to,
                                 Instant at);

@@ -135,25 +135,10 @@ Decision DecideFire(const Workflow& wf, const Roster& roster, const Instance& in
   return d;
 }
 
-namespace {
-
-std::vector<model::RoleId> RolesNamed(const Workflow& wf, const auto& names) {
-  std::vector<model::RoleId> out;
-  for (const char* n : names)
-    if (auto r = wf.FindRole(n)) out.push_back(*r);
-  return out;
-}
-
-}  // namespace
-
 Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instance& instance,
                          std::optional<Date> current_due, Date new_due, const Fire& ask,
                          const std::string& request_id) {
   if (roster.FindPerson(ask.actor) == nullptr) return Refuse(kRuleActor, "名册中没有人员 '" + ask.actor + "'");
-  const auto requesters = RolesNamed(wf, kExtensionRequesters);
-  if (!HoldsAny(wf, roster, ask.actor, requesters, instance.unit))
-    return Refuse(kRuleRole, ask.actor + " 无权为单位 " + instance.unit + " 申请延期；需要角色：" +
-                                 RoleList(wf, requesters));
   if (instance.pending_request)
     return Refuse(kRulePending, "单位 " + instance.unit + " 有待审批的申请 " + *instance.pending_request +
                                     "，请先审批或驳回");
@@ -183,7 +168,7 @@ Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instanc
                             {"new_due_date", FormatDate(new_due)},
                             {"note", ask.note}};
   payload["approvers"] = nlohmann::json::array();
-  for (const char* a : kExtensionApprovers) payload["approvers"].push_back(a);
+  for (auto a : wf.permissions.extension_approvers) payload["approvers"].push_back(wf.roles[a].id);
   d.events.push_back(MakeEvent(model::EventType::kTransitionRequested, instance, ask.actor, ask.at, payload));
   d.request = std::move(r);
   return d;
@@ -200,7 +185,7 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
                                             : "失效"));
   const bool extension = request.kind == "extension";
   const std::vector<model::RoleId> approvers =
-      extension ? RolesNamed(wf, kExtensionApprovers) : wf.transitions[request.transition].approvers;
+      extension ? wf.permissions.extension_approvers : wf.transitions[request.transition].approvers;
   if (roster.FindPerson(decide.actor) == nullptr)
     return Refuse(kRuleActor, "名册中没有人员 '" + decide.actor + "'");
   if (decide.actor == request.requested_by)

@@ -79,12 +79,10 @@ Decision DecideFire(const model::Workflow& wf, const model::Roster& roster,
                     const model::Instance& instance, const Fire& fire, const GuardFacts& facts,
                     const std::string& request_id);
 
-// Who asks for an extension of a unit's deadline (延期申请), and who grants it.
-inline constexpr const char* kExtensionRequesters[] = {"liaison", "coordinator"};
-inline constexpr const char* kExtensionApprovers[] = {"office_director"};
-
 // A unit asks to move its current stage's due day to `new_due` (reason
-// required, later than `current_due`). Yields a request of kind "extension".
+// required, later than `current_due`). Yields a request of kind "extension",
+// approved by the workflow's extension_approvers. Who may ask is decided
+// before, by the workflow's permissions (the `extend` verb).
 Decision DecideExtension(const model::Workflow& wf, const model::Roster& roster,
                          const model::Instance& instance, std::optional<Date> current_due, Date new_due,
                          const Fire& ask, const std::string& request_id);

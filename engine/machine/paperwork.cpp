@@ -8,12 +8,11 @@ namespace {
 
 using model::MaterialState;
 
-bool HoldsNamed(const model::Workflow& wf, const model::Roster& roster, const std::string& actor,
-                std::initializer_list<const char*> roles, const std::string& unit) {
-  return std::any_of(roles.begin(), roles.end(), [&](const char* name) {
-    auto r = wf.FindRole(name);
-    return r && roster.Holds(actor, *r, unit, wf);
-  });
+// Does `person` hold one of the workflow's commitment signers' roles for `unit`?
+bool IsSigner(const model::Workflow& wf, const model::Roster& roster, const std::string& person,
+              const std::string& unit) {
+  const auto& roles = wf.permissions.commitment_signers;
+  return std::any_of(roles.begin(), roles.end(), [&](model::RoleId r) { return roster.Holds(person, r, unit, wf); });
 }
 
 const char* ActionName(MaterialAction a) {
@@ -55,7 +54,7 @@ std::string JoinNames(const std::vector<std::string>& names) {
 
 }  // namespace
 
-MaterialDecision DecideMaterial(const model::Workflow& wf, const model::Roster& roster,
+MaterialDecision DecideMaterial(const model::Workflow& /*wf*/, const model::Roster& /*roster*/,
                                 const model::MaterialRecord& current, const MaterialCommand& cmd) {
   MaterialDecision d;
   auto refuse = [&](std::string rule, std::string message) {
@@ -64,15 +63,6 @@ MaterialDecision DecideMaterial(const model::Workflow& wf, const model::Roster& 
     d.message = std::move(message);
     return d;
   };
-  const bool by_unit = cmd.action == MaterialAction::kSubmit || cmd.action == MaterialAction::kExplain;
-  const bool allowed =
-      by_unit ? HoldsNamed(wf, roster, cmd.actor, {kRoleLiaison, kRoleCoordinator}, current.unit)
-              : HoldsNamed(wf, roster, cmd.actor, {kRoleOfficeStaff, kRoleOfficeDirector}, current.unit);
-  if (!allowed)
-    return refuse(kRuleRole, cmd.actor + " 无权" + ActionZh(cmd.action) + "单位 " + current.unit +
-                                 " 的材料；需要角色：" +
-                                 (by_unit ? "联络员或协调人" : "领导小组办公室工作人员或主任"));
-
   const MaterialState s = current.state;
   bool from_ok = false;
   switch (cmd.action) {
@@ -140,10 +130,7 @@ SignDecision DecideSign(const model::Workflow& wf, const model::Roster& roster, 
     d.message = std::move(message);
     return d;
   };
-  if (!HoldsNamed(wf, roster, cmd.actor,
-                  {kRoleLiaison, kRoleCoordinator, kRolePrincipal, kRoleOfficeStaff, kRoleOfficeDirector}, unit))
-    return refuse(kRuleRole, cmd.actor + " 无权登记单位 " + unit + " 的承诺书");
-  if (!HoldsNamed(wf, roster, cmd.signer, {kRolePrincipal}, unit))
+  if (!IsSigner(wf, roster, cmd.signer, unit))
     return refuse("signer", "签字人 " + cmd.signer + " 不是单位 " + unit + " 的主要领导");
   if (cmd.document_hash.empty()) return refuse("document", "承诺书须附扫描件 (--document)");
 
@@ -191,7 +178,7 @@ GuardFacts FactsFor(const model::Workflow& wf, const model::Roster& roster, cons
 
   if (!commitment) {
     f.commitment_signed.detail = "尚无主要领导签字盖章的承诺书";
-  } else if (!HoldsNamed(wf, roster, commitment->signer, {kRolePrincipal}, unit)) {
+  } else if (!IsSigner(wf, roster, commitment->signer, unit)) {
     f.commitment_signed.detail = "承诺书签字人不是本单位主要领导";
   } else if (!commitment->stamped) {
     f.commitment_signed.detail = "承诺书未加盖公章";

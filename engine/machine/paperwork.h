@@ -12,14 +12,6 @@
 
 namespace duban::machine {
 
-// Role ids the paperwork rules use: the unit's people hand things in, the
-// office reviews, the principal leader signs.
-inline constexpr const char* kRoleLiaison = "liaison";
-inline constexpr const char* kRoleCoordinator = "coordinator";
-inline constexpr const char* kRolePrincipal = "principal_leader";
-inline constexpr const char* kRoleOfficeStaff = "office_staff";
-inline constexpr const char* kRoleOfficeDirector = "office_director";
-
 enum class MaterialAction : std::uint8_t { kSubmit, kExplain, kReturn, kAccept };
 
 struct MaterialCommand {
@@ -37,6 +29,9 @@ struct MaterialDecision {
   model::Event event;
 };
 
+// Moves `current` by `cmd`. Who may take each action is decided before, by
+// the workflow's permissions (workflow/permissions.h); this checks the state
+// and the note.
 MaterialDecision DecideMaterial(const model::Workflow& wf, const model::Roster& roster,
                                 const model::MaterialRecord& current, const MaterialCommand& cmd);
 
@@ -59,6 +54,8 @@ struct SignDecision {
 };
 
 // A new signature for `unit`; `current` is the signature in force, if any.
+// The signer must hold one of the workflow's commitment_signers roles for the
+// unit; who may record it is decided before, by the workflow's permissions.
 SignDecision DecideSign(const model::Workflow& wf, const model::Roster& roster, const std::string& unit,
                         const std::optional<model::Commitment>& current, const SignCommand& cmd);
 

@@ -47,8 +47,9 @@ enum class EventType : std::uint8_t {
   kAssessmentPublished,
   kNoticeSent,
   kNoticeFailed,
+  kNoticeRetried,
 };
-inline constexpr std::size_t kEventTypeCount = 22;
+inline constexpr std::size_t kEventTypeCount = 23;
 
 // Who hears of an event of a type (engine/machine/notices.h resolves it).
 enum class Audience : std::uint8_t {
@@ -212,6 +213,12 @@ inline constexpr FieldSpec kNoticeEnded[] = {
     {"recipients", "[{person, email}] it was for"},
     {"error", "optional: the last failure"},
 };
+inline constexpr FieldSpec kNoticeRetried[] = {
+    {"notice", "the notice id: \"taishan-2021/42\""},
+    {"event_seq", "the sequence number of the notice's event"},
+    {"deliveries", "how many dead deliveries were made pending again"},
+    {"plugin", "optional: the one plugin whose delivery was retried"},
+};
 
 }  // namespace event_fields
 
@@ -263,6 +270,8 @@ inline constexpr std::array<EventSpec, kEventTypeCount> kEventSpecs = {{
      Audience::kNone, {}},
     {EventType::kNoticeFailed, "notice.failed", "a plugin gave up on a notice (a dead letter)",
      event_fields::kNoticeEnded, Audience::kNone, {}},
+    {EventType::kNoticeRetried, "notice.retried", "the office made a dead notice's deliveries pending again",
+     event_fields::kNoticeRetried, Audience::kNone, {}},
 }};
 
 // The row of `t`.

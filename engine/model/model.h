@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "model/events.h"
+#include "model/permissions.h"
 
 namespace duban::model {
 
@@ -109,6 +110,27 @@ struct NoticeTarget {
   SourcePos pos;
 };
 
+// Who may use a verb ([permissions] in the workflow file): `campaign` roles
+// for the whole campaign, `unit` roles for the units they hold them for.
+struct Grant {
+  std::vector<RoleId> campaign;  // campaign-scoped roles
+  std::vector<RoleId> unit;      // unit-scoped roles
+  SourcePos pos;
+};
+
+// The workflow's [permissions]: a grant for every verb, and the roles the
+// engine needs by purpose.
+struct Permissions {
+  std::array<Grant, kVerbCount> verbs;     // indexed by Verb
+  std::vector<RoleId> commitment_signers;  // who signs a unit's commitment (unit-scoped)
+  std::vector<RoleId> unit_contacts;       // the contact roles `contact set` records (unit-scoped)
+  std::vector<RoleId> extension_approvers; // who approves an extension of a due day
+  Grant contact_details;                   // who sees other people's phone and e-mail
+  SourcePos pos;
+
+  const Grant& Of(Verb v) const { return verbs[static_cast<std::size_t>(v)]; }
+};
+
 struct Workflow {
   std::string id;       // "annual-cycle"
   int version = 1;
@@ -121,6 +143,7 @@ struct Workflow {
   // Who hears of each event type of Audience::kWorkflow ([notices]), by
   // EventType; empty: nobody.
   std::array<std::vector<NoticeTarget>, kEventTypeCount> notices;
+  Permissions permissions;
 
   std::optional<StageId> FindStage(std::string_view wanted) const;
   std::optional<RoleId> FindRole(std::string_view wanted) const;

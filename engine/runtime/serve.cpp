@@ -67,7 +67,7 @@ Status Serve(Services& services, const ServeOptions& options) {
         return next.ok() ? *next : std::nullopt;
       },
       [&app, &out, &services](Instant now) -> Status {
-        auto r = app.Tick(now);
+        auto r = app.Tick(app::SystemRequest(now));
         if (!r.ok()) return r.status();
         for (const auto& e : r->result["raised"])
           out << e["at"].get<std::string>() << "  " << e["unit"].get<std::string>() << "  "

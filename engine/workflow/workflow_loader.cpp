@@ -10,6 +10,7 @@
 #include "workflow/deadline_policy.h"
 #include "workflow/loader.h"
 #include "workflow/notices_loader.h"
+#include "workflow/permissions_loader.h"
 #include "workflow/toml_fields.h"
 
 namespace duban::workflow {
@@ -72,7 +73,7 @@ class WorkflowReader {
 model::Workflow WorkflowReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("workflow", doc_.root()),
               {"id", "version", "label", "initial", "deadline_policy", "roles", "stages",
-               "transitions", "notices"});
+                "transitions", "notices", "permissions"});
   wf_.id = root.Id("id").value;
   const std::int64_t version = root.Integer("version");
   if (version < 1 || version > 1'000'000)
@@ -90,6 +91,7 @@ model::Workflow WorkflowReader::Read() {
   CheckEveryStageReachable();
   CheckEveryOpenStageHasAnExit();
   wf_.notices = detail::ReadNotices(root, wf_);
+  detail::ReadPermissions(root, wf_);
   return std::move(wf_);
 }
 

@@ -29,9 +29,9 @@ inline Instant At(const std::string& text) {
   return t.ok() ? *t : Instant{};
 }
 
-inline app::Actor As(const std::string& person, const std::string& at,
+inline app::RequestContext As(const std::string& person, const std::string& at,
                      std::optional<std::string> command_id = std::nullopt) {
-  return app::Actor{person, At(at), std::move(command_id)};
+  return app::RequestContext{person, At(at), std::move(command_id), app::Channel::kCli};
 }
 
 // The Taishan campaign, as `id` when one is given.

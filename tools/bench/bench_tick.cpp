@@ -288,7 +288,7 @@ void BM_Tick(benchmark::State& state) {
   const Instant now = At("2021-10-15T10:00");
   // Warm-up, untimed: parses and caches the definitions and the calendar.
   {
-    auto r = db->app->Tick(now);
+    auto r = db->app->Tick(duban::app::SystemRequest(now));
     if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
     if (r->result["raised"].size() != static_cast<std::size_t>(kDue))
       return state.SkipWithError(("warm-up tick raised " + std::to_string(r->result["raised"].size())).c_str());
@@ -296,7 +296,7 @@ void BM_Tick(benchmark::State& state) {
   }
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    auto r = db->app->Tick(now);
+    auto r = db->app->Tick(duban::app::SystemRequest(now));
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
     if (r->result["raised"].size() != static_cast<std::size_t>(kDue))

@@ -71,7 +71,7 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
   spec.workflow = kSource / "workflows" / "annual-cycle.toml";
   spec.roster = kSource / "workflows" / "taishan-2021" / "roster.toml";
   spec.calendars = kSource / "workflows" / "calendars";
-  const duban::app::Actor office{"office-cao-bin", At("2021-09-28"), std::nullopt};
+  const duban::app::RequestContext office{"office-cao-bin", At("2021-09-28"), std::nullopt, duban::app::Channel::kCli};
   auto created = app.CreateCampaign(spec, office);
   if (!created.ok()) return error = created.status().str(), false;
   auto ctx = app.Load(kCampaign);
@@ -83,7 +83,7 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
         if (a.role == "liaison" && a.unit == u.id) c.liaison = p.id;
     auto k = app.Fire(kCampaign, u.id, "kickoff", "", {"office-cao-bin", At("2021-10-08T09:00"), std::nullopt});
     if (!k.ok()) return error = k.status().str(), false;
-    const duban::app::Actor liaison{c.liaison, At("2021-10-09T10:00"), std::nullopt};
+    const duban::app::RequestContext liaison{c.liaison, At("2021-10-09T10:00"), std::nullopt, duban::app::Channel::kCli};
     auto a = app.Fire(kCampaign, u.id, "acknowledge", "", liaison);
     if (!a.ok()) return error = a.status().str(), false;
     for (const auto& m : u.materials) {
@@ -120,7 +120,7 @@ void BM_EngineTransitions(benchmark::State& state) {
   for (auto _ : state) {
     const auto& unit = campaign.units[n % campaign.units.size()];
     const Step& step = kCycle[(n / campaign.units.size()) % kCycle.size()];
-    const duban::app::Actor actor{step.by_office ? "office-cao-bin" : unit.liaison, at, std::nullopt};
+    const duban::app::RequestContext actor{step.by_office ? "office-cao-bin" : unit.liaison, at, std::nullopt, duban::app::Channel::kCli};
     auto r = app.Fire(kCampaign, unit.id, step.trigger, step.note, actor);
     if (!r.ok()) return state.SkipWithError((unit.id + " " + step.trigger + ": " + r.status().str()).c_str());
     ++n;
@@ -130,7 +130,7 @@ void BM_EngineTransitions(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(n));
   state.counters["transitions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
 
-  auto report = app.Verify(kCampaign);
+  auto report = app.Verify(kCampaign, {"office-cao-bin", duban::Instant{}, std::nullopt, duban::app::Channel::kCli});
   if (!report.ok() || !report->ok) state.SkipWithError("the chain does not verify after the run");
 }
 

@@ -48,10 +48,11 @@ struct Call {
     std::filesystem::path path(p);
     return path.is_relative() && !base_dir.empty() ? base_dir / path : path;
   }
-  app::Actor Actor() const {
-    app::Actor a{g.as, now, std::nullopt};
-    if (!g.command_id.empty()) a.command_id = g.command_id;
-    return a;
+  // Who asks, as --as, --at and --command-id say; the app resolves and authorises the person.
+  app::RequestContext Request() const {
+    app::RequestContext rc{g.as, now, std::nullopt, app::Channel::kCli};
+    if (!g.command_id.empty()) rc.command_id = g.command_id;
+    return rc;
   }
   int Fail(const Status& s) const {
     io.err << "duban: " << s.str() << '\n';
@@ -70,11 +71,17 @@ std::string DueText(const app::Context& ctx, const std::optional<Instant>& due) 
   return due ? FormatDate(ctx.tz.local_date(*due)) : "—";
 }
 
+// A role's label from the workflow ("联络员"), else its id.
+std::string RoleLabel(const model::Workflow& wf, const std::string& role) {
+  auto id = wf.FindRole(role);
+  return id ? wf.roles[*id].label.zh : role;
+}
+
 // ----- verbs -----
 
 int DoInit(Call& c, const std::string& calendars) {
   auto dir = calendars.empty() ? ShareDir() / "workflows" / "calendars" : c.Path(calendars);
-  auto r = c.app->LoadCalendars(dir, c.Actor());
+  auto r = c.app->LoadCalendars(dir, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
     c.Print(r->result);
@@ -91,7 +98,7 @@ int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
   spec.workflow = spec.workflow.empty() ? ShareDir() / "workflows" / "annual-cycle.toml" : c.Path(spec.workflow);
   spec.roster = c.Path(spec.roster);
   spec.calendars = ShareDir() / "workflows" / "calendars";
-  auto r = c.app->CreateCampaign(spec, c.Actor());
+  auto r = c.app->CreateCampaign(spec, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   const json& j = r->result;
   if (c.json_out()) {
@@ -113,7 +120,7 @@ int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
 }
 
 int DoCampaignList(Call& c) {
-  auto r = c.app->Campaigns();
+  auto r = c.app->Campaigns(c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"考核年度 campaign", "名称 name", "年份 year", "事件 events", "创建 created"});
@@ -128,16 +135,12 @@ int DoCampaignList(Call& c) {
 }
 
 int DoRoster(Call& c, const std::string& unit_filter) {
-  auto ctx = c.app->Load(c.g.campaign);
-  if (!ctx.ok()) return c.Fail(ctx.status());
-  const auto& wf = *ctx->workflow;
-  const auto& roster = *ctx->roster;
-  if (!unit_filter.empty() && roster.FindUnit(unit_filter) == nullptr)
-    return c.Fail(Status::NotFound("no unit '" + unit_filter + "'"));
+  auto view = c.app->Roster(c.g.campaign, unit_filter, c.Request());
+  if (!view.ok()) return c.Fail(view.status());
+  const auto& wf = *view->workflow;
   json units = json::array(), people = json::array();
   Table tu({"单位 unit", "名称 name", "材料 materials"});
-  for (const auto& u : roster.units) {
-    if (!unit_filter.empty() && u.id != unit_filter) continue;
+  for (const auto& u : view->units) {
     json mats = json::array();
     for (const auto& m : u.materials) mats.push_back({{"id", m.id}, {"name", m.name}, {"required", m.required}});
     units.push_back({{"id", u.id}, {"name", u.name}, {"name_en", u.name_en}, {"duties", u.duties},
@@ -145,23 +148,20 @@ int DoRoster(Call& c, const std::string& unit_filter) {
     tu.Add({u.id, u.name, std::to_string(u.materials.size())});
   }
   Table tp({"人员 person", "姓名 name", "角色 roles", "电子邮件 e-mail", "电话 phone"});
-  for (const auto& p : roster.people) {
+  for (const auto& p : view->people) {
     std::string roles;
     json jroles = json::array();
-    bool relevant = unit_filter.empty();
     for (const auto& a : p.roles) {
       const auto& def = wf.roles[a.role_id];
       roles += (roles.empty() ? "" : "，") + def.label.zh + (a.unit.empty() ? "" : "(" + a.unit + ")");
       jroles.push_back({{"role", a.role}, {"unit", a.unit}});
-      if (a.unit == unit_filter) relevant = true;
     }
-    if (!relevant) continue;
     people.push_back({{"id", p.id}, {"name", p.name}, {"title", p.title}, {"email", p.email},
                       {"phone", p.phone}, {"placeholder", p.placeholder}, {"roles", jroles}});
     tp.Add({p.id, p.name + (p.placeholder ? " *" : ""), roles, p.email, p.phone});
   }
   if (c.json_out()) {
-    c.Print({{"campaign", ctx->campaign.id}, {"units", units}, {"people", people}});
+    c.Print({{"campaign", view->campaign}, {"units", units}, {"people", people}});
     return 0;
   }
   tu.Print(c.io.out);
@@ -185,14 +185,13 @@ std::string LightZh(const std::string& light) {
 }
 
 int DoStatus(Call& c, const std::string& unit_filter) {
-  auto ledger = c.app->Status(c.g.campaign, c.now);
+  auto ledger = c.app->Status(c.g.campaign, unit_filter, c.Request());
   if (!ledger.ok()) return c.Fail(ledger.status());
   const auto& ctx = ledger->context;
   json rows = json::array();
   Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "剩余工作日 left", "灯 light", "督办 level", "签收 ack",
            "材料 materials", "纸质 copies", "退回 returns", "承诺书 commitment", "待批 pending"});
   for (const auto& r : ledger->rows) {
-    if (!unit_filter.empty() && r.unit->id != unit_filter) continue;
     json row = {{"unit", r.unit->id},
                 {"name", r.unit->name},
                 {"stage", r.stage->id},
@@ -225,7 +224,6 @@ int DoStatus(Call& c, const std::string& unit_filter) {
            CommitmentZh(r.commitment) + (r.commitment_number > 1 ? "(第" + std::to_string(r.commitment_number) + "版)" : ""),
            r.instance.pending_request.value_or("")});
   }
-  if (!unit_filter.empty() && rows.empty()) return c.Fail(Status::NotFound("no unit '" + unit_filter + "'"));
   if (c.json_out()) {
     c.Print({{"campaign", ctx.campaign.id}, {"at", FormatUtc(c.now)}, {"units", rows},
              {"calendar_missing_years", ledger->calendar_missing_years}});
@@ -244,9 +242,10 @@ int DoStatus(Call& c, const std::string& unit_filter) {
 int DoFire(Call& c, const std::string& units, const std::string& trigger, const std::string& note) {
   std::vector<std::string> targets;
   if (units == "all") {
-    auto ctx = c.app->Load(c.g.campaign);
-    if (!ctx.ok()) return c.Fail(ctx.status());
-    for (const auto& u : ctx->roster->units) targets.push_back(u.id);
+    // Every unit the person may see.
+    auto view = c.app->Roster(c.g.campaign, "", c.Request());
+    if (!view.ok()) return c.Fail(view.status());
+    for (const auto& u : view->units) targets.push_back(u.id);
   } else {
     std::stringstream ss(units);
     for (std::string u; std::getline(ss, u, ',');)
@@ -256,9 +255,9 @@ int DoFire(Call& c, const std::string& units, const std::string& trigger, const 
   int worst = 0;
   json out = json::array();
   for (const auto& unit : targets) {
-    app::Actor actor = c.Actor();
-    if (actor.command_id && targets.size() > 1) *actor.command_id += ":" + unit;
-    auto r = c.app->Fire(c.g.campaign, unit, trigger, note, actor);
+    app::RequestContext rc = c.Request();
+    if (rc.command_id && targets.size() > 1) *rc.command_id += ":" + unit;
+    auto r = c.app->Fire(c.g.campaign, unit, trigger, note, rc);
     if (!r.ok()) {
       worst = std::max(worst, c.Fail(r.status()));
       continue;
@@ -280,10 +279,11 @@ int DoFire(Call& c, const std::string& units, const std::string& trigger, const 
 }
 
 int DoRequests(Call& c, bool all) {
+  auto r = c.app->Requests(c.g.campaign, all, c.Request());
+  if (!r.ok()) return c.Fail(r.status());
+  // The workflow's labels, once the person was allowed to read.
   auto ctx = c.app->Load(c.g.campaign);
   if (!ctx.ok()) return c.Fail(ctx.status());
-  auto r = c.app->Requests(c.g.campaign, all);
-  if (!r.ok()) return c.Fail(r.status());
   const auto& wf = *ctx->workflow;
   json out = json::array();
   Table t({"申请 request", "单位 unit", "事项 trigger", "申请人 by", "时间 at", "状态 status", "审批人 decided by",
@@ -307,7 +307,7 @@ int DoRequests(Call& c, bool all) {
 }
 
 int DoDecide(Call& c, const std::string& request, bool approve, const std::string& note) {
-  auto r = c.app->Decide(c.g.campaign, request, approve, note, c.Actor());
+  auto r = c.app->Decide(c.g.campaign, request, approve, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   const json& j = r->result;
   if (c.json_out()) {
@@ -334,7 +334,7 @@ const char* MaterialStateZh(model::MaterialState s) {
 }
 
 int DoMaterialList(Call& c, const std::string& unit) {
-  auto r = c.app->Materials(c.g.campaign, unit);
+  auto r = c.app->Materials(c.g.campaign, unit, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"单位 unit", "材料 material", "名称 name", "状态 state", "报送次数", "意见/说明 note"});
@@ -359,7 +359,7 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
   for (const auto& f : file_args) files.push_back(c.Path(f));
   std::vector<std::string> targets;
   if (items == "all") {
-    auto r = c.app->Materials(c.g.campaign, unit);
+    auto r = c.app->Materials(c.g.campaign, unit, c.Request());
     if (!r.ok()) return c.Fail(r.status());
     for (const auto& m : *r) {
       if (m.dropped) continue;
@@ -377,9 +377,9 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
   int worst = 0;
   json out = json::array();
   for (const auto& item : targets) {
-    app::Actor actor = c.Actor();
-    if (actor.command_id && targets.size() > 1) *actor.command_id += ":" + item;
-    auto r = c.app->Material(c.g.campaign, unit, item, action, note, files, actor);
+    app::RequestContext rc = c.Request();
+    if (rc.command_id && targets.size() > 1) *rc.command_id += ":" + item;
+    auto r = c.app->Material(c.g.campaign, unit, item, action, note, files, rc);
     if (!r.ok()) {
       worst = std::max(worst, c.Fail(r.status()));
       continue;
@@ -396,7 +396,7 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
 
 int DoMaterialAdd(Call& c, const std::string& unit, const std::string& id, const std::string& name, bool required,
                   const std::string& reason) {
-  auto r = c.app->AddMaterial(c.g.campaign, unit, id, name, required, reason, c.Actor());
+  auto r = c.app->AddMaterial(c.g.campaign, unit, id, name, required, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else c.io.out << unit << ": 增加材料「" << name << "」(" << id << ")：" << reason << '\n';
@@ -404,7 +404,7 @@ int DoMaterialAdd(Call& c, const std::string& unit, const std::string& id, const
 }
 
 int DoMaterialDrop(Call& c, const std::string& unit, const std::string& id, const std::string& reason) {
-  auto r = c.app->DropMaterial(c.g.campaign, unit, id, reason, c.Actor());
+  auto r = c.app->DropMaterial(c.g.campaign, unit, id, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else c.io.out << unit << ": 删减材料「" << r->result["name"].get<std::string>() << "」：" << reason << '\n';
@@ -412,7 +412,7 @@ int DoMaterialDrop(Call& c, const std::string& unit, const std::string& id, cons
 }
 
 int DoFiles(Call& c, const std::string& unit) {
-  auto r = c.app->Attachments(c.g.campaign, unit);
+  auto r = c.app->Attachments(c.g.campaign, unit, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"单位 unit", "材料 material", "文件 file", "大小 bytes", "类型 type", "sha256", "提交人 by", "时间 at"});
@@ -431,7 +431,7 @@ int DoFiles(Call& c, const std::string& unit) {
 }
 
 int DoCopies(Call& c, const std::string& unit, int received, const std::string& note) {
-  auto r = c.app->PaperCopies(c.g.campaign, unit, received, note, c.Actor());
+  auto r = c.app->PaperCopies(c.g.campaign, unit, received, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else
@@ -440,12 +440,16 @@ int DoCopies(Call& c, const std::string& unit, int received, const std::string& 
 }
 
 int DoContactSet(Call& c, const std::string& unit, const app::ContactChange& change) {
-  auto r = c.app->SetContact(c.g.campaign, unit, change, c.Actor());
+  auto r = c.app->SetContact(c.g.campaign, unit, change, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   const json& j = r->result;
-  if (c.json_out()) c.Print(j);
-  else
-    c.io.out << unit << ": " << (change.role == "liaison" ? "联络员" : "协调人") << "变更为 " << j["name"].get<std::string>()
+  if (c.json_out()) {
+    c.Print(j);
+    return 0;
+  }
+  auto ctx = c.app->Load(c.g.campaign);
+  if (!ctx.ok()) return c.Fail(ctx.status());
+  c.io.out << unit << ": " << RoleLabel(*ctx->workflow, change.role) << "变更为 " << j["name"].get<std::string>()
              << " (" << j["person"].get<std::string>() << ")"
              << (j["previous"].get<std::string>().empty() ? "" : "，原为 " + j["previous"].get<std::string>())
              << "；报告人 " << j["reported_by"].get<std::string>() << "，" << j["reported_on"].get<std::string>() << '\n';
@@ -453,8 +457,10 @@ int DoContactSet(Call& c, const std::string& unit, const app::ContactChange& cha
 }
 
 int DoContactHistory(Call& c, const std::string& unit) {
-  auto r = c.app->Contacts(c.g.campaign, unit);
+  auto r = c.app->Contacts(c.g.campaign, unit, c.Request());
   if (!r.ok()) return c.Fail(r.status());
+  auto ctx = c.app->Load(c.g.campaign);
+  if (!ctx.ok()) return c.Fail(ctx.status());
   json out = json::array();
   Table t({"单位 unit", "角色 role", "次序 #", "人员 person", "姓名 name", "电话 phone", "电子邮件 e-mail", "报告人 reported by",
            "报告日期 on", "登记人 recorded by"});
@@ -463,7 +469,7 @@ int DoContactHistory(Call& c, const std::string& unit) {
                    {"phone", k.phone}, {"email", k.email}, {"reported_by", k.reported_by},
                    {"reported_on", FormatDate(k.reported_on)}, {"recorded_by", k.recorded_by},
                    {"recorded_at", FormatUtc(k.recorded_at)}});
-    t.Add({k.unit, k.role == "liaison" ? "联络员" : "协调人", std::to_string(k.number), k.person, k.name, k.phone, k.email,
+    t.Add({k.unit, RoleLabel(*ctx->workflow, k.role), std::to_string(k.number), k.person, k.name, k.phone, k.email,
            k.reported_by, FormatDate(k.reported_on), k.recorded_by});
   }
   if (c.json_out()) c.Print(out);
@@ -473,7 +479,7 @@ int DoContactHistory(Call& c, const std::string& unit) {
 }
 
 int DoCommitments(Call& c, const std::string& unit) {
-  auto r = c.app->Commitments(c.g.campaign, unit);
+  auto r = c.app->Commitments(c.g.campaign, unit, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"单位 unit", "版本 #", "签字人 signer", "签字日期 signed", "盖章 stamped", "扫描件 scan", "状态 state"});
@@ -496,7 +502,7 @@ int DoSign(Call& c, const std::string& unit, const std::string& signer, const st
            const std::string& document) {
   auto d = ParseDate(date);
   if (!d.ok()) return c.Fail(d.status());
-  auto r = c.app->Sign(c.g.campaign, unit, signer, *d, stamped, c.Path(document), c.Actor());
+  auto r = c.app->Sign(c.g.campaign, unit, signer, *d, stamped, c.Path(document), c.Request());
   if (!r.ok()) return c.Fail(r.status());
   const json& j = r->result;
   if (c.json_out()) {
@@ -518,7 +524,7 @@ int DoEvents(Call& c, store::EventFilter f, const std::string& since) {
     if (!t.ok()) return c.Fail(t.status());
     f.since = *t;
   }
-  auto r = c.app->Events(f);
+  auto r = c.app->Events(f, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"序号 seq", "时间 at", "事件 type", "单位 unit", "操作人 actor", "内容 payload"});
@@ -534,7 +540,7 @@ int DoEvents(Call& c, store::EventFilter f, const std::string& since) {
 }
 
 int DoVerify(Call& c) {
-  auto r = c.app->Verify(c.g.campaign);
+  auto r = c.app->Verify(c.g.campaign, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
     c.Print({{"ok", r->ok}, {"rows", r->rows}, {"seq", r->seq}, {"problem", r->problem}});
@@ -559,35 +565,40 @@ const char* EventZh(const std::string& name) {
 }
 
 // One line per deadline event raised by a tick.
-void PrintRaised(Call& c, const json& raised) {
+void PrintRaised(std::ostream& out, const json& raised) {
   for (const auto& e : raised) {
     const json& p = e["payload"];
     auto at = ParseInstant(e["at"].get<std::string>(), TimeZone::Default());
-    c.io.out << "  ⏰ " << (at.ok() ? FormatLocal(*at, TimeZone::Default()) : e["at"].get<std::string>()) << "  "
+    out << "  ⏰ " << (at.ok() ? FormatLocal(*at, TimeZone::Default()) : e["at"].get<std::string>()) << "  "
              << e["unit"].get<std::string>() << "  " << e["type"].get<std::string>() << " "
              << EventZh(e["type"].get<std::string>());
-    if (p.contains("level")) c.io.out << " 第" << p["level"].get<int>() << "级";
-    if (p.contains("roles")) c.io.out << " → " << p["roles"].dump();
-    if (p.contains("workdays_left")) c.io.out << " 剩余" << p["workdays_left"].get<int>() << "个工作日";
-    if (p.contains("overdue_workdays")) c.io.out << " 超期" << p["overdue_workdays"].get<int>() << "个工作日";
-    if (p.contains("due_date")) c.io.out << " (截止 " << p["due_date"].get<std::string>() << ")";
-    c.io.out << '\n';
+    if (p.contains("level")) out << " 第" << p["level"].get<int>() << "级";
+    if (p.contains("roles")) out << " → " << p["roles"].dump();
+    if (p.contains("workdays_left")) out << " 剩余" << p["workdays_left"].get<int>() << "个工作日";
+    if (p.contains("overdue_workdays")) out << " 超期" << p["overdue_workdays"].get<int>() << "个工作日";
+    if (p.contains("due_date")) out << " (截止 " << p["due_date"].get<std::string>() << ")";
+    out << '\n';
   }
 }
 
-int DoTick(Call& c) {
-  auto r = c.app->Tick(c.now);
-  if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
-  else if (r->result["raised"].empty()) c.io.out << "没有到期的提醒或督办 / nothing due\n";
-  else PrintRaised(c, r->result["raised"]);
+// Prints a tick's answer as `tick` does.
+int ReportTick(const Result<app::Outcome>& r, bool json_out, Io io) {
+  if (!r.ok()) {
+    io.err << "duban: " << r.status().str() << '\n';
+    return r.status().exit_code();
+  }
+  if (json_out) io.out << r->result.dump(2, ' ', false) << '\n';
+  else if (r->result["raised"].empty()) io.out << "没有到期的提醒或督办 / nothing due\n";
+  else PrintRaised(io.out, r->result["raised"]);
   return 0;
 }
+
+int DoTick(Call& c) { return ReportTick(c.app->Tick(c.Request()), c.json_out(), c.io); }
 
 int DoDeadlineSet(Call& c, const std::string& stage, const std::string& date, const std::string& reason) {
   auto d = ParseDate(date);
   if (!d.ok()) return c.Fail(d.status());
-  auto r = c.app->SetDue(c.g.campaign, stage, *d, reason, c.Actor());
+  auto r = c.app->SetDue(c.g.campaign, stage, *d, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else
@@ -599,7 +610,7 @@ int DoDeadlineSet(Call& c, const std::string& stage, const std::string& date, co
 int DoExtend(Call& c, const std::string& unit, const std::string& date, const std::string& reason) {
   auto d = ParseDate(date);
   if (!d.ok()) return c.Fail(d.status());
-  auto r = c.app->RequestExtension(c.g.campaign, unit, *d, reason, c.Actor());
+  auto r = c.app->RequestExtension(c.g.campaign, unit, *d, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else
@@ -610,7 +621,7 @@ int DoExtend(Call& c, const std::string& unit, const std::string& date, const st
 }
 
 int DoUrge(Call& c, const std::string& unit, const std::string& note) {
-  auto r = c.app->Urge(c.g.campaign, unit, note, c.Actor());
+  auto r = c.app->Urge(c.g.campaign, unit, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) c.Print(r->result);
   else c.io.out << unit << ": 已催办" << (note.empty() ? "" : "：" + note) << '\n';
@@ -638,7 +649,7 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
   f.campaign = c.g.campaign;
   if (!unit.empty()) f.unit = unit;
   if (!state.empty()) f.state = state;
-  auto r = c.app->Notices(f);
+  auto r = c.app->Notices(f, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   json out = json::array();
   Table t({"通知 notice", "事件 event", "单位 unit", "时间 at", "收件人 recipients", "投递 deliveries"});
@@ -662,7 +673,9 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
 
 int DoNoticesShow(Call& c, const std::string& id) {
   store::NoticeFilter f;
-  auto r = c.app->Notices(f);
+  // A notice id is CAMPAIGN/SEQ: its campaign unless --campaign names one.
+  f.campaign = !c.g.campaign.empty() ? c.g.campaign : id.substr(0, id.rfind('/') == std::string::npos ? 0 : id.rfind('/'));
+  auto r = c.app->Notices(f, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   auto it = std::find_if(r->begin(), r->end(), [&](const store::NoticeRecord& k) { return k.notice.id == id; });
   if (it == r->end()) return c.Fail(Status::NotFound("no notice '" + id + "'"));
@@ -692,10 +705,10 @@ int DoNoticesShow(Call& c, const std::string& id) {
 }
 
 int DoNoticesRetry(Call& c, const std::string& id, const std::string& plugin) {
-  auto r = c.app->RetryNotice(id, plugin);
+  auto r = c.app->RetryNotice(id, plugin, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print({{"notice", id}, {"retried", *r}});
-  else c.io.out << id << ": " << *r << " 个投递已重新排队 / deliveries pending again\n";
+  if (c.json_out()) c.Print(r->result);
+  else c.io.out << id << ": " << r->result["retried"].get<int>() << " 个投递已重新排队 / deliveries pending again\n";
   return 0;
 }
 
@@ -787,7 +800,7 @@ int DoCalendarAdd(Call& c, const std::string& date, int n) {
 }
 
 int DoCalendarLoad(Call& c, const std::string& path) {
-  auto r = c.app->LoadCalendars(c.Path(path), c.Actor());
+  auto r = c.app->LoadCalendars(c.Path(path), c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
     c.Print(r->result);
@@ -806,6 +819,10 @@ int DoCalendarLoad(Call& c, const std::string& path) {
 }  // namespace
 
 std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
+
+int SystemTick(app::App& app, Instant at, const std::string& format, Io io) {
+  return ReportTick(app.Tick(app::SystemRequest(at)), format == "json", io);
+}
 
 int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
   CLI::App cli{
@@ -942,8 +959,8 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   auto* contact_set = contact->add_subcommand("set", "record a new coordinator or liaison, as reported to the office; "
                                                      "they act for the unit and receive its notices from now on");
   contact_set->add_option("unit", contact_unit, "unit id")->required();
-  contact_set->add_option("role", change.role, "coordinator or liaison")->required()->check(
-      CLI::IsMember({"coordinator", "liaison"}));
+  contact_set->add_option("role", change.role, "one of the workflow's contact roles (unit_contacts: coordinator, "
+                                              "liaison)")->required();
   contact_set->add_option("--person", change.person, "person id of the new holder (new or from the roster)")
       ->required();
   contact_set->add_option("--name", change.name, "name (required for a new person)");
@@ -1097,20 +1114,12 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     if (!opened_for_replay.ok()) return c.Fail(opened_for_replay.status());
     return RunReplay(c.Path(replay_file).string(), g.db, g.format, io, session);
   }
-  if (tick->parsed() && c.g.as.empty()) c.g.as = "system";
 
   auto opened = session.Open(g.db, g.data_dir, c.Path(g.config).string());
   if (!opened.ok()) return c.Fail(opened.status());
   c.app = *opened;
 
-  const bool mutates = init->parsed() || cal_load->parsed() || dl_set->parsed() || extend->parsed() ||
-                       urge->parsed() || mat_add->parsed() || mat_drop->parsed() || copies->parsed() ||
-                       ack->parsed() || contact_set->parsed() || create->parsed() || fire->parsed() || approve->parsed() ||
-                       reject->parsed() || sign->parsed() ||
-                       std::any_of(std::begin(mat_verbs), std::end(mat_verbs), [](const MatVerb& v) { return v.sub->parsed(); });
-  if (mutates && g.as.empty() && !init->parsed() && !cal_load->parsed())
-    return c.Fail(Status::InvalidInput("who is acting? give --as PERSON (a roster person id) or set $DUBAN_AS"));
-  if ((init->parsed() || cal_load->parsed()) && g.as.empty()) c.g.as = "system";
+  // Who is acting is the app's to check: every command and query is authorised there.
 
   if (init->parsed()) return DoInit(c, calendars_dir);
   if (create->parsed()) {

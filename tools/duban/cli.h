@@ -28,6 +28,11 @@ struct Io {
 int Run(const std::vector<std::string>& args, Io io, Session& session,
         const std::filesystem::path& base_dir = {});
 
+// Ticks the deadline clock at `at` as the engine itself (app::SystemRequest),
+// printing what it raised as the `tick` verb does: the replay's automatic
+// ticks. Returns the exit status.
+int SystemTick(app::App& app, Instant at, const std::string& format, Io io);
+
 // Where the shipped workflows/ directory is: $DUBAN_SHARE, else the source
 // tree duban was built from.
 std::filesystem::path ShareDir();

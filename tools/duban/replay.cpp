@@ -155,7 +155,7 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
       if (!*next || **next > until) return 0;
       const Instant at = clock ? std::max(**next, *clock) : **next;
       clock = at;
-      const int rc = Run({"--db", db, "--at", FormatUtc(at), "--format", format, "tick"}, io, session, base);
+      const int rc = SystemTick(**app, at, format, io);
       if (rc != 0) return rc;
     }
   };
