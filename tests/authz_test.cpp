@@ -349,7 +349,7 @@ TEST_F(Authz, OfficeCommandsAreRecordedWithWhoDidThem) {
   // A hand tick records the person; the engine's clock records "system".
   auto tick = app_->Tick(As("office-cao-bin", "2021-10-12 10:00"));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
-  ASSERT_FALSE(tick->result["raised"].empty());
+  ASSERT_FALSE(wire::ToJson(tick->value)["raised"].empty());
   store::EventFilter f;
   f.type = "deadline.*";
   auto events = app_->Events(f, As("office-cao-bin"));

@@ -129,7 +129,7 @@ class DeadlineApp : public ::testing::Test {
     app_ = std::make_unique<app::App>(*store_);
     auto loaded = app_->LoadCalendars(kSource / "workflows" / "calendars", As("office-cao-bin", "2021-09-01"));
     ASSERT_TRUE(loaded.ok()) << loaded.status().str();
-    ASSERT_TRUE(loaded->result["moved"].empty());
+    ASSERT_TRUE(wire::ToJson(loaded->value)["moved"].empty());
   }
 
   // The Taishan campaign, created by the office on 28 September at 10:00.
@@ -162,9 +162,9 @@ class DeadlineApp : public ::testing::Test {
       auto r = app_->Tick(app::SystemRequest(**next));
       EXPECT_TRUE(r.ok()) << r.status().str();
       if (!r.ok()) return raised;
-      EXPECT_FALSE(r->result["raised"].empty()) << "a tick at NextDeadline() " << FormatUtc(**next)
+      EXPECT_FALSE(wire::ToJson(r->value)["raised"].empty()) << "a tick at NextDeadline() " << FormatUtc(**next)
                                                 << " raised nothing";
-      for (const auto& e : r->result["raised"]) {
+      for (const nlohmann::json all = wire::ToJson(r->value); const auto& e : all["raised"]) {
         EXPECT_LE(T(e["at"].get<std::string>()), **next) << e.dump();
         raised.push_back(e["unit"].get<std::string>() + " " + e["type"].get<std::string>() + " " +
                          e["at"].get<std::string>());
@@ -348,7 +348,7 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
 
   auto again = app_->Tick(app::SystemRequest(T("2021-10-22 09:00")));
   ASSERT_TRUE(again.ok()) << again.status().str();
-  EXPECT_THAT(again->result["raised"], IsEmpty());
+  EXPECT_THAT(wire::ToJson(again->value)["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), head);
   EXPECT_EQ(Snapshot(), before);
 
@@ -357,7 +357,7 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
   for (const char* at : {"2021-10-22 18:00", "2021-10-21 10:00"}) {
     auto r = app_->Tick(app::SystemRequest(T(at)));
     ASSERT_TRUE(r.ok()) << r.status().str();
-    EXPECT_THAT(r->result["raised"], IsEmpty()) << at;
+    EXPECT_THAT(wire::ToJson(r->value)["raised"], IsEmpty()) << at;
   }
   EXPECT_EQ(HeadSeq(), head);
   EXPECT_EQ(Snapshot(), before);
@@ -365,11 +365,11 @@ TEST_F(DeadlineApp, TickingTwiceAtOneTimeRaisesNothingNew) {
   // The first tick at a time raises, the second does not.
   auto first = app_->Tick(app::SystemRequest(T("2021-10-27 09:00")));
   ASSERT_TRUE(first.ok());
-  EXPECT_FALSE(first->result["raised"].empty());
+  EXPECT_FALSE(wire::ToJson(first->value)["raised"].empty());
   const std::int64_t after_first = HeadSeq();
   auto second = app_->Tick(app::SystemRequest(T("2021-10-27 09:00")));
   ASSERT_TRUE(second.ok());
-  EXPECT_THAT(second->result["raised"], IsEmpty());
+  EXPECT_THAT(wire::ToJson(second->value)["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), after_first);
 }
 
@@ -393,10 +393,10 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
 
   // Every unit still collecting went through the same, once each.
   std::map<std::string, int> per_unit;
-  for (const auto& e : r->result["raised"]) ++per_unit[e["unit"].get<std::string>()];
+  for (const nlohmann::json all = wire::ToJson(r->value); const auto& e : all["raised"]) ++per_unit[e["unit"].get<std::string>()];
   EXPECT_EQ(per_unit.size(), units_.size());
   for (const auto& [unit, n] : per_unit) EXPECT_EQ(n, 4) << unit;
-  EXPECT_EQ(r->result["raised"].size(), 4 * units_.size());
+  EXPECT_EQ(wire::ToJson(r->value)["raised"].size(), 4 * units_.size());
 
   // The ledger says where the unit truly stands, and the schedule carries on
   // from there: the next repeat on 4 November.
@@ -412,7 +412,7 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
   const std::int64_t head = HeadSeq();
   auto again = app_->Tick(app::SystemRequest(T("2021-11-03 12:00")));
   ASSERT_TRUE(again.ok());
-  EXPECT_THAT(again->result["raised"], IsEmpty());
+  EXPECT_THAT(wire::ToJson(again->value)["raised"], IsEmpty());
   EXPECT_EQ(HeadSeq(), head);
 }
 
@@ -465,7 +465,7 @@ TEST_F(DeadlineApp, ACampaignWideOverrideMovesEveryUnitInTheStage) {
   const std::string reason = "上级通知：材料报送截止日期延至10月29日";
   auto set = app_->SetDue(kCampaign, "collecting", D("2021-10-29"), reason, As(kDirector, "2021-10-14 10:00"));
   ASSERT_TRUE(set.ok()) << set.status().str();
-  EXPECT_EQ(set->result["units"].size(), units_.size() - 1);
+  EXPECT_EQ(wire::ToJson(set->value)["units"].size(), units_.size() - 1);
 
   // Every unit in the stage moved, each with its event; the one still
   // acknowledging did not.
@@ -539,8 +539,8 @@ TEST_F(DeadlineApp, AnApprovedExtensionMovesTheDueAndRestartsTheSchedule) {
   auto asked = app_->RequestExtension(kCampaign, "emergency", D("2021-10-27"), "突发环境事件台账需市局盖章，无法按期报送",
                                       As("emergency-liaison", "2021-10-18 10:00"));
   ASSERT_TRUE(asked.ok()) << asked.status().str();
-  EXPECT_EQ(asked->result["request"], "emergency#1");
-  EXPECT_EQ(asked->result["due"], "2021-10-20");
+  EXPECT_EQ(wire::ToJson(asked->value)["request"], "emergency#1");
+  EXPECT_EQ(wire::ToJson(asked->value)["due"], "2021-10-20");
   EXPECT_EQ(Instance("emergency").pending_request, "emergency#1");
   EXPECT_EQ(DueDay("emergency"), "2021-10-20");  // nothing moves before it is approved
 
@@ -556,8 +556,8 @@ TEST_F(DeadlineApp, AnApprovedExtensionMovesTheDueAndRestartsTheSchedule) {
   TickTo("2021-10-18 15:00");
   auto approved = app_->Decide(kCampaign, "emergency#1", true, "同意延期至10月27日", As(kDirector, "2021-10-18 15:00"));
   ASSERT_TRUE(approved.ok()) << approved.status().str();
-  EXPECT_EQ(approved->result["outcome"], "approved");
-  EXPECT_EQ(approved->result["due"], "2021-10-27");
+  EXPECT_EQ(wire::ToJson(approved->value)["outcome"], "approved");
+  EXPECT_EQ(wire::ToJson(approved->value)["due"], "2021-10-27");
   const model::Instance inst = Instance("emergency");
   EXPECT_EQ(inst.due_at, Tz().end_of_day(D("2021-10-27")));
   EXPECT_EQ(inst.extended_to, D("2021-10-27"));
@@ -605,7 +605,7 @@ TEST_F(DeadlineApp, ARejectedExtensionMovesNothing) {
 
   auto rejected = app_->Decide(kCampaign, "water", false, "可先报送已有数据，缺项作出说明", As(kDirector, "2021-10-18 15:00"));
   ASSERT_TRUE(rejected.ok()) << rejected.status().str();
-  EXPECT_EQ(rejected->result["outcome"], "rejected");
+  EXPECT_EQ(wire::ToJson(rejected->value)["outcome"], "rejected");
 
   const model::Instance after = Instance("water");
   EXPECT_EQ(after.due_at, asked_state.due_at);
@@ -698,8 +698,8 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
 
   // Every unit still acknowledging is now due on Wednesday 13 October, and the
   // load says so; finance, already collecting (due 20 October), keeps its due.
-  EXPECT_EQ(loaded->result["moved"].size(), units_.size() - 1) << loaded->result.dump();
-  for (const auto& m : loaded->result["moved"]) {
+  EXPECT_EQ(wire::ToJson(loaded->value)["moved"].size(), units_.size() - 1) << wire::ToJson(loaded->value).dump();
+  for (const nlohmann::json all = wire::ToJson(loaded->value); const auto& m : all["moved"]) {
     EXPECT_EQ(m["campaign"], kCampaign);
     EXPECT_EQ(m["scope"], "calendar");
     EXPECT_EQ(m["stage"], "kicked_off");
@@ -729,7 +729,7 @@ TEST_F(DeadlineApp, ACorrectedCalendarFileMovesTheThreeWorkdayDue) {
   const std::int64_t head = HeadSeq();
   auto again = app_->LoadCalendars(corrected, As("office-cao-bin", "2021-10-08 16:30"));
   ASSERT_TRUE(again.ok()) << again.status().str();
-  EXPECT_TRUE(again->result["moved"].empty()) << again->result.dump();
+  EXPECT_TRUE(wire::ToJson(again->value)["moved"].empty()) << wire::ToJson(again->value).dump();
   EXPECT_EQ(HeadSeq(), head);
 
   // The schedule follows the corrected calendar.
@@ -822,9 +822,9 @@ TEST_F(DeadlineApp, ACampaignInAYearWithoutCalendarDataSaysSo) {
   spec.roster = roster;
   auto r = app_->CreateCampaign(spec, As(kOffice, "2030-09-27 10:00"));
   ASSERT_TRUE(r.ok()) << r.status().str();
-  EXPECT_EQ(r->result["id"], "taishan-2030");
-  EXPECT_EQ(r->result["year"], 2030);
-  EXPECT_EQ(r->result["calendar_missing_years"], json::array({2030, 2031}));
+  EXPECT_EQ(wire::ToJson(r->value)["id"], "taishan-2030");
+  EXPECT_EQ(wire::ToJson(r->value)["year"], 2030);
+  EXPECT_EQ(wire::ToJson(r->value)["calendar_missing_years"], json::array({2030, 2031}));
   auto event = Events(std::nullopt, "campaign.created", "taishan-2030");
   ASSERT_EQ(event.size(), 1u);
   EXPECT_EQ(event[0].event.payload["calendar_missing_years"], json::array({2030, 2031}));
@@ -838,7 +838,7 @@ TEST_F(DeadlineApp, ACampaignInAYearWithoutCalendarDataSaysSo) {
   auto tick = app_->Tick(app::SystemRequest(T("2030-10-07 09:00")));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
   std::map<std::string, int> per_campaign;
-  for (const auto& e : tick->result["raised"]) ++per_campaign[e["campaign"].get<std::string>()];
+  for (const nlohmann::json all = wire::ToJson(tick->value); const auto& e : all["raised"]) ++per_campaign[e["campaign"].get<std::string>()];
   EXPECT_EQ(per_campaign["taishan-2030"], static_cast<int>(units_.size()));
   // The 2021 campaign, never ticked since its creation, catches up in the
   // same tick: missed, levels 1 and 2, and the latest level 3, per unit.

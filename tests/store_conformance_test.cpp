@@ -224,7 +224,7 @@ TEST_P(StoreConformance, CampaignSurvivesCloseAndReopen) {
   // And the app carries on from there: the pending request is decided.
   auto d = app_->Decide(kCampaign, "finance", true, "", As("office-director-sun-yecun", "2021-10-16T09:00"));
   ASSERT_TRUE(d.ok()) << d.status().str();
-  EXPECT_EQ(d->result["outcome"], "approved");
+  EXPECT_EQ(wire::ToJson(d->value)["outcome"], "approved");
   EXPECT_GT(Head(*store_).head_seq, head.head_seq);
   EXPECT_TRUE(VerifyChain().ok);
 }
@@ -540,7 +540,7 @@ TEST_P(StoreConformance, RepeatedCommandIdIsAnsweredNotAppliedAgain) {
   auto again = app_->Fire(kCampaign, "finance", "kickoff", "", As("office-cao-bin", "2021-10-08T09:01", "kick-1"));
   ASSERT_TRUE(again.ok()) << again.status().str();
   EXPECT_TRUE(again->replayed);
-  EXPECT_EQ(again->result, first->result);
+  EXPECT_EQ(wire::ToJson(again->value), wire::ToJson(first->value));
   EXPECT_EQ(Head(*store_).head_seq, head.head_seq);
   EXPECT_EQ(Snapshot(*store_), snapshot);
 
@@ -550,7 +550,7 @@ TEST_P(StoreConformance, RepeatedCommandIdIsAnsweredNotAppliedAgain) {
       app_->Fire(kCampaign, "finance", "kickoff", "", As("office-cao-bin", "2021-10-08T09:02", "kick-1"));
   ASSERT_TRUE(after_restart.ok()) << after_restart.status().str();
   EXPECT_TRUE(after_restart->replayed);
-  EXPECT_EQ(after_restart->result, first->result);
+  EXPECT_EQ(wire::ToJson(after_restart->value), wire::ToJson(first->value));
 
   // The same id asking for something else is refused as invalid input.
   auto other = app_->Fire(kCampaign, "water", "kickoff", "", As("office-cao-bin", "2021-10-08T09:03", "kick-1"));
@@ -647,7 +647,7 @@ TEST_P(StoreConformance, RetryRacingTheFirstAttemptGetsItsAnswer) {
   auto first_store = backend_->Open();
   ASSERT_NE(first_store, nullptr);
   app::App first_app(*first_store);
-  Result<app::Outcome> first = Status::Internal("not run");
+  Result<app::Outcome<wire::Fired>> first = Status::Internal("not run");
   InterleavingStore racing(*store_, [&] {
     first = first_app.Fire(kCampaign, "finance", "acknowledge", "",
                            As("finance-liaison", "2021-10-09T10:00", "ack-1"));
@@ -658,7 +658,7 @@ TEST_P(StoreConformance, RetryRacingTheFirstAttemptGetsItsAnswer) {
   EXPECT_FALSE(first->replayed);
   ASSERT_TRUE(retry.ok()) << retry.status().str();
   EXPECT_TRUE(retry->replayed);
-  EXPECT_EQ(retry->result, first->result);
+  EXPECT_EQ(wire::ToJson(retry->value), wire::ToJson(first->value));
   store::EventFilter f;
   f.campaign = kCampaign;
   f.unit = "finance";

@@ -56,8 +56,8 @@ void KeepCovered(std::vector<Row>& rows, const workflow::Authorization& a, UnitO
   });
 }
 
-nlohmann::json StageJson(const model::Workflow& wf, model::StageId s) {
-  return {{"id", wf.stages[s].id}, {"label", wf.stages[s].label.zh}};
+wire::StageRef StageOf(const model::Workflow& wf, model::StageId s) {
+  return {wf.stages[s].id, wf.stages[s].label.zh};
 }
 
 // `roster` with each contact change applied in order: the new holder holds
@@ -92,13 +92,13 @@ model::Roster WithContacts(const model::Roster& roster, const model::Workflow& w
 // A plan for a command that changes a unit's paperwork or record but not its
 // stage: the instance is written with its version bumped, so that the command
 // is ordered against every other command on the unit (optimistic concurrency).
-App::Plan App::Touching(const Context& ctx, const model::Instance& inst) {
-  Plan plan;
-  plan.changes.campaign = ctx.campaign.id;
+store::Changeset App::Touching(const Context& ctx, const model::Instance& inst) {
+  store::Changeset changes;
+  changes.campaign = ctx.campaign.id;
   model::Instance next = inst;
   next.version = inst.version + 1;
-  plan.changes.instances.push_back({next, inst.version});
-  return plan;
+  changes.instances.push_back({next, inst.version});
+  return changes;
 }
 
 namespace {
@@ -124,19 +124,26 @@ Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant ent
   return deadline::StageDue(*workflow, stage, campaign.year, *calendar, tz, entered_at);
 }
 
-Result<Outcome> App::Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
-                         const Context* ctx, const std::function<Result<Plan>()>& plan) {
+template <typename T>
+Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
+                            const Context* ctx, const std::function<Result<Plan<T>>()>& plan) {
   const std::string fp = Sha256Hex(fingerprint.dump());
   // The answer already recorded for this command id, if any.
-  auto recorded = [&]() -> std::optional<Result<Outcome>> {
+  auto recorded = [&]() -> std::optional<Result<Outcome<T>>> {
     if (!rc.command_id) return std::nullopt;
     auto seen = store_.GetCommand(campaign, *rc.command_id);
-    if (!seen.ok()) return Result<Outcome>(seen.status());
+    if (!seen.ok()) return Result<Outcome<T>>(seen.status());
     if (!seen->has_value()) return std::nullopt;
     if ((*seen)->fingerprint != fp)
-      return Result<Outcome>(Status::InvalidInput("command id '" + *rc.command_id +
-                                                  "' was already used for a different command"));
-    return Result<Outcome>(Outcome{nlohmann::json::parse((*seen)->result), true});
+      return Result<Outcome<T>>(Status::InvalidInput("command id '" + *rc.command_id +
+                                                     "' was already used for a different command"));
+    // The first answer, as its record keeps it in the wire form.
+    const auto text = nlohmann::json::parse((*seen)->result, nullptr, false);
+    auto value = wire::FromJson<T>(text);
+    if (!value.ok())
+      return Result<Outcome<T>>(Status::Internal("the record of command id '" + *rc.command_id +
+                                                 "' cannot be read: " + value.status().message()));
+    return Result<Outcome<T>>(Outcome<T>{std::move(*value), true});
   };
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (auto answer = recorded()) return std::move(*answer);
@@ -150,10 +157,10 @@ Result<Outcome> App::Run(const std::string& campaign, const RequestContext& rc, 
     }
     for (auto& e : p->changes.events) e.channel = std::string(ChannelName(rc.channel));
     if (rc.command_id)
-      p->changes.command = store::CommandRecord{*rc.command_id, fp, 0, p->result.dump()};
+      p->changes.command = store::CommandRecord{*rc.command_id, fp, 0, wire::ToJson(p->result).dump()};
     if (ctx != nullptr) QueueNotices(*ctx, p->changes);
     auto committed = store_.Commit(p->changes);
-    if (committed.ok()) return Outcome{std::move(p->result), false};
+    if (committed.ok()) return Outcome<T>{std::move(p->result), false};
     if (committed.status().code() != Code::kConflict) return committed.status();
     // Another writer won: read again and decide again, after a short, jittered pause.
     if (Env* env = options_.env; env != nullptr)
@@ -224,20 +231,18 @@ duban::Status App::AuthorizeEverywhere(const RequestContext& rc, Verb verb) {
   return Status::Ok();
 }
 
-Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const RequestContext& rc) {
+Result<Outcome<wire::CalendarLoaded>> App::LoadCalendars(const std::filesystem::path& path, const RequestContext& rc) {
   if (auto allowed = AuthorizeEverywhere(rc, Verb::kCalendarLoad); !allowed.ok()) return allowed;
   auto years = ReadCalendarYears(path, rc.at);
   if (!years.ok()) return years.status();
   nlohmann::json fingerprint = {{"verb", "calendar.load"}, {"path", path.string()}};
   for (const auto& y : *years) fingerprint["sha256"].push_back(y.hash);
-  auto loaded = Run("", rc, fingerprint, nullptr, [&]() -> Result<Plan> {
-    Plan plan;
-    plan.result = {{"loaded", nlohmann::json::array()}};
+  auto loaded = Run<wire::CalendarLoaded>("", rc, fingerprint, nullptr, [&]() -> Result<Plan<wire::CalendarLoaded>> {
+    Plan<wire::CalendarLoaded> plan;
     for (const auto& y : *years) {
       plan.changes.calendar_years.push_back(y);
       auto parsed = calendar::ParseYear(y.content, y.source);
-      plan.result["loaded"].push_back({{"year", y.year}, {"source", parsed.ok() ? parsed->source : y.source},
-                                       {"sha256", y.hash}});
+      plan.result.loaded.push_back({y.year, parsed.ok() ? parsed->source : y.source, y.hash});
     }
     return plan;
   });
@@ -246,11 +251,11 @@ Result<Outcome> App::LoadCalendars(const std::filesystem::path& path, const Requ
   // transaction after the calendar's; running the load again recomputes again.
   auto moved = RecomputeDeadlines(rc);
   if (!moved.ok()) return moved.status();
-  loaded->result["moved"] = *moved;
+  loaded->value.moved = std::move(*moved);
   return loaded;
 }
 
-Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const RequestContext& rc) {
+Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& spec, const RequestContext& rc) {
   auto wf_text = workflow::ReadTextFile(spec.workflow);
   if (!wf_text.ok()) return wf_text.status();
   auto wf = workflow::ParseWorkflow(*wf_text, spec.workflow.string());
@@ -280,12 +285,12 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const RequestConte
                                 {"roster", Sha256Hex(*roster_text)},
                                 {"year", year},
                                 {"actor", rc.person}};
-  return Run(id, rc, fingerprint, nullptr, [&]() -> Result<Plan> {
+  return Run<wire::CampaignCreated>(id, rc, fingerprint, nullptr, [&]() -> Result<Plan<wire::CampaignCreated>> {
     auto existing = store_.GetCampaign(id);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Status::InvalidInput("campaign '" + id + "' already exists");
 
-    Plan plan;
+    Plan<wire::CampaignCreated> plan;
     auto& ch = plan.changes;
     ch.campaign = id;
     auto loaded = LoadCalendar();
@@ -338,19 +343,18 @@ Result<Outcome> App::CreateCampaign(const CampaignSpec& spec, const RequestConte
         ch.materials.push_back(std::move(r));
       }
     }
-    nlohmann::json payload = {{"name", c.name},
-                              {"year", year},
-                              {"time_zone", c.time_zone},
-                              {"workflow", {{"id", wf->id}, {"version", wf->version}, {"sha256", wf_hash},
-                                            {"source", spec.workflow.string()}}},
-                              {"roster", {{"id", roster->id}, {"sha256", roster_hash},
-                                          {"source", spec.roster.string()}}},
-                              {"units", roster->units.size()}};
-    std::vector<int> missing = cal->YearsWithoutData(year, year + 1);
-    if (!missing.empty()) payload["calendar_missing_years"] = missing;
+    plan.result = wire::CampaignCreated{id,
+                                        c.name,
+                                        year,
+                                        c.time_zone,
+                                        {wf->id, wf->version, wf_hash, spec.workflow.string()},
+                                        {roster->id, std::nullopt, roster_hash, spec.roster.string()},
+                                        static_cast<std::int64_t>(roster->units.size()),
+                                        cal->YearsWithoutData(year, year + 1)};
+    // The event's payload is the answer without the id (the event is the campaign's own).
+    nlohmann::json payload = wire::ToJson(plan.result);
+    payload.erase("id");
     ch.events.push_back(model::Event{model::EventType::kCampaignCreated, "", rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["id"] = id;
     return plan;
   });
 }
@@ -491,7 +495,7 @@ Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& fr
   return next;
 }
 
-Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
+Result<Outcome<wire::Fired>> App::Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
                           const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -499,7 +503,7 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", "fire"}, {"unit", unit}, {"trigger", trigger},
                                 {"note", note}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Fired>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Fired>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     // The paperwork and the request count are read only when the transition
@@ -521,7 +525,7 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
     auto d = machine::DecideFire(wf, *ctx->roster, *inst, fire, facts, request_id);
     if (d.refused()) return Status::Refused(d.rule, d.message);
 
-    Plan plan;
+    Plan<wire::Fired> plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     if (d.moves()) {
@@ -535,18 +539,18 @@ Result<Outcome> App::Fire(const std::string& campaign, const std::string& unit, 
     }
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.events = d.events;
-    plan.result = {{"unit", unit},
-                   {"trigger", trigger},
-                   {"outcome", d.moves() ? "applied" : "requested"},
-                   {"from", StageJson(wf, d.from)},
-                   {"to", StageJson(wf, d.to)}};
-    if (d.request) plan.result["request"] = d.request->id;
-    if (next.due_at) plan.result["due"] = FormatUtc(*next.due_at);
+    plan.result = wire::Fired{unit,
+                              trigger,
+                              d.moves() ? wire::Fired::Outcome::kApplied : wire::Fired::Outcome::kRequested,
+                              StageOf(wf, d.from),
+                              StageOf(wf, d.to),
+                              d.request ? std::optional<std::string>(d.request->id) : std::nullopt,
+                              next.due_at};
     return plan;
   });
 }
 
-Result<Outcome> App::Decide(const std::string& campaign, const std::string& request, bool approve,
+Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const std::string& request, bool approve,
                             const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -557,7 +561,7 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
   const auto& wf = *ctx->workflow;
   nlohmann::json fingerprint = {{"verb", approve ? "approve" : "reject"}, {"request", request},
                                 {"note", note}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Decided>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Decided>> {
     // "finance#1" names a request; "finance" the unit's open one.
     std::string request_id = request;
     if (request.find('#') == std::string::npos) {
@@ -578,7 +582,7 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
                                     machine::Decide{approve, rc.person, rc.at, note}, *facts);
     if (d.refused()) return Status::Refused(d.rule, d.message);
 
-    Plan plan;
+    Plan<wire::Decided> plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     const bool extension = r.kind == "extension";
@@ -610,14 +614,15 @@ Result<Outcome> App::Decide(const std::string& campaign, const std::string& requ
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.requests.push_back(*d.request);
     plan.changes.events = d.events;
-    if (extension && next.due_at) plan.result["due"] = FormatDate(ctx->tz.local_date(*next.due_at));
-    plan.result.update(nlohmann::json{{"unit", r.unit},
-                   {"request", r.id},
-                   {"kind", r.kind},
-                   {"trigger", extension ? "extend" : wf.transitions[r.transition].trigger},
-                   {"outcome", d.moves() ? "approved" : "rejected"},
-                   {"from", StageJson(wf, d.from)},
-                   {"to", StageJson(wf, d.moves() ? d.to : d.from)}});
+    plan.result = wire::Decided{
+        r.unit,
+        r.id,
+        extension ? model::RequestKind::kExtension : model::RequestKind::kTransition,
+        extension ? "extend" : wf.transitions[r.transition].trigger,
+        d.moves() ? wire::Decided::Outcome::kApproved : wire::Decided::Outcome::kRejected,
+        StageOf(wf, d.from),
+        StageOf(wf, d.moves() ? d.to : d.from),
+        extension && next.due_at ? std::optional<Date>(ctx->tz.local_date(*next.due_at)) : std::nullopt};
     return plan;
   });
 }
@@ -663,7 +668,7 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
 
 Result<std::optional<Instant>> App::NextDeadline() { return store_.NextDeadline(); }
 
-Result<Outcome> App::Tick(const RequestContext& rc) {
+Result<Outcome<wire::Ticked>> App::Tick(const RequestContext& rc) {
   constexpr std::size_t kBatch = 1000;
   const Instant now = rc.at;
   if (auto allowed = AuthorizeEverywhere(rc, Verb::kTick); !allowed.ok()) return allowed;
@@ -671,7 +676,7 @@ Result<Outcome> App::Tick(const RequestContext& rc) {
   // campaigns and passes would answer the later ones from the first.
   RequestContext tick = rc;
   tick.command_id.reset();
-  nlohmann::json raised = nlohmann::json::array();
+  wire::Ticked ticked{now, {}};
   // Each pass takes the earliest due instances, and ticks those of the first
   // one's campaign in one transaction. Every instance ticked moves its next
   // step past `now`, so the passes end.
@@ -682,12 +687,13 @@ Result<Outcome> App::Tick(const RequestContext& rc) {
     const std::string id = due->front().first;
     auto ctx = Load(id);
     if (!ctx.ok()) return ctx.status();
-    auto done = Run(id, tick, {{"verb", "tick"}, {"at", FormatUtc(now)}}, &*ctx, [&]() -> Result<Plan> {
+    auto done = Run<wire::Ticked>(id, tick, {{"verb", "tick"}, {"at", FormatUtc(now)}}, &*ctx,
+                                  [&]() -> Result<Plan<wire::Ticked>> {
       auto batch = store_.ListDueInstances(now, kBatch);
       if (!batch.ok()) return batch.status();
-      Plan plan;
+      Plan<wire::Ticked> plan;
       plan.changes.campaign = id;
-      plan.result = nlohmann::json::array();
+      plan.result.at = now;
       for (const auto& [campaign, inst] : *batch) {
         if (campaign != id) continue;
         auto ev = deadline::Evaluate(*ctx->workflow, *ctx->calendar, ctx->tz, inst, now);
@@ -701,20 +707,19 @@ Result<Outcome> App::Tick(const RequestContext& rc) {
         plan.changes.instances.push_back({next, inst.version});
         for (auto& e : ev.events) {
           e.actor = rc.person;  // "system" for the engine's clock, else who ticked by hand
-          plan.result.push_back({{"campaign", id}, {"type", model::EventTypeName(e.type)}, {"unit", e.unit}, {"at", FormatUtc(e.at)},
-                                 {"payload", e.payload}});
+          plan.result.raised.push_back({id, e});
           plan.changes.events.push_back(std::move(e));
         }
       }
       return plan;
     });
     if (!done.ok()) return done.status();
-    for (auto& line : done->result) raised.push_back(std::move(line));
+    for (auto& r : done->value.raised) ticked.raised.push_back(std::move(r));
   }
-  return Outcome{{{"at", FormatUtc(now)}, {"raised", raised}}, false};
+  return Outcome<wire::Ticked>{std::move(ticked), false};
 }
 
-Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stage, Date due,
+Result<Outcome<wire::DueSet>> App::SetDue(const std::string& campaign, const std::string& stage, Date due,
                             const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -725,19 +730,19 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
   if (reason.empty()) return Status::Refused(machine::kRuleNote, "调整截止日期须写明依据 (--note)，如上级通知文号");
   nlohmann::json fingerprint = {{"verb", "deadline.set"}, {"stage", stage}, {"due", FormatDate(due)},
                                 {"reason", reason}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::DueSet>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::DueSet>> {
     Context next_ctx = *ctx;
     next_ctx.overrides.erase(std::remove_if(next_ctx.overrides.begin(), next_ctx.overrides.end(),
                                             [&](const model::DueOverride& o) { return o.stage == *sid; }),
                              next_ctx.overrides.end());
     model::DueOverride o{*sid, due, reason, rc.person, rc.at};
     next_ctx.overrides.push_back(o);
-    Plan plan;
+    Plan<wire::DueSet> plan;
     plan.changes.campaign = ctx->campaign.id;
     plan.changes.due_overrides.push_back(o);
     auto instances = store_.ListInstances(ctx->campaign.id);
     if (!instances.ok()) return instances.status();
-    nlohmann::json moved = nlohmann::json::array();
+    std::vector<std::string> moved;
     for (const auto& inst : *instances) {
       // A unit's own extension stands only while it is later than the new day.
       if (inst.stage != *sid || (inst.extended_to && *inst.extended_to >= due)) continue;
@@ -758,19 +763,19 @@ Result<Outcome> App::SetDue(const std::string& campaign, const std::string& stag
       plan.changes.events.push_back(model::Event{
           model::EventType::kDeadlineExtended, "", rc.person, rc.at,
           {{"scope", "campaign"}, {"stage", stage}, {"to", FormatDate(due)}, {"reason", reason}, {"units", 0}}});
-    plan.result = {{"stage", stage}, {"due", FormatDate(due)}, {"reason", reason}, {"units", moved}};
+    plan.result = wire::DueSet{stage, due, reason, std::move(moved)};
     return plan;
   });
 }
 
-Result<Outcome> App::RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
+Result<Outcome<wire::ExtensionRequested>> App::RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
                                       const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   if (auto allowed = Authorized(*ctx, rc, Verb::kExtend, unit); !allowed.ok()) return allowed.status();
   nlohmann::json fingerprint = {{"verb", "extend"}, {"unit", unit}, {"due", FormatDate(new_due)},
                                 {"reason", reason}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::ExtensionRequested>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::ExtensionRequested>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto count = store_.CountRequests(ctx->campaign.id, unit);
@@ -781,7 +786,7 @@ Result<Outcome> App::RequestExtension(const std::string& campaign, const std::st
                                       machine::Fire{"extend", rc.person, rc.at, reason},
                                       unit + "#" + std::to_string(*count + 1));
     if (d.refused()) return Status::Refused(d.rule, d.message);
-    Plan plan;
+    Plan<wire::ExtensionRequested> plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
     next.version = inst->version + 1;
@@ -789,24 +794,22 @@ Result<Outcome> App::RequestExtension(const std::string& campaign, const std::st
     plan.changes.instances.push_back({next, inst->version});
     plan.changes.requests.push_back(*d.request);
     plan.changes.events = d.events;
-    plan.result = {{"unit", unit}, {"request", d.request->id}, {"kind", "extension"},
-                   {"due", current ? nlohmann::json(FormatDate(*current)) : nlohmann::json(nullptr)},
-                   {"new_due", FormatDate(new_due)}};
+    plan.result = wire::ExtensionRequested{unit, d.request->id, current, new_due};
     return plan;
   });
 }
 
-Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, const std::string& note,
+Result<Outcome<wire::Recorded>> App::Urge(const std::string& campaign, const std::string& unit, const std::string& note,
                           const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   if (auto allowed = Authorized(*ctx, rc, Verb::kUrge, unit); !allowed.ok()) return allowed.status();
   nlohmann::json fingerprint = {{"verb", "urge"}, {"unit", unit}, {"note", note}, {"actor", rc.person},
                                 {"at", FormatUtc(rc.at)}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     // The office urges those its first escalation level would reach.
     const model::DeadlinePolicy& policy = ctx->workflow->stages[inst->stage].policy;
     nlohmann::json roles = nlohmann::json::array();
@@ -823,17 +826,16 @@ Result<Outcome> App::Urge(const std::string& campaign, const std::string& unit, 
         payload["workdays_left"] = st->workdays_left;
     }
     plan.changes.events.push_back(model::Event{model::EventType::kEscalationRaised, unit, rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, payload};
     return plan;
   });
 }
 
-Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
+Result<std::vector<wire::CalendarLoaded::Moved>> App::RecomputeDeadlines(const RequestContext& rc) {
   const Instant at = rc.at;
   RequestContext recompute = rc;
   recompute.command_id.reset();
-  nlohmann::json moved = nlohmann::json::array();
+  std::vector<wire::CalendarLoaded::Moved> moved;
   if (rc.person == "system" && rc.channel != Channel::kSystem)
     return Status::Refused(workflow::kRuleActor, "只有系统通道可以以 'system' 身份操作 / only the engine's own clock acts as "
                                                  "'system'");
@@ -842,12 +844,11 @@ Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
   for (const auto& c : *campaigns) {
     auto ctx = Load(c.id);
     if (!ctx.ok()) return ctx.status();
-    auto done = Run(c.id, recompute, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, &*ctx, [&]() -> Result<Plan> {
+    auto done = Run<wire::CalendarLoaded>(c.id, recompute, {{"verb", "recompute"}, {"at", FormatUtc(at)}}, &*ctx, [&]() -> Result<Plan<wire::CalendarLoaded>> {
       auto instances = store_.ListInstances(c.id);
       if (!instances.ok()) return instances.status();
-      Plan plan;
+      Plan<wire::CalendarLoaded> plan;
       plan.changes.campaign = c.id;
-      plan.result = nlohmann::json::array();
       for (const auto& inst : *instances) {
         auto d = ctx->DueFor(inst.stage, inst.entered_at, inst.extended_to);
         if (!d.ok()) return d.status();
@@ -856,12 +857,12 @@ Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
           Restarted(*ctx, next, *d, at);
           nlohmann::json payload = {{"scope", "calendar"}, {"stage", ctx->workflow->stages[inst.stage].id},
                                     {"reason", "工作日历更正 / corrected holiday calendar"}};
-          if (inst.due_at) payload["from"] = FormatDate(ctx->tz.local_date(*inst.due_at));
-          if (*d) payload["to"] = FormatDate(ctx->tz.local_date(**d));
+          std::optional<Date> from, to;
+          if (inst.due_at) payload["from"] = FormatDate(*(from = ctx->tz.local_date(*inst.due_at)));
+          if (*d) payload["to"] = FormatDate(*(to = ctx->tz.local_date(**d)));
           plan.changes.events.push_back(model::Event{model::EventType::kDeadlineExtended, inst.unit, rc.person, at, payload});
-          payload["campaign"] = c.id;
-          payload["unit"] = inst.unit;
-          plan.result.push_back(payload);
+          plan.result.moved.push_back(
+              {c.id, inst.unit, payload["stage"].get<std::string>(), payload["reason"].get<std::string>(), from, to});
         } else {
           // Same due day; the working days of its reminders and escalations may still move.
           next.next_deadline_at = deadline::StepAt(*ctx->workflow, *ctx->calendar, ctx->tz, inst, inst.deadline_step);
@@ -873,12 +874,12 @@ Result<nlohmann::json> App::RecomputeDeadlines(const RequestContext& rc) {
       return plan;
     });
     if (!done.ok()) return done.status();
-    for (auto& m : done->result) moved.push_back(std::move(m));
+    for (auto& m : done->value.moved) moved.push_back(std::move(m));
   }
   return moved;
 }
 
-Result<Outcome> App::Material(const std::string& campaign, const std::string& unit,
+Result<Outcome<wire::Recorded>> App::Material(const std::string& campaign, const std::string& unit,
                               const std::string& material, machine::MaterialAction action,
                               const std::string& note, const std::vector<std::filesystem::path>& files,
                               const RequestContext& rc) {
@@ -900,7 +901,7 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
   nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
                                 {"action", static_cast<int>(action)}, {"note", note}, {"actor", rc.person}};
   for (const auto& f : stored) fingerprint["files"].push_back(f.sha256);
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto owed = OwedMaterial(ctx->campaign.id, unit, material);
@@ -908,7 +909,7 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
     auto d = machine::DecideMaterial(*ctx->workflow, *ctx->roster, *owed,
                                      machine::MaterialCommand{action, rc.person, rc.at, note});
     if (d.refused) return Status::Refused(d.rule, d.message);
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.materials.push_back(d.record);
     for (const auto& f : stored) {
       plan.changes.attachments.push_back(
@@ -917,8 +918,7 @@ Result<Outcome> App::Material(const std::string& campaign, const std::string& un
                                           {"media_type", f.media_type}});
     }
     plan.changes.events.push_back(d.event);
-    plan.result = d.event.payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, d.event.payload};
     return plan;
   });
 }
@@ -932,7 +932,7 @@ Result<model::MaterialRecord> App::OwedMaterial(const std::string& campaign, con
   return Status::NotFound("unit '" + unit + "' owes no material '" + material + "'");
 }
 
-Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+Result<Outcome<wire::Recorded>> App::AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                                  const std::string& name, bool required, const std::string& reason,
                                  const RequestContext& rc) {
   auto ctx = Load(campaign);
@@ -942,7 +942,7 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
   if (material.empty() || name.empty()) return Status::InvalidInput("a material needs an id and a name");
   nlohmann::json fingerprint = {{"verb", "material.add"}, {"unit", unit}, {"material", material}, {"name", name},
                                 {"required", required}, {"reason", reason}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto records = store_.ListMaterials(ctx->campaign.id, unit);
@@ -958,17 +958,16 @@ Result<Outcome> App::AddMaterial(const std::string& campaign, const std::string&
     r.updated_at = rc.at;
     r.updated_by = rc.person;
     r.change_reason = reason;
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", name}, {"required", required}, {"reason", reason}};
     plan.changes.events.push_back(model::Event{model::EventType::kMaterialAdded, unit, rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, payload};
     return plan;
   });
 }
 
-Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+Result<Outcome<wire::Recorded>> App::DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                                   const std::string& reason, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -976,7 +975,7 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
   if (reason.empty()) return Status::Refused(machine::kRuleNote, "删减材料须写明理由 (--note)");
   nlohmann::json fingerprint = {{"verb", "material.drop"}, {"unit", unit}, {"material", material},
                                 {"reason", reason}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto owed = OwedMaterial(ctx->campaign.id, unit, material);
@@ -986,18 +985,17 @@ Result<Outcome> App::DropMaterial(const std::string& campaign, const std::string
     r.change_reason = reason;
     r.updated_at = rc.at;
     r.updated_by = rc.person;
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.materials.push_back(r);
     nlohmann::json payload = {{"material", material}, {"name", owed->name}, {"reason", reason},
                               {"state", model::MaterialStateName(owed->state)}};
     plan.changes.events.push_back(model::Event{model::EventType::kMaterialDropped, unit, rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, payload};
     return plan;
   });
 }
 
-Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string& unit, int received,
+Result<Outcome<wire::Recorded>> App::PaperCopies(const std::string& campaign, const std::string& unit, int received,
                                  const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -1005,7 +1003,7 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
   if (received < 0) return Status::InvalidInput("copies received cannot be negative");
   nlohmann::json fingerprint = {{"verb", "copies"}, {"unit", unit}, {"received", received}, {"note", note},
                                 {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto copies = store_.ListPaperCopies(ctx->campaign.id);
@@ -1013,18 +1011,17 @@ Result<Outcome> App::PaperCopies(const std::string& campaign, const std::string&
     int before = 0;
     for (const auto& [u, n] : *copies)
       if (u == unit) before = n;
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.paper_copies.emplace_back(unit, received);
     nlohmann::json payload = {{"received", received}, {"before", before}, {"required", kPaperCopiesToOffice}};
     if (!note.empty()) payload["note"] = note;
     plan.changes.events.push_back(model::Event{model::EventType::kPaperReceived, unit, rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, payload};
     return plan;
   });
 }
 
-Result<Outcome> App::SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
+Result<Outcome<wire::Recorded>> App::SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
                                 const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
@@ -1066,7 +1063,7 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
   nlohmann::json fingerprint = {{"verb", "contact.set"}, {"unit", unit}, {"role", change.role},
                                 {"person", change.person}, {"name", change.name}, {"phone", change.phone},
                                 {"email", change.email}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto history = store_.ListContacts(ctx->campaign.id, unit);
@@ -1091,20 +1088,19 @@ Result<Outcome> App::SetContact(const std::string& campaign, const std::string& 
     c.reported_on = change.reported_on.value_or(ctx->tz.local_date(rc.at));
     c.recorded_by = rc.person;
     c.recorded_at = rc.at;
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.contacts.push_back(c);
     nlohmann::json payload = {{"role", c.role},   {"number", c.number},     {"person", c.person},
                               {"name", c.name},   {"phone", c.phone},       {"email", c.email},
                               {"previous", previous}, {"reported_by", c.reported_by},
                               {"reported_on", FormatDate(c.reported_on)}};
     plan.changes.events.push_back(model::Event{model::EventType::kContactChanged, unit, rc.person, rc.at, payload});
-    plan.result = payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, payload};
     return plan;
   });
 }
 
-Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
+Result<Outcome<wire::Recorded>> App::Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
                           Date signed_on, bool stamped, const std::filesystem::path& document,
                           const RequestContext& rc) {
   auto ctx = Load(campaign);
@@ -1116,7 +1112,7 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
   nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
                                 {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
                                 {"document", doc_hash}, {"actor", rc.person}};
-  return Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto signatures = store_.ListCommitments(ctx->campaign.id, unit);
@@ -1127,13 +1123,12 @@ Result<Outcome> App::Sign(const std::string& campaign, const std::string& unit, 
                              document.filename().string()};
     auto d = machine::DecideSign(*ctx->workflow, *ctx->roster, unit, current, cmd);
     if (d.refused) return Status::Refused(d.rule, d.message);
-    Plan plan = Touching(*ctx, *inst);
+    Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.commitments.push_back(d.commitment);
     plan.changes.attachments.push_back(model::Attachment{scan->sha256, scan->name, scan->size, scan->media_type,
                                                          unit, "commitment", rc.person, rc.at});
     plan.changes.events.push_back(d.event);
-    plan.result = d.event.payload;
-    plan.result["unit"] = unit;
+    plan.result = wire::Recorded{unit, d.event.payload};
     return plan;
   });
 }
@@ -1307,7 +1302,7 @@ Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter
   return rows;
 }
 
-Result<Outcome> App::RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc) {
+Result<Outcome<wire::NoticeRetried>> App::RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc) {
   // A notice id is "campaign/seq" (notify::NoticeId).
   const auto slash = notice_id.rfind('/');
   if (slash == std::string::npos) return Status::InvalidInput("a notice id is CAMPAIGN/SEQ, not '" + notice_id + "'");
@@ -1326,21 +1321,22 @@ Result<Outcome> App::RetryNotice(const std::string& notice_id, const std::string
     if (d.state == store::DeliveryState::kDead && (plugin.empty() || d.plugin == plugin)) ++dead;
   nlohmann::json fingerprint = {{"verb", "notices.retry"}, {"notice", notice_id}, {"plugin", plugin},
                                 {"actor", rc.person}, {"at", FormatUtc(rc.at)}};
-  auto done = Run(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan> {
+  auto done = Run<wire::NoticeRetried>(ctx->campaign.id, rc, fingerprint, &*ctx,
+                                       [&]() -> Result<Plan<wire::NoticeRetried>> {
     if (dead == 0) return Status::NotFound("notice '" + notice_id + "' has no dead delivery to retry");
-    Plan plan;
+    Plan<wire::NoticeRetried> plan;
     plan.changes.campaign = ctx->campaign.id;
     nlohmann::json payload = {{"notice", notice_id}, {"event_seq", it->notice.seq}, {"deliveries", dead}};
     if (!plugin.empty()) payload["plugin"] = plugin;
     plan.changes.events.push_back(model::Event{model::EventType::kNoticeRetried, unit, rc.person, rc.at, payload});
-    plan.result = {{"notice", notice_id}, {"retried", dead}};
+    plan.result = wire::NoticeRetried{notice_id, dead};
     return plan;
   });
   if (!done.ok() || done->replayed) return done;
   // Recorded first, then re-queued: the dispatcher picks the deliveries up.
   auto n = store_.RetryNotice(notice_id, plugin);
   if (!n.ok()) return n.status();
-  done->result["retried"] = *n;
+  done->value.retried = *n;
   return done;
 }
 

@@ -31,13 +31,17 @@
 #include "machine/paperwork.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "wire/results.h"
 
 namespace duban::app {
 
-// A command's answer, as printed by the CLI and kept for its command id.
+// A command's answer: its typed result (wire/results.h writes its one JSON
+// form, which the command record keeps), and whether it was answered from
+// an earlier command with the same id rather than applied.
+template <typename T>
 struct Outcome {
-  nlohmann::json result;
-  bool replayed = false;  // answered from an earlier command with the same id
+  T value;
+  bool replayed = false;
 };
 
 struct CampaignSpec {
@@ -141,55 +145,55 @@ class App {
   // Loads a calendar year file, or every one in a directory, into the
   // database, replacing the years it holds. The person must be granted
   // calendar_load in every campaign of the database (none: nothing to affect).
-  Result<Outcome> LoadCalendars(const std::filesystem::path& path, const RequestContext& rc);
+  Result<Outcome<wire::CalendarLoaded>> LoadCalendars(const std::filesystem::path& path, const RequestContext& rc);
   // Creates a campaign from a workflow and a roster file, pinning both; the
   // person is authorised against that roster.
-  Result<Outcome> CreateCampaign(const CampaignSpec& spec, const RequestContext& rc);
+  Result<Outcome<wire::CampaignCreated>> CreateCampaign(const CampaignSpec& spec, const RequestContext& rc);
   // Fires `trigger` at `unit`: applied, a request for approval, or refused.
-  Result<Outcome> Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
+  Result<Outcome<wire::Fired>> Fire(const std::string& campaign, const std::string& unit, const std::string& trigger,
                        const std::string& note, const RequestContext& rc);
   // Approves or rejects an open request. `request` is its id ("finance#1") or
   // the unit id, meaning the unit's open request.
-  Result<Outcome> Decide(const std::string& campaign, const std::string& request, bool approve,
+  Result<Outcome<wire::Decided>> Decide(const std::string& campaign, const std::string& request, bool approve,
                          const std::string& note, const RequestContext& rc);
   // Moves one material of a unit: submit, explain, return or accept. Files
   // given are copied into the content-addressed store first and attached.
-  Result<Outcome> Material(const std::string& campaign, const std::string& unit,
+  Result<Outcome<wire::Recorded>> Material(const std::string& campaign, const std::string& unit,
                            const std::string& material, machine::MaterialAction action,
                            const std::string& note, const std::vector<std::filesystem::path>& files,
                            const RequestContext& rc);
   // The office adds an item a unit owes in this campaign, or drops one, with a reason.
-  Result<Outcome> AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+  Result<Outcome<wire::Recorded>> AddMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                               const std::string& name, bool required, const std::string& reason,
                               const RequestContext& rc);
-  Result<Outcome> DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
+  Result<Outcome<wire::Recorded>> DropMaterial(const std::string& campaign, const std::string& unit, const std::string& material,
                                const std::string& reason, const RequestContext& rc);
   // The office records the paper copies received from a unit so far.
-  Result<Outcome> PaperCopies(const std::string& campaign, const std::string& unit, int received,
+  Result<Outcome<wire::Recorded>> PaperCopies(const std::string& campaign, const std::string& unit, int received,
                               const std::string& note, const RequestContext& rc);
   // A new coordinator or liaison for a unit; from now on they act for it and
   // receive its notices.
-  Result<Outcome> SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
+  Result<Outcome<wire::Recorded>> SetContact(const std::string& campaign, const std::string& unit, const ContactChange& change,
                              const RequestContext& rc);
   // Evaluates every deadline due at rc.at: reminders, missed deadlines and
   // escalations, each raised once, stamped with the time it fell due. The
   // engine's clock (SystemRequest) or, by hand, a person granted tick in
   // every campaign; the events record who.
-  Result<Outcome> Tick(const RequestContext& rc);
+  Result<Outcome<wire::Ticked>> Tick(const RequestContext& rc);
   // The earliest instant a deadline step falls due in any campaign (for the
   // scheduler; reveals nothing of any unit).
   Result<std::optional<Instant>> NextDeadline();
   // The office moves a stage's due day for the whole campaign, with a reason.
-  Result<Outcome> SetDue(const std::string& campaign, const std::string& stage, Date due,
+  Result<Outcome<wire::DueSet>> SetDue(const std::string& campaign, const std::string& stage, Date due,
                          const std::string& reason, const RequestContext& rc);
   // A unit asks for an extension of its current stage's due day (延期申请).
-  Result<Outcome> RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
+  Result<Outcome<wire::ExtensionRequested>> RequestExtension(const std::string& campaign, const std::string& unit, Date new_due,
                                    const std::string& reason, const RequestContext& rc);
   // The office urges a unit by hand (催办).
-  Result<Outcome> Urge(const std::string& campaign, const std::string& unit, const std::string& note,
+  Result<Outcome<wire::Recorded>> Urge(const std::string& campaign, const std::string& unit, const std::string& note,
                        const RequestContext& rc);
   // Records the principal leader's signed commitment with its scanned document.
-  Result<Outcome> Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
+  Result<Outcome<wire::Recorded>> Sign(const std::string& campaign, const std::string& unit, const std::string& signer,
                        Date signed_on, bool stamped, const std::filesystem::path& document,
                        const RequestContext& rc);
 
@@ -229,22 +233,25 @@ class App {
   // Makes a dead notice's deliveries pending again (`plugin` empty: all),
   // recorded as a notice.retried event of the notice's campaign. Answers
   // {"notice", "retried": count}.
-  Result<Outcome> RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc);
+  Result<Outcome<wire::NoticeRetried>> RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc);
   Result<store::VerifyReport> Verify(const std::string& campaign, const RequestContext& rc);
 
  private:
+  // What a command will change, and what it will answer.
+  template <typename T>
   struct Plan {
     store::Changeset changes;
-    nlohmann::json result;
+    T result;
   };
   // Runs `plan` (read, decide, build the changeset) and commits it, answering
   // a repeated command id from the record and retrying after a lost race.
-  static Plan Touching(const Context& ctx, const model::Instance& inst);
+  static store::Changeset Touching(const Context& ctx, const model::Instance& inst);
   // `ctx`, when given, is the campaign's: the events planned queue their
   // notices (QueueNotices) in the same transaction.
   // Every event planned records rc's channel.
-  Result<Outcome> Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
-                      const Context* ctx, const std::function<Result<Plan>()>& plan);
+  template <typename T>
+  Result<Outcome<T>> Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
+                         const Context* ctx, const std::function<Result<Plan<T>>()>& plan);
   // Adds a notice for each event of `changes` that someone must hear of, its
   // recipients resolved from the event's roles and the unit's current
   // holders of them (contacts included).
@@ -261,7 +268,7 @@ class App {
   // Recomputes every open deadline of every campaign on the calendar now in
   // the database; one transaction per campaign, the events by rc's person.
   // Returns what moved.
-  Result<nlohmann::json> RecomputeDeadlines(const RequestContext& rc);
+  Result<std::vector<wire::CalendarLoaded::Moved>> RecomputeDeadlines(const RequestContext& rc);
   // Refused unless rc may use `verb` in every campaign of the database.
   duban::Status AuthorizeEverywhere(const RequestContext& rc, model::Verb verb);
   // The instance after a move to `to` at `at`: version bumped, due recomputed.

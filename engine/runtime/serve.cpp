@@ -69,11 +69,11 @@ Status Serve(Services& services, const ServeOptions& options) {
       [&app, &out, &services](Instant now) -> Status {
         auto r = app.Tick(app::SystemRequest(now));
         if (!r.ok()) return r.status();
-        for (const auto& e : r->result["raised"])
-          out << e["at"].get<std::string>() << "  " << e["unit"].get<std::string>() << "  "
-              << e["type"].get<std::string>() << std::endl;
+        for (const auto& e : r->value.raised)
+          out << FormatUtc(e.event.at) << "  " << e.event.unit << "  " << model::EventTypeName(e.event.type)
+              << std::endl;
         // What the tick raised goes out now, not at the next interval.
-        if (!r->result["raised"].empty())
+        if (!r->value.raised.empty())
           if (auto d = services.Dispatcher(); d.ok()) (void)(*d)->RunOnce(services.env().Now());
         return Status::Ok();
       });

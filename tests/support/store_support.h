@@ -97,7 +97,7 @@ inline void Populate(app::App& app, const std::filesystem::path& dir) {
   }
   auto req = app.Fire(kCampaign, "finance", "accept", "", As("office-cao-bin", "2021-10-15T11:00"));
   ASSERT_TRUE(req.ok()) << req.status().str();
-  ASSERT_EQ(req->result["outcome"], "requested");
+  ASSERT_EQ(req->value.outcome, wire::Fired::Outcome::kRequested);
   SignFinance(app, dir);
 }
 

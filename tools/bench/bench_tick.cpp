@@ -290,8 +290,8 @@ void BM_Tick(benchmark::State& state) {
   {
     auto r = db->app->Tick(duban::app::SystemRequest(now));
     if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
-    if (r->result["raised"].size() != static_cast<std::size_t>(kDue))
-      return state.SkipWithError(("warm-up tick raised " + std::to_string(r->result["raised"].size())).c_str());
+    if (r->value.raised.size() != static_cast<std::size_t>(kDue))
+      return state.SkipWithError(("warm-up tick raised " + std::to_string(r->value.raised.size())).c_str());
     if (!Rearm(*db, error)) return state.SkipWithError(error.c_str());
   }
   for (auto _ : state) {
@@ -299,8 +299,8 @@ void BM_Tick(benchmark::State& state) {
     auto r = db->app->Tick(duban::app::SystemRequest(now));
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
-    if (r->result["raised"].size() != static_cast<std::size_t>(kDue))
-      return state.SkipWithError(("a tick raised " + std::to_string(r->result["raised"].size())).c_str());
+    if (r->value.raised.size() != static_cast<std::size_t>(kDue))
+      return state.SkipWithError(("a tick raised " + std::to_string(r->value.raised.size())).c_str());
     state.SetIterationTime(elapsed.count());
     fig.ms.push_back(elapsed.count() * 1e3);
     if (!Rearm(*db, error)) return state.SkipWithError(error.c_str());

@@ -77,6 +77,12 @@ std::string RoleLabel(const model::Workflow& wf, const std::string& role) {
   return id ? wf.roles[*id].label.zh : role;
 }
 
+// The wire form of a command's answer, as --format json prints it.
+template <typename T>
+json Json(const app::Outcome<T>& o) {
+  return wire::ToJson(o.value);
+}
+
 // ----- verbs -----
 
 int DoInit(Call& c, const std::string& calendars) {
@@ -84,10 +90,10 @@ int DoInit(Call& c, const std::string& calendars) {
   auto r = c.app->LoadCalendars(dir, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
-    c.Print(r->result);
+    c.Print(Json(*r));
   } else {
     c.io.out << "数据库已就绪 / database ready: " << c.g.db << '\n';
-    for (const auto& y : r->result["loaded"])
+    for (const nlohmann::json all = Json(*r); const auto& y : all["loaded"])
       c.io.out << "  工作日历 " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
   }
   return 0;
@@ -100,7 +106,7 @@ int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
   spec.calendars = ShareDir() / "workflows" / "calendars";
   auto r = c.app->CreateCampaign(spec, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  const json& j = r->result;
+  const json& j = Json(*r);
   if (c.json_out()) {
     c.Print(j);
     return 0;
@@ -262,7 +268,7 @@ int DoFire(Call& c, const std::string& units, const std::string& trigger, const 
       worst = std::max(worst, c.Fail(r.status()));
       continue;
     }
-    const json& j = r->result;
+    const json& j = Json(*r);
     out.push_back(j);
     if (c.json_out()) continue;
     c.io.out << unit << ": " << j["from"]["label"].get<std::string>();
@@ -309,7 +315,7 @@ int DoRequests(Call& c, bool all) {
 int DoDecide(Call& c, const std::string& request, bool approve, const std::string& note) {
   auto r = c.app->Decide(c.g.campaign, request, approve, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  const json& j = r->result;
+  const json& j = Json(*r);
   if (c.json_out()) {
     c.Print(j);
     return 0;
@@ -384,11 +390,11 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
       worst = std::max(worst, c.Fail(r.status()));
       continue;
     }
-    out.push_back(r->result);
+    out.push_back(Json(*r));
     if (!c.json_out())
-      c.io.out << unit << " / " << r->result["name"].get<std::string>() << ": "
-               << MaterialStateZh(*model::MaterialStateFromName(r->result["from"].get<std::string>())) << " → "
-               << MaterialStateZh(*model::MaterialStateFromName(r->result["to"].get<std::string>())) << '\n';
+      c.io.out << unit << " / " << Json(*r)["name"].get<std::string>() << ": "
+               << MaterialStateZh(*model::MaterialStateFromName(Json(*r)["from"].get<std::string>())) << " → "
+               << MaterialStateZh(*model::MaterialStateFromName(Json(*r)["to"].get<std::string>())) << '\n';
   }
   if (c.json_out()) c.Print(out.size() == 1 ? out[0] : out);
   return worst;
@@ -398,7 +404,7 @@ int DoMaterialAdd(Call& c, const std::string& unit, const std::string& id, const
                   const std::string& reason) {
   auto r = c.app->AddMaterial(c.g.campaign, unit, id, name, required, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
+  if (c.json_out()) c.Print(Json(*r));
   else c.io.out << unit << ": 增加材料「" << name << "」(" << id << ")：" << reason << '\n';
   return 0;
 }
@@ -406,8 +412,8 @@ int DoMaterialAdd(Call& c, const std::string& unit, const std::string& id, const
 int DoMaterialDrop(Call& c, const std::string& unit, const std::string& id, const std::string& reason) {
   auto r = c.app->DropMaterial(c.g.campaign, unit, id, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
-  else c.io.out << unit << ": 删减材料「" << r->result["name"].get<std::string>() << "」：" << reason << '\n';
+  if (c.json_out()) c.Print(Json(*r));
+  else c.io.out << unit << ": 删减材料「" << Json(*r)["name"].get<std::string>() << "」：" << reason << '\n';
   return 0;
 }
 
@@ -433,7 +439,7 @@ int DoFiles(Call& c, const std::string& unit) {
 int DoCopies(Call& c, const std::string& unit, int received, const std::string& note) {
   auto r = c.app->PaperCopies(c.g.campaign, unit, received, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
+  if (c.json_out()) c.Print(Json(*r));
   else
     c.io.out << unit << ": 纸质材料已收 " << received << " 份（应报送办公室 " << app::kPaperCopiesToOffice << " 份）\n";
   return 0;
@@ -442,7 +448,7 @@ int DoCopies(Call& c, const std::string& unit, int received, const std::string& 
 int DoContactSet(Call& c, const std::string& unit, const app::ContactChange& change) {
   auto r = c.app->SetContact(c.g.campaign, unit, change, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  const json& j = r->result;
+  const json& j = Json(*r);
   if (c.json_out()) {
     c.Print(j);
     return 0;
@@ -504,7 +510,7 @@ int DoSign(Call& c, const std::string& unit, const std::string& signer, const st
   if (!d.ok()) return c.Fail(d.status());
   auto r = c.app->Sign(c.g.campaign, unit, signer, *d, stamped, c.Path(document), c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  const json& j = r->result;
+  const json& j = Json(*r);
   if (c.json_out()) {
     c.Print(j);
     return 0;
@@ -582,14 +588,14 @@ void PrintRaised(std::ostream& out, const json& raised) {
 }
 
 // Prints a tick's answer as `tick` does.
-int ReportTick(const Result<app::Outcome>& r, bool json_out, Io io) {
+int ReportTick(const Result<app::Outcome<wire::Ticked>>& r, bool json_out, Io io) {
   if (!r.ok()) {
     io.err << "duban: " << r.status().str() << '\n';
     return r.status().exit_code();
   }
-  if (json_out) io.out << r->result.dump(2, ' ', false) << '\n';
-  else if (r->result["raised"].empty()) io.out << "没有到期的提醒或督办 / nothing due\n";
-  else PrintRaised(io.out, r->result["raised"]);
+  if (json_out) io.out << Json(*r).dump(2, ' ', false) << '\n';
+  else if (Json(*r)["raised"].empty()) io.out << "没有到期的提醒或督办 / nothing due\n";
+  else PrintRaised(io.out, Json(*r)["raised"]);
   return 0;
 }
 
@@ -600,10 +606,10 @@ int DoDeadlineSet(Call& c, const std::string& stage, const std::string& date, co
   if (!d.ok()) return c.Fail(d.status());
   auto r = c.app->SetDue(c.g.campaign, stage, *d, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
+  if (c.json_out()) c.Print(Json(*r));
   else
     c.io.out << "阶段 " << stage << " 截止日期调整为 " << date << "（" << reason << "），涉及单位 "
-             << r->result["units"].size() << " 个\n";
+             << Json(*r)["units"].size() << " 个\n";
   return 0;
 }
 
@@ -612,10 +618,10 @@ int DoExtend(Call& c, const std::string& unit, const std::string& date, const st
   if (!d.ok()) return c.Fail(d.status());
   auto r = c.app->RequestExtension(c.g.campaign, unit, *d, reason, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
+  if (c.json_out()) c.Print(Json(*r));
   else
-    c.io.out << unit << ": 延期申请 " << r->result["request"].get<std::string>() << " 截止 "
-             << (r->result["due"].is_null() ? "—" : r->result["due"].get<std::string>()) << " → " << date
+    c.io.out << unit << ": 延期申请 " << Json(*r)["request"].get<std::string>() << " 截止 "
+             << (Json(*r)["due"].is_null() ? "—" : Json(*r)["due"].get<std::string>()) << " → " << date
              << " 待审批\n";
   return 0;
 }
@@ -623,7 +629,7 @@ int DoExtend(Call& c, const std::string& unit, const std::string& date, const st
 int DoUrge(Call& c, const std::string& unit, const std::string& note) {
   auto r = c.app->Urge(c.g.campaign, unit, note, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
+  if (c.json_out()) c.Print(Json(*r));
   else c.io.out << unit << ": 已催办" << (note.empty() ? "" : "：" + note) << '\n';
   return 0;
 }
@@ -707,8 +713,8 @@ int DoNoticesShow(Call& c, const std::string& id) {
 int DoNoticesRetry(Call& c, const std::string& id, const std::string& plugin) {
   auto r = c.app->RetryNotice(id, plugin, c.Request());
   if (!r.ok()) return c.Fail(r.status());
-  if (c.json_out()) c.Print(r->result);
-  else c.io.out << id << ": " << r->result["retried"].get<int>() << " 个投递已重新排队 / deliveries pending again\n";
+  if (c.json_out()) c.Print(Json(*r));
+  else c.io.out << id << ": " << Json(*r)["retried"].get<int>() << " 个投递已重新排队 / deliveries pending again\n";
   return 0;
 }
 
@@ -803,16 +809,16 @@ int DoCalendarLoad(Call& c, const std::string& path) {
   auto r = c.app->LoadCalendars(c.Path(path), c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
-    c.Print(r->result);
+    c.Print(Json(*r));
     return 0;
   }
-  for (const auto& y : r->result["loaded"])
+  for (const nlohmann::json all = Json(*r); const auto& y : all["loaded"])
     c.io.out << "工作日历 calendar " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
-  for (const auto& m : r->result["moved"])
+  for (const nlohmann::json all = Json(*r); const auto& m : all["moved"])
     c.io.out << "  截止日期变动 moved: " << m["campaign"].get<std::string>() << " " << m["unit"].get<std::string>()
              << " " << m["stage"].get<std::string>() << " " << m.value("from", "—") << " → " << m.value("to", "—")
              << '\n';
-  if (r->result["moved"].empty()) c.io.out << "  没有截止日期变动 / no due date moved\n";
+  if (Json(*r)["moved"].empty()) c.io.out << "  没有截止日期变动 / no due date moved\n";
   return 0;
 }
 
