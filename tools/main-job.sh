@@ -14,4 +14,4 @@ build/release/tools/duban/duban --db "$db" replay workflows/taishan-2021/replay-
 echo
 echo "database: $db"
 echo "notices:  one e-mail per notice in $db.data/maildir/new (open it with mutt -f $db.data/maildir)"
-echo "try:      build/release/tools/duban/duban --db $db events --unit agriculture"
+echo "try:      build/release/tools/duban/duban --db $db --as office-cao-bin events --unit agriculture"

@@ -343,14 +343,20 @@ Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& s
         ch.materials.push_back(std::move(r));
       }
     }
-    plan.result = wire::CampaignCreated{id,
-                                        c.name,
-                                        year,
-                                        c.time_zone,
-                                        {wf->id, wf->version, wf_hash, spec.workflow.string()},
-                                        {roster->id, std::nullopt, roster_hash, spec.roster.string()},
-                                        static_cast<std::int64_t>(roster->units.size()),
-                                        cal->YearsWithoutData(year, year + 1)};
+    wire::CampaignCreated& made = plan.result;
+    made.id = id;
+    made.name = c.name;
+    made.year = year;
+    made.time_zone = c.time_zone;
+    made.workflow.id = wf->id;
+    made.workflow.version = wf->version;
+    made.workflow.sha256 = wf_hash;
+    made.workflow.source = spec.workflow.string();
+    made.roster.id = roster->id;
+    made.roster.sha256 = roster_hash;
+    made.roster.source = spec.roster.string();
+    made.units = static_cast<std::int64_t>(roster->units.size());
+    made.calendar_missing_years = cal->YearsWithoutData(year, year + 1);
     // The event's payload is the answer without the id (the event is the campaign's own).
     nlohmann::json payload = wire::ToJson(plan.result);
     payload.erase("id");
