@@ -591,7 +591,7 @@ Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const st
     Plan<wire::Decided> plan;
     plan.changes.campaign = ctx->campaign.id;
     model::Instance next = *inst;
-    const bool extension = r.kind == "extension";
+    const bool extension = r.kind == model::RequestKind::kExtension;
     if (d.moves() && extension && r.new_due && inst->due_at && *r.new_due <= ctx->tz.local_date(*inst->due_at))
       return Status::Refused("extension_date", "延期后的日期 " + FormatDate(*r.new_due) + " 已不晚于当前截止日期 " +
                                              FormatDate(ctx->tz.local_date(*inst->due_at)) + "，无需批准；请驳回");

@@ -151,7 +151,7 @@ Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instanc
   if (ask.note.empty()) return Refuse(kRuleNote, "延期申请须写明理由 (--note)");
   Request r;
   r.id = request_id;
-  r.kind = "extension";
+  r.kind = model::RequestKind::kExtension;
   r.new_due = new_due;
   r.unit = instance.unit;
   r.from = r.to = instance.stage;
@@ -161,7 +161,7 @@ Decision DecideExtension(const Workflow& wf, const Roster& roster, const Instanc
   Decision d;
   d.kind = Decision::Kind::kRequested;
   d.from = d.to = instance.stage;
-  nlohmann::json payload = {{"kind", "extension"},
+  nlohmann::json payload = {{"kind", model::RequestKindName(model::RequestKind::kExtension)},
                             {"request", request_id},
                             {"stage", wf.stages[instance.stage].id},
                             {"due_date", FormatDate(*current_due)},
@@ -183,7 +183,7 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
                                         : request.status == model::RequestStatus::kRejected
                                             ? "驳回"
                                             : "失效"));
-  const bool extension = request.kind == "extension";
+  const bool extension = request.kind == model::RequestKind::kExtension;
   const std::vector<model::RoleId> approvers =
       extension ? wf.permissions.extension_approvers : wf.transitions[request.transition].approvers;
   if (roster.FindPerson(decide.actor) == nullptr)
@@ -206,7 +206,7 @@ Decision DecideRequest(const Workflow& wf, const Roster& roster, const Instance&
   decided.decided_at = decide.at;
   decided.decision_note = decide.note;
   if (extension) {
-    nlohmann::json payload = {{"kind", "extension"}, {"request", request.id},
+    nlohmann::json payload = {{"kind", model::RequestKindName(model::RequestKind::kExtension)}, {"request", request.id},
                               {"requested_by", request.requested_by}, {"stage", wf.stages[request.from].id}};
     if (request.new_due) payload["new_due_date"] = FormatDate(*request.new_due);
     if (!decide.note.empty()) payload["note"] = decide.note;

@@ -253,7 +253,7 @@ std::string_view CommitmentStateName(CommitmentState s);  // "none", "signed", "
 // approval.
 struct Request {
   std::string id;                 // "finance#1"
-  std::string kind = "transition";  // or "extension"
+  RequestKind kind = RequestKind::kTransition;
   std::optional<Date> new_due;    // the day an extension asks for
   std::string unit;
   TransitionId transition = 0;

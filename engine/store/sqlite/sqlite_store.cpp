@@ -935,7 +935,10 @@ class SqliteStore final : public Store {
     r.decided_by = q.getColumn(9).getString();
     if (!q.getColumn(10).isNull()) r.decided_at = FromSecs(q.getColumn(10).getInt64());
     r.decision_note = q.getColumn(11).getString();
-    r.kind = q.getColumn(12).getString();
+    const std::string kind = q.getColumn(12).getString();
+    const auto known = model::RequestKindFromName(kind);
+    if (!known) throw std::runtime_error("request '" + r.id + "' has an unknown kind '" + kind + "'");
+    r.kind = *known;
     if (!q.getColumn(13).isNull()) {
       auto d = ParseDate(q.getColumn(13).getString());
       if (d.ok()) r.new_due = *d;
@@ -1001,7 +1004,7 @@ class SqliteStore final : public Store {
     q.bind(11, r.decided_by);
     if (r.decided_at) q.bind(12, Secs(*r.decided_at));
     q.bind(13, r.decision_note);
-    q.bind(14, r.kind);
+    q.bind(14, std::string(model::RequestKindName(r.kind)));
     if (r.new_due) q.bind(15, FormatDate(*r.new_due));
     q.exec();
   }
