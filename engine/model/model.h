@@ -237,7 +237,8 @@ struct DueOverride {
 };
 
 enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };
-std::string_view RequestStatusName(RequestStatus s);
+std::string_view RequestStatusName(RequestStatus s);  // "pending", "approved", "rejected"
+std::optional<RequestStatus> RequestStatusFromName(std::string_view name);
 
 // What a request asks for: a stage transition, or a later due day.
 enum class RequestKind : std::uint8_t { kTransition, kExtension };
