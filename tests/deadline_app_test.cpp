@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +28,7 @@
 #include "app/app.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "support/local_time.h"
 #include "support/temp_dir.h"
 
 namespace duban {
@@ -62,18 +62,7 @@ Date D(const std::string& text) {
 }
 
 // "2021-10-15 09:00:00", local.
-std::string Local(Instant t) {
-  const auto local = Tz().to_local(t);
-  const auto day = std::chrono::floor<std::chrono::days>(local);
-  const Date d(day);
-  const std::chrono::hh_mm_ss hms(local - day);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02ld:%02ld:%02ld", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return buf;
-}
+std::string Local(Instant t) { return duban::testing::LocalWithSeconds(t, Tz()); }
 
 app::RequestContext As(const std::string& person, const std::string& at) {
   return app::RequestContext{person, T(at), std::nullopt, app::Channel::kCli};

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "core/time.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
+#include "support/local_time.h"
 #include "runtime/scheduler.h"
 #include "runtime/system_env.h"
 #include "workflow/loader.h"
@@ -62,18 +62,7 @@ Instant T(const char* local) {
 }
 
 // "2021-10-15 09:00:00", local.
-std::string Local(Instant t) {
-  const auto local = Tz().to_local(t);
-  const auto day = std::chrono::floor<std::chrono::days>(local);
-  const Date d(day);
-  const std::chrono::hh_mm_ss hms(local - day);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02ld:%02ld:%02ld", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return buf;
-}
+std::string Local(Instant t) { return duban::testing::LocalWithSeconds(t, Tz()); }
 
 // One event as a line: "2021-10-22 09:00:00 level 2 overdue 2 [office_director]".
 std::string Line(const model::Event& e) {

@@ -248,8 +248,8 @@ void ExpectError(const Status& status, const ErrorCase& c, std::string_view file
 }
 
 // A valid workflow. Line numbers, for the cases below:
-//   1 id   3 label   4 initial   5 deadline_policy (this workflow lacks the roles of
-//   the built-in one)   6-9 role clerk   10-13 stage open (13: due)
+//   1 id   3 label   4 initial   5 deadline_policy (its escalation: the engine knows
+//   no escalation roles of its own)   6-9 role clerk   10-13 stage open (13: due)
 //   14-17 stage done (17: terminal)   18-23 transition finish (21 from, 22 to, 23 roles)
 const std::string kWorkflow = R"(id = "w"
 version = 1
@@ -385,13 +385,20 @@ INSTANTIATE_TEST_SUITE_P(
                   9, "stage 'open' is terminal, so no transition may leave it"},
         ErrorCase{"BadIdentifier", "id = \"done\"", "id = \"已完成\"", 15, 6,
                   "is not an identifier"},
-        ErrorCase{"DueButNoRolesForTheBuiltinEscalation",
+        ErrorCase{"DueButNoEscalation",
                   "deadline_policy = { escalation = [{ level = 1, after_workdays = 0, "
                   "roles = ['clerk'] }] }\n",
                   "", 12, 7,
-                  "stage 'open': it has a due date, and the built-in escalation notifies roles "
-                  "liaison, coordinator, office_director and deputy_leader, but this workflow has "
-                  "no role 'liaison'"}),
+                  "stage 'open': it has a due date but no escalation levels name who hears when "
+                  "it passes; give 'escalation' in [deadline_policy] or in the stage's "
+                  "'deadline_policy' (an empty list for none)"},
+        ErrorCase{"DueButAPolicyWithoutEscalation",
+                  "deadline_policy = { escalation = [{ level = 1, after_workdays = 0, "
+                  "roles = ['clerk'] }] }",
+                  "deadline_policy = { reminders = [2] }", 13, 7,
+                  "stage 'open': it has a due date but no escalation levels"},
+        ErrorCase{"ALevelWithoutRoles", ", roles = ['clerk'] }", " }", 5, 35,
+                  "missing required key 'roles'"}),
     CaseName);
 
 // --- Deadline policy --------------------------------------------------------
@@ -496,7 +503,7 @@ TEST(DeadlinePolicy, RemindersAreSortedAndATomlTimeIsANoticeTime) {
   EXPECT_EQ(wf->deadline_policy.repeat_every_workdays, 0);
 }
 
-TEST(DeadlinePolicy, EmptyListsMeanNoneEvenWithoutTheBuiltinRoles) {
+TEST(DeadlinePolicy, EmptyListsMeanNone) {
   std::string text = kWorkflow;
   const std::string given = "roles = ['clerk'] }]";
   text.replace(text.find(given), given.size(), "roles = ['clerk'] }], reminders = [] ");
@@ -514,7 +521,7 @@ TEST(DeadlinePolicy, EmptyListsMeanNoneEvenWithoutTheBuiltinRoles) {
   EXPECT_EQ(wf->stages[0].policy.reminders, (std::vector<int>{3, 1}));
 }
 
-TEST(DeadlinePolicy, TheShippedPolicyIsTheBuiltinDefaultWrittenOut) {
+TEST(DeadlinePolicy, TheShippedPolicyWritesItsEscalationOut) {
   using namespace std::chrono_literals;
   const model::Workflow shipped = ShippedWorkflow();
   const auto role = [&](std::string_view id) { return *shipped.FindRole(id); };
@@ -531,7 +538,8 @@ TEST(DeadlinePolicy, TheShippedPolicyIsTheBuiltinDefaultWrittenOut) {
     EXPECT_EQ(FactsOf(stage.policy), expected) << stage.id;
   }
 
-  // Without its [deadline_policy] table the file means the same.
+  // Without its [deadline_policy] table the file is refused at its first due
+  // date: the engine names no escalation roles of its own.
   std::string text = ReadShipped("workflows/annual-cycle.toml");
   const auto from = text.find("[deadline_policy]");
   const auto to = text.find("# --- Notices");
@@ -539,9 +547,20 @@ TEST(DeadlinePolicy, TheShippedPolicyIsTheBuiltinDefaultWrittenOut) {
   ASSERT_NE(to, std::string::npos);
   text.erase(from, to - from);
   auto bare = ParseWorkflow(text, "annual-cycle.toml");
-  ASSERT_TRUE(bare.ok()) << bare.status().str();
-  EXPECT_EQ(FactsOf(bare->deadline_policy), builtin);
-  EXPECT_FALSE(bare->deadline_policy.pos.known());
+  ASSERT_FALSE(bare.ok());
+  EXPECT_EQ(bare.status().pos().file, "annual-cycle.toml");
+  EXPECT_TRUE(bare.status().pos().known());
+  EXPECT_THAT(bare.status().message(),
+              HasSubstr("stage 'planned': it has a due date but no escalation levels"));
+
+  // With only the escalation left, the other keys take the built-in timings.
+  const std::string full = ReadShipped("workflows/annual-cycle.toml");
+  const auto levels_from = full.find("escalation = [");
+  const auto levels_to = full.find("]\n", full.find("deputy_leader", levels_from)) + 2;
+  text.insert(from, "[deadline_policy]\n" + full.substr(levels_from, levels_to - levels_from));
+  auto minimal = ParseWorkflow(text, "annual-cycle.toml");
+  ASSERT_TRUE(minimal.ok()) << minimal.status().str();
+  EXPECT_EQ(FactsOf(minimal->deadline_policy), builtin);
 }
 
 class PolicyError : public ::testing::TestWithParam<ErrorCase> {};

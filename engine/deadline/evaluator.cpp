@@ -1,8 +1,11 @@
 #include "deadline/evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <string>
+
+#include "core/enum_names.h"
 
 namespace duban::deadline {
 
@@ -198,14 +201,15 @@ int WorkdaysLeft(const calendar::Calendar& cal, Date today, Date due) {
   return -cal.WorkdaysBetween(NextDay(due), today);
 }
 
-std::string_view LightName(Light light) {
-  switch (light) {
-    case Light::kGreen: return "green";
-    case Light::kYellow: return "yellow";
-    case Light::kRed: return "red";
-  }
-  return "green";
-}
+namespace {
+constexpr std::array<EnumName<Light>, 3> kLightNames{{
+    {Light::kGreen, "green"},
+    {Light::kYellow, "yellow"},
+    {Light::kRed, "red"},
+}};
+}  // namespace
+
+std::string_view LightName(Light light) { return NameIn(kLightNames, light, "green"); }
 
 std::optional<Standing> StandingAt(const model::Workflow& wf, const calendar::Calendar& cal,
                                    const TimeZone& tz, const model::Instance& instance,

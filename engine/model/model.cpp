@@ -1,74 +1,68 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <array>
+
+#include "core/enum_names.h"
 
 namespace duban::model {
 
-std::string_view GuardName(Guard g) {
-  switch (g) {
-    case Guard::kMaterialsComplete: return "materials_complete";
-    case Guard::kMaterialsAccepted: return "materials_accepted";
-    case Guard::kCommitmentSigned: return "commitment_signed";
-    case Guard::kMaterialsReturned: return "materials_returned";
-  }
-  return "?";
+namespace {
+
+constexpr std::array<EnumName<Guard>, 4> kGuardNames{{
+    {Guard::kMaterialsComplete, "materials_complete"},
+    {Guard::kMaterialsAccepted, "materials_accepted"},
+    {Guard::kCommitmentSigned, "commitment_signed"},
+    {Guard::kMaterialsReturned, "materials_returned"},
+}};
+
+constexpr std::array<EnumName<RequestStatus>, 3> kRequestStatusNames{{
+    {RequestStatus::kPending, "pending"},
+    {RequestStatus::kApproved, "approved"},
+    {RequestStatus::kRejected, "rejected"},
+}};
+
+constexpr std::array<EnumName<RequestKind>, 2> kRequestKindNames{{
+    {RequestKind::kTransition, "transition"},
+    {RequestKind::kExtension, "extension"},
+}};
+
+constexpr std::array<EnumName<CommitmentState>, 3> kCommitmentStateNames{{
+    {CommitmentState::kNone, "none"},
+    {CommitmentState::kSigned, "signed"},
+    {CommitmentState::kIncomplete, "incomplete"},
+}};
+
+constexpr std::array<EnumName<MaterialState>, 5> kMaterialStateNames{{
+    {MaterialState::kPending, "pending"},
+    {MaterialState::kSubmitted, "submitted"},
+    {MaterialState::kReturned, "returned"},
+    {MaterialState::kExplained, "explained"},
+    {MaterialState::kAccepted, "accepted"},
+}};
+
+}  // namespace
+
+std::string_view GuardName(Guard g) { return NameIn(kGuardNames, g, "?"); }
+std::optional<Guard> GuardFromName(std::string_view name) { return ValueIn(kGuardNames, name); }
+
+std::string_view RequestStatusName(RequestStatus s) { return NameIn(kRequestStatusNames, s, "?"); }
+std::optional<RequestStatus> RequestStatusFromName(std::string_view name) {
+  return ValueIn(kRequestStatusNames, name);
 }
 
-std::optional<Guard> GuardFromName(std::string_view name) {
-  for (Guard g : {Guard::kMaterialsComplete, Guard::kMaterialsAccepted, Guard::kCommitmentSigned,
-                  Guard::kMaterialsReturned})
-    if (GuardName(g) == name) return g;
-  return std::nullopt;
-}
-
-std::string_view RequestStatusName(RequestStatus s) {
-  switch (s) {
-    case RequestStatus::kPending: return "pending";
-    case RequestStatus::kApproved: return "approved";
-    case RequestStatus::kRejected: return "rejected";
-  }
-  return "?";
-}
-
-std::string_view RequestKindName(RequestKind k) {
-  switch (k) {
-    case RequestKind::kTransition: return "transition";
-    case RequestKind::kExtension: return "extension";
-  }
-  return "?";
-}
-
+std::string_view RequestKindName(RequestKind k) { return NameIn(kRequestKindNames, k, "?"); }
 std::optional<RequestKind> RequestKindFromName(std::string_view name) {
-  for (auto k : {RequestKind::kTransition, RequestKind::kExtension})
-    if (RequestKindName(k) == name) return k;
-  return std::nullopt;
+  return ValueIn(kRequestKindNames, name);
 }
 
 std::string_view CommitmentStateName(CommitmentState s) {
-  switch (s) {
-    case CommitmentState::kNone: return "none";
-    case CommitmentState::kSigned: return "signed";
-    case CommitmentState::kIncomplete: return "incomplete";
-  }
-  return "?";
+  return NameIn(kCommitmentStateNames, s, "?");
 }
 
-std::string_view MaterialStateName(MaterialState s) {
-  switch (s) {
-    case MaterialState::kPending: return "pending";
-    case MaterialState::kSubmitted: return "submitted";
-    case MaterialState::kReturned: return "returned";
-    case MaterialState::kExplained: return "explained";
-    case MaterialState::kAccepted: return "accepted";
-  }
-  return "?";
-}
-
+std::string_view MaterialStateName(MaterialState s) { return NameIn(kMaterialStateNames, s, "?"); }
 std::optional<MaterialState> MaterialStateFromName(std::string_view name) {
-  for (auto s : {MaterialState::kPending, MaterialState::kSubmitted, MaterialState::kReturned,
-                 MaterialState::kExplained, MaterialState::kAccepted})
-    if (MaterialStateName(s) == name) return s;
-  return std::nullopt;
+  return ValueIn(kMaterialStateNames, name);
 }
 
 std::optional<StageId> Workflow::FindStage(std::string_view wanted) const {

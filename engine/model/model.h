@@ -60,7 +60,7 @@ struct EscalationLevel {
 // What happens around a stage's due instant (催办 before it, 督办 after it);
 // the evaluator (deadline/evaluator.h) turns it into a schedule of steps. The
 // member defaults are the built-in policy except `levels`, whose roles only a
-// workflow can name (the loader fills them in).
+// workflow can name (the loader requires them of a workflow with due dates).
 struct DeadlinePolicy {
   std::vector<int> reminders = {3, 1};  // working days before the due day; descending, each >= 1
   // The local time of day reminders and escalations after the due day go out.
@@ -237,7 +237,8 @@ struct DueOverride {
 };
 
 enum class RequestStatus : std::uint8_t { kPending, kApproved, kRejected };
-std::string_view RequestStatusName(RequestStatus s);
+std::string_view RequestStatusName(RequestStatus s);  // "pending", "approved", "rejected"
+std::optional<RequestStatus> RequestStatusFromName(std::string_view name);
 
 // What a request asks for: a stage transition, or a later due day.
 enum class RequestKind : std::uint8_t { kTransition, kExtension };

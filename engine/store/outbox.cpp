@@ -1,22 +1,28 @@
 #include "store/outbox.h"
 
+#include <array>
+
+#include "core/enum_names.h"
+
 namespace duban::store {
 
+namespace {
+
+constexpr std::array<EnumName<DeliveryState>, 4> kDeliveryStateNames{{
+    {DeliveryState::kPending, "pending"},
+    {DeliveryState::kDelivered, "delivered"},
+    {DeliveryState::kDead, "dead"},
+    {DeliveryState::kSkipped, "skipped"},
+}};
+
+}  // namespace
+
 std::string_view DeliveryStateName(DeliveryState s) {
-  switch (s) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kDead: return "dead";
-    case DeliveryState::kSkipped: return "skipped";
-  }
-  return "pending";
+  return NameIn(kDeliveryStateNames, s, "pending");
 }
 
 std::optional<DeliveryState> DeliveryStateFromName(std::string_view name) {
-  for (DeliveryState s : {DeliveryState::kPending, DeliveryState::kDelivered, DeliveryState::kDead,
-                          DeliveryState::kSkipped})
-    if (DeliveryStateName(s) == name) return s;
-  return std::nullopt;
+  return ValueIn(kDeliveryStateNames, name);
 }
 
 }  // namespace duban::store

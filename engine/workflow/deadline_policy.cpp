@@ -4,7 +4,6 @@
 #include "workflow/deadline_policy.h"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 namespace duban::workflow::detail {
@@ -14,18 +13,6 @@ namespace {
 // Far beyond any real policy (a working year is about 250 days), and small
 // enough that working-day arithmetic on it cannot overflow.
 constexpr std::int64_t kMaxWorkdays = 10'000;
-
-struct BuiltinLevel {
-  int level;
-  int after_workdays;
-  std::array<std::string_view, 2> roles;  // an empty name ends the list
-};
-
-constexpr std::array<BuiltinLevel, 3> kBuiltinLevels = {{
-    {1, 0, {"liaison", "coordinator"}},
-    {2, 2, {"office_director", ""}},
-    {3, 5, {"deputy_leader", ""}},
-}};
 
 std::vector<std::string> RoleIds(const model::Workflow& wf) {
   std::vector<std::string> ids;
@@ -155,21 +142,6 @@ std::vector<model::EscalationLevel> ReadLevels(const Fields& table, const model:
 }
 
 }  // namespace
-
-BuiltinEscalation BindBuiltinEscalation(const model::Workflow& wf) {
-  BuiltinEscalation out;
-  for (const BuiltinLevel& b : kBuiltinLevels) {
-    model::EscalationLevel level{b.level, b.after_workdays, {}, {}};
-    for (std::string_view name : b.roles) {
-      if (name.empty()) continue;
-      const auto role = wf.FindRole(name);
-      if (!role) return BuiltinEscalation{{}, std::string(name)};
-      level.roles.push_back(*role);
-    }
-    out.levels.push_back(std::move(level));
-  }
-  return out;
-}
 
 PolicyRead ReadDeadlinePolicy(const toml::node& node, const Fields& owner,
                               const model::DeadlinePolicy& base, const model::Workflow& wf) {

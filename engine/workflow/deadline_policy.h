@@ -13,15 +13,6 @@
 
 namespace duban::workflow::detail {
 
-// The roles the built-in escalation levels notify, level by level: 1 liaison
-// and coordinator at the due instant, 2 office_director after 2 overdue
-// working days, 3 deputy_leader after 5.
-struct BuiltinEscalation {
-  std::vector<model::EscalationLevel> levels;  // bound against the workflow's roles
-  std::string missing_role;                    // non-empty: a role the workflow lacks; levels empty
-};
-BuiltinEscalation BindBuiltinEscalation(const model::Workflow& wf);
-
 // A policy as one table gives it.
 struct PolicyRead {
   model::DeadlinePolicy policy;

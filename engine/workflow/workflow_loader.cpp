@@ -64,10 +64,10 @@ class WorkflowReader {
   const detail::Document& doc_;
   model::Workflow wf_;
   std::set<std::pair<std::string, StageId>> trigger_sources_;  // (trigger, from) seen
-  // Non-empty while the default policy's escalation levels are the built-in
-  // ones and the workflow lacks this role of theirs: a stage with a due date
-  // and no escalation of its own is then an error.
-  std::string builtin_role_missing_;
+  // Whether the top-level [deadline_policy] gives `escalation`: the engine
+  // knows no escalation roles of its own, so a stage with a due date must then
+  // give its own.
+  bool default_levels_given_ = false;
 };
 
 model::Workflow WorkflowReader::Read() {
@@ -119,16 +119,14 @@ void WorkflowReader::ReadRole(const toml::table& table) {
 
 // --- deadline policy ----------------------------------------------------------
 
-// The built-in policy, overridden key by key by a top-level [deadline_policy].
+// The built-in timings (model::DeadlinePolicy's defaults, no escalation
+// levels), overridden key by key by a top-level [deadline_policy].
 void WorkflowReader::ReadDefaultPolicy(const Fields& root) {
-  detail::BuiltinEscalation builtin = detail::BindBuiltinEscalation(wf_);
-  wf_.deadline_policy.levels = std::move(builtin.levels);
-  builtin_role_missing_ = std::move(builtin.missing_role);
   const toml::node* node = root.Find("deadline_policy");
   if (node == nullptr) return;
   detail::PolicyRead read = detail::ReadDeadlinePolicy(*node, root, wf_.deadline_policy, wf_);
   wf_.deadline_policy = std::move(read.policy);
-  if (read.levels_given) builtin_role_missing_.clear();
+  default_levels_given_ = read.levels_given;
 }
 
 // The stage's own deadline_policy over the workflow's, or the workflow's.
@@ -144,11 +142,10 @@ model::DeadlinePolicy WorkflowReader::ReadStagePolicy(const Fields& stage,
     policy = std::move(read.policy);
     levels_given = read.levels_given;
   }
-  if (def.due && !levels_given && !builtin_role_missing_.empty())
-    Fail(stage.what() + ": it has a due date, and the built-in escalation notifies roles liaison, "
-             "coordinator, office_director and deputy_leader, but this workflow has no role " +
-             Quoted(builtin_role_missing_) +
-             "; give 'escalation' in [deadline_policy] (an empty list for none)",
+  if (def.due && !levels_given && !default_levels_given_)
+    Fail(stage.what() + ": it has a due date but no escalation levels name who hears when it "
+             "passes; give 'escalation' in [deadline_policy] or in the stage's "
+             "'deadline_policy' (an empty list for none)",
          def.due->pos);
   return policy;
 }

@@ -76,11 +76,17 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
   if (!created.ok()) return error = created.status().str(), false;
   auto ctx = app.Load(kCampaign);
   if (!ctx.ok()) return error = ctx.status().str(), false;
+  // The unit's own actor: whoever holds, for the unit, the first role the
+  // workflow lets fire "acknowledge" (the role is the workflow's to name).
+  const duban::model::Workflow& wf = *ctx->workflow;
+  const std::vector<duban::model::TransitionId> acknowledge = wf.FindTrigger("acknowledge");
+  if (acknowledge.empty()) return error = "the workflow has no 'acknowledge'", false;
+  const std::string& unit_role = wf.roles[wf.transitions[acknowledge.front()].roles.front()].id;
   for (const auto& u : ctx->roster->units) {
     Campaign::UnitCycle c{u.id, ""};
     for (const auto& p : ctx->roster->people)
       for (const auto& a : p.roles)
-        if (a.role == "liaison" && a.unit == u.id) c.liaison = p.id;
+        if (a.role == unit_role && a.unit == u.id) c.liaison = p.id;
     auto k = app.Fire(kCampaign, u.id, "kickoff", "", {"office-cao-bin", At("2021-10-08T09:00"), std::nullopt});
     if (!k.ok()) return error = k.status().str(), false;
     const duban::app::RequestContext liaison{c.liaison, At("2021-10-09T10:00"), std::nullopt, duban::app::Channel::kCli};

@@ -65,13 +65,6 @@ class ReadTransaction {
   bool own_;
 };
 
-std::optional<model::RequestStatus> StatusFromName(const std::string& s) {
-  for (auto st : {model::RequestStatus::kPending, model::RequestStatus::kApproved,
-                  model::RequestStatus::kRejected})
-    if (model::RequestStatusName(st) == s) return st;
-  return std::nullopt;
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::filesystem::path& path, const StoreOptions& options)
@@ -339,86 +332,27 @@ class SqliteStore final : public Store {
 
   Result<std::vector<model::MaterialRecord>> ListMaterials(const std::string& campaign,
                                                            const std::string& unit) override {
-    return Guarded([&]() -> Result<std::vector<model::MaterialRecord>> {
-      auto& q = Prepare(
-          "SELECT unit_id, material_id, name, required, state, explained, submissions, note,"
-          " updated_at, updated_by, dropped, change_reason FROM materials WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
-          " ORDER BY unit_id, ordinal");
-      q.bind(1, campaign);
-      q.bind(2, unit);
-      std::vector<model::MaterialRecord> out;
-      while (q.executeStep()) {
-        model::MaterialRecord m;
-        m.unit = q.getColumn(0).getString();
-        m.material = q.getColumn(1).getString();
-        m.name = q.getColumn(2).getString();
-        m.required = q.getColumn(3).getInt() != 0;
-        m.state = model::MaterialStateFromName(q.getColumn(4).getString()).value_or(model::MaterialState::kPending);
-        m.explained = q.getColumn(5).getInt() != 0;
-        m.submissions = q.getColumn(6).getInt();
-        m.note = q.getColumn(7).getString();
-        m.updated_at = FromSecs(q.getColumn(8).getInt64());
-        m.updated_by = q.getColumn(9).getString();
-        m.dropped = q.getColumn(10).getInt() != 0;
-        m.change_reason = q.getColumn(11).getString();
-        out.push_back(std::move(m));
-      }
-      return out;
-    });
+    return ListOfUnit<model::MaterialRecord>(
+        "SELECT unit_id, material_id, name, required, state, explained, submissions, note,"
+        " updated_at, updated_by, dropped, change_reason FROM materials WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+        " ORDER BY unit_id, ordinal",
+        campaign, unit, ReadMaterial);
   }
 
   Result<std::vector<model::Attachment>> ListAttachments(const std::string& campaign,
                                                          const std::string& unit) override {
-    return Guarded([&]() -> Result<std::vector<model::Attachment>> {
-      auto& q = Prepare(
-          "SELECT unit_id, material_id, sha256, name, size, media_type, attached_by, attached_at FROM attachments"
-          " WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2) ORDER BY attached_at, unit_id, material_id");
-      q.bind(1, campaign);
-      q.bind(2, unit);
-      std::vector<model::Attachment> out;
-      while (q.executeStep()) {
-        model::Attachment a;
-        a.unit = q.getColumn(0).getString();
-        a.material = q.getColumn(1).getString();
-        a.sha256 = q.getColumn(2).getString();
-        a.name = q.getColumn(3).getString();
-        a.size = q.getColumn(4).getInt64();
-        a.media_type = q.getColumn(5).getString();
-        a.attached_by = q.getColumn(6).getString();
-        a.attached_at = FromSecs(q.getColumn(7).getInt64());
-        out.push_back(std::move(a));
-      }
-      return out;
-    });
+    return ListOfUnit<model::Attachment>(
+        "SELECT unit_id, material_id, sha256, name, size, media_type, attached_by, attached_at FROM attachments"
+        " WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2) ORDER BY attached_at, unit_id, material_id",
+        campaign, unit, ReadAttachment);
   }
 
   Result<std::vector<model::Contact>> ListContacts(const std::string& campaign, const std::string& unit) override {
-    return Guarded([&]() -> Result<std::vector<model::Contact>> {
-      auto& q = Prepare(
-          "SELECT unit_id, role, number, person_id, name, phone, email, reported_by, reported_on, recorded_by,"
-          " recorded_at FROM contacts WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
-          " ORDER BY recorded_at, unit_id, role, number");
-      q.bind(1, campaign);
-      q.bind(2, unit);
-      std::vector<model::Contact> out;
-      while (q.executeStep()) {
-        model::Contact c;
-        c.unit = q.getColumn(0).getString();
-        c.role = q.getColumn(1).getString();
-        c.number = q.getColumn(2).getInt();
-        c.person = q.getColumn(3).getString();
-        c.name = q.getColumn(4).getString();
-        c.phone = q.getColumn(5).getString();
-        c.email = q.getColumn(6).getString();
-        c.reported_by = q.getColumn(7).getString();
-        auto d = ParseDate(q.getColumn(8).getString());
-        if (d.ok()) c.reported_on = *d;
-        c.recorded_by = q.getColumn(9).getString();
-        c.recorded_at = FromSecs(q.getColumn(10).getInt64());
-        out.push_back(std::move(c));
-      }
-      return out;
-    });
+    return ListOfUnit<model::Contact>(
+        "SELECT unit_id, role, number, person_id, name, phone, email, reported_by, reported_on, recorded_by,"
+        " recorded_at FROM contacts WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+        " ORDER BY recorded_at, unit_id, role, number",
+        campaign, unit, ReadContact);
   }
 
   Result<std::vector<std::pair<std::string, int>>> ListPaperCopies(const std::string& campaign) override {
@@ -433,30 +367,11 @@ class SqliteStore final : public Store {
 
   Result<std::vector<model::Commitment>> ListCommitments(const std::string& campaign,
                                                          const std::string& unit) override {
-    return Guarded([&]() -> Result<std::vector<model::Commitment>> {
-      auto& q = Prepare(
-          "SELECT unit_id, number, signer, signed_on, stamped, document_hash, document_name,"
-          " recorded_at, recorded_by FROM commitments WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
-          " ORDER BY unit_id, number");
-      q.bind(1, campaign);
-      q.bind(2, unit);
-      std::vector<model::Commitment> out;
-      while (q.executeStep()) {
-        model::Commitment c;
-        c.unit = q.getColumn(0).getString();
-        c.number = q.getColumn(1).getInt();
-        c.signer = q.getColumn(2).getString();
-        auto d = ParseDate(q.getColumn(3).getString());
-        if (d.ok()) c.signed_on = *d;
-        c.stamped = q.getColumn(4).getInt() != 0;
-        c.document_hash = q.getColumn(5).getString();
-        c.document_name = q.getColumn(6).getString();
-        c.recorded_at = FromSecs(q.getColumn(7).getInt64());
-        c.recorded_by = q.getColumn(8).getString();
-        out.push_back(std::move(c));
-      }
-      return out;
-    });
+    return ListOfUnit<model::Commitment>(
+        "SELECT unit_id, number, signer, signed_on, stamped, document_hash, document_name,"
+        " recorded_at, recorded_by FROM commitments WHERE campaign_id = ?1 AND (?2 = '' OR unit_id = ?2)"
+        " ORDER BY unit_id, number",
+        campaign, unit, ReadCommitment);
   }
 
   store::Outbox& Outbox() override { return outbox_; }
@@ -888,6 +803,92 @@ class SqliteStore final : public Store {
     in_use_.clear();
   }
 
+  // Runs `sql` with `args` bound to its parameters 1, 2, ... in order.
+  template <typename... Args>
+  void Execute(const std::string& sql, const Args&... args) {
+    auto& q = Prepare(sql);
+    int index = 0;
+    (q.bind(++index, args), ...);
+    q.exec();
+  }
+
+  // The rows `sql` selects for a campaign (?1) and one unit or all (?2: ''),
+  // each read by `read`.
+  template <typename Row>
+  Result<std::vector<Row>> ListOfUnit(const char* sql, const std::string& campaign,
+                                      const std::string& unit, Row (*read)(SQLite::Statement&)) {
+    return Guarded([&]() -> Result<std::vector<Row>> {
+      auto& q = Prepare(sql);
+      q.bind(1, campaign);
+      q.bind(2, unit);
+      std::vector<Row> out;
+      while (q.executeStep()) out.push_back(read(q));
+      return out;
+    });
+  }
+
+  static model::MaterialRecord ReadMaterial(SQLite::Statement& q) {
+    model::MaterialRecord m;
+    m.unit = q.getColumn(0).getString();
+    m.material = q.getColumn(1).getString();
+    m.name = q.getColumn(2).getString();
+    m.required = q.getColumn(3).getInt() != 0;
+    m.state = model::MaterialStateFromName(q.getColumn(4).getString()).value_or(model::MaterialState::kPending);
+    m.explained = q.getColumn(5).getInt() != 0;
+    m.submissions = q.getColumn(6).getInt();
+    m.note = q.getColumn(7).getString();
+    m.updated_at = FromSecs(q.getColumn(8).getInt64());
+    m.updated_by = q.getColumn(9).getString();
+    m.dropped = q.getColumn(10).getInt() != 0;
+    m.change_reason = q.getColumn(11).getString();
+    return m;
+  }
+
+  static model::Attachment ReadAttachment(SQLite::Statement& q) {
+    model::Attachment a;
+    a.unit = q.getColumn(0).getString();
+    a.material = q.getColumn(1).getString();
+    a.sha256 = q.getColumn(2).getString();
+    a.name = q.getColumn(3).getString();
+    a.size = q.getColumn(4).getInt64();
+    a.media_type = q.getColumn(5).getString();
+    a.attached_by = q.getColumn(6).getString();
+    a.attached_at = FromSecs(q.getColumn(7).getInt64());
+    return a;
+  }
+
+  static model::Contact ReadContact(SQLite::Statement& q) {
+    model::Contact c;
+    c.unit = q.getColumn(0).getString();
+    c.role = q.getColumn(1).getString();
+    c.number = q.getColumn(2).getInt();
+    c.person = q.getColumn(3).getString();
+    c.name = q.getColumn(4).getString();
+    c.phone = q.getColumn(5).getString();
+    c.email = q.getColumn(6).getString();
+    c.reported_by = q.getColumn(7).getString();
+    auto d = ParseDate(q.getColumn(8).getString());
+    if (d.ok()) c.reported_on = *d;
+    c.recorded_by = q.getColumn(9).getString();
+    c.recorded_at = FromSecs(q.getColumn(10).getInt64());
+    return c;
+  }
+
+  static model::Commitment ReadCommitment(SQLite::Statement& q) {
+    model::Commitment c;
+    c.unit = q.getColumn(0).getString();
+    c.number = q.getColumn(1).getInt();
+    c.signer = q.getColumn(2).getString();
+    auto d = ParseDate(q.getColumn(3).getString());
+    if (d.ok()) c.signed_on = *d;
+    c.stamped = q.getColumn(4).getInt() != 0;
+    c.document_hash = q.getColumn(5).getString();
+    c.document_name = q.getColumn(6).getString();
+    c.recorded_at = FromSecs(q.getColumn(7).getInt64());
+    c.recorded_by = q.getColumn(8).getString();
+    return c;
+  }
+
   static Campaign ReadCampaign(SQLite::Statement& q) {
     Campaign c;
     c.id = q.getColumn(0).getString();
@@ -931,7 +932,7 @@ class SqliteStore final : public Store {
     r.requested_by = q.getColumn(5).getString();
     r.requested_at = FromSecs(q.getColumn(6).getInt64());
     r.note = q.getColumn(7).getString();
-    r.status = StatusFromName(q.getColumn(8).getString()).value_or(model::RequestStatus::kPending);
+    r.status = model::RequestStatusFromName(q.getColumn(8).getString()).value_or(model::RequestStatus::kPending);
     r.decided_by = q.getColumn(9).getString();
     if (!q.getColumn(10).isNull()) r.decided_at = FromSecs(q.getColumn(10).getInt64());
     r.decision_note = q.getColumn(11).getString();
@@ -1010,7 +1011,7 @@ class SqliteStore final : public Store {
   }
 
   void WriteMaterial(const std::string& campaign, const model::MaterialRecord& m) {
-    auto& q = Prepare(
+    Execute(
         "INSERT INTO materials(campaign_id, unit_id, material_id, ordinal, name, required, state,"
         " explained, submissions, note, updated_at, updated_by, dropped, change_reason)"
         " VALUES (?1, ?2, ?3, (SELECT count(*) FROM materials WHERE campaign_id = ?1 AND unit_id = ?2),"
@@ -1018,73 +1019,34 @@ class SqliteStore final : public Store {
         " ON CONFLICT(campaign_id, unit_id, material_id) DO UPDATE SET state = excluded.state,"
         " explained = excluded.explained, submissions = excluded.submissions, note = excluded.note,"
         " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
-        " dropped = excluded.dropped, change_reason = excluded.change_reason");
-    q.bind(1, campaign);
-    q.bind(2, m.unit);
-    q.bind(3, m.material);
-    q.bind(4, m.name);
-    q.bind(5, m.required ? 1 : 0);
-    q.bind(6, std::string(model::MaterialStateName(m.state)));
-    q.bind(7, m.explained ? 1 : 0);
-    q.bind(8, m.submissions);
-    q.bind(9, m.note);
-    q.bind(10, Secs(m.updated_at));
-    q.bind(11, m.updated_by);
-    q.bind(12, m.dropped ? 1 : 0);
-    q.bind(13, m.change_reason);
-    q.exec();
+        " dropped = excluded.dropped, change_reason = excluded.change_reason",
+        campaign, m.unit, m.material, m.name, m.required ? 1 : 0,
+        std::string(model::MaterialStateName(m.state)), m.explained ? 1 : 0, m.submissions,
+        m.note, Secs(m.updated_at), m.updated_by, m.dropped ? 1 : 0, m.change_reason);
   }
 
   void InsertAttachment(const std::string& campaign, const model::Attachment& a) {
-    auto& q = Prepare(
+    Execute(
         "INSERT INTO attachments(campaign_id, unit_id, material_id, sha256, name, size, media_type,"
-        " attached_by, attached_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    q.bind(1, campaign);
-    q.bind(2, a.unit);
-    q.bind(3, a.material);
-    q.bind(4, a.sha256);
-    q.bind(5, a.name);
-    q.bind(6, a.size);
-    q.bind(7, a.media_type);
-    q.bind(8, a.attached_by);
-    q.bind(9, Secs(a.attached_at));
-    q.exec();
+        " attached_by, attached_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        campaign, a.unit, a.material, a.sha256, a.name, a.size, a.media_type, a.attached_by,
+        Secs(a.attached_at));
   }
 
   void InsertContact(const std::string& campaign, const model::Contact& c) {
-    auto& q = Prepare(
+    Execute(
         "INSERT INTO contacts(campaign_id, unit_id, role, number, person_id, name, phone, email, reported_by,"
-        " reported_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, campaign);
-    q.bind(2, c.unit);
-    q.bind(3, c.role);
-    q.bind(4, c.number);
-    q.bind(5, c.person);
-    q.bind(6, c.name);
-    q.bind(7, c.phone);
-    q.bind(8, c.email);
-    q.bind(9, c.reported_by);
-    q.bind(10, FormatDate(c.reported_on));
-    q.bind(11, c.recorded_by);
-    q.bind(12, Secs(c.recorded_at));
-    q.exec();
+        " reported_on, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        campaign, c.unit, c.role, c.number, c.person, c.name, c.phone, c.email, c.reported_by,
+        FormatDate(c.reported_on), c.recorded_by, Secs(c.recorded_at));
   }
 
   void InsertCommitment(const std::string& campaign, const model::Commitment& c) {
-    auto& q = Prepare(
+    Execute(
         "INSERT INTO commitments(campaign_id, unit_id, number, signer, signed_on, stamped, document_hash,"
-        " document_name, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, campaign);
-    q.bind(2, c.unit);
-    q.bind(3, c.number);
-    q.bind(4, c.signer);
-    q.bind(5, FormatDate(c.signed_on));
-    q.bind(6, c.stamped ? 1 : 0);
-    q.bind(7, c.document_hash);
-    q.bind(8, c.document_name);
-    q.bind(9, Secs(c.recorded_at));
-    q.bind(10, c.recorded_by);
-    q.exec();
+        " document_name, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        campaign, c.unit, c.number, c.signer, FormatDate(c.signed_on), c.stamped ? 1 : 0,
+        c.document_hash, c.document_name, Secs(c.recorded_at), c.recorded_by);
   }
 
   Result<CommitResult> AppendEvents(const std::string& campaign, const std::vector<model::Event>& events) {
@@ -1101,20 +1063,10 @@ class SqliteStore final : public Store {
       std::string payload = e.payload.dump();
       const std::string type(model::EventTypeName(e.type));
       std::string hash = EventHash(campaign, seq, type, e.unit, e.actor, e.at, payload, prev, e.channel);
-      auto& q = Prepare(
+      Execute(
           "INSERT INTO events(campaign_id, seq, type, unit_id, actor, at, payload, prev_hash, hash, channel)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      q.bind(1, campaign);
-      q.bind(2, seq);
-      q.bind(3, type);
-      q.bind(4, e.unit);
-      q.bind(5, e.actor);
-      q.bind(6, Secs(e.at));
-      q.bind(7, payload);
-      q.bind(8, prev);
-      q.bind(9, hash);
-      q.bind(10, e.channel);
-      q.exec();
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          campaign, seq, type, e.unit, e.actor, Secs(e.at), payload, prev, hash, e.channel);
       prev = std::move(hash);
     }
     auto& upd = Prepare("UPDATE campaigns SET head_seq = ?, head_hash = ? WHERE id = ?");
