@@ -44,18 +44,6 @@ void HideContactDetails(const Context& ctx, const RequestContext& rc, model::Eve
     if (e.payload.contains(key)) e.payload[key] = "";
 }
 
-// Keeps the rows of `rows` whose unit (`unit_of`) the grant reaches; rows of
-// no unit (campaign-wide) stay when `keep_campaign_wide`.
-template <typename Row, typename UnitOf>
-void KeepCovered(std::vector<Row>& rows, const workflow::Authorization& a, UnitOf unit_of,
-                 bool keep_campaign_wide = false) {
-  if (a.campaign_wide) return;
-  std::erase_if(rows, [&](const Row& r) {
-    const std::string& u = unit_of(r);
-    return !(a.Covers(u) || (keep_campaign_wide && u.empty()));
-  });
-}
-
 wire::StageRef StageOf(const model::Workflow& wf, model::StageId s) {
   return {wf.stages[s].id, wf.stages[s].label.zh};
 }
@@ -1205,107 +1193,110 @@ Result<Ledger> App::Status(const std::string& campaign, const std::string& unit_
   return ledger;
 }
 
-Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all, const RequestContext& rc) {
-  auto ctx = Load(campaign);
+template <typename Row>
+Result<std::vector<Row>> App::Scoped(const ScopedQuery<Row>& q, const RequestContext& rc) {
+  auto ctx = Load(q.campaign);
   if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kRequests);
+  auto allowed = Authorized(*ctx, rc, q.verb, q.unit);
   if (!allowed.ok()) return allowed.status();
-  auto rows = store_.ListRequests(ctx->campaign.id,
-                                  all ? std::nullopt : std::optional(model::RequestStatus::kPending));
+  // A unit-scoped reader's rows are picked out here, so the limit applies after.
+  auto rows = q.read(*ctx, allowed->campaign_wide ? q.limit : 0);
   if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const model::Request& r) -> const std::string& { return r.unit; });
+  if (!allowed->campaign_wide)
+    std::erase_if(*rows, [&](const Row& r) {
+      const std::string& u = q.unit_of(r);
+      return !(allowed->Covers(u) || (q.keep_campaign_wide && u.empty()));
+    });
+  if (q.limit > 0 && rows->size() > q.limit) rows->resize(q.limit);
+  if (q.finish)
+    for (auto& r : *rows) q.finish(*ctx, r);
   return rows;
 }
 
+Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all, const RequestContext& rc) {
+  return Scoped<model::Request>(
+      {campaign, "", Verb::kRequests,
+       [&](const Context& ctx, std::size_t) {
+         return store_.ListRequests(ctx.campaign.id, all ? std::nullopt : std::optional(model::RequestStatus::kPending));
+       },
+       [](const model::Request& r) -> const std::string& { return r.unit; }},
+      rc);
+}
+
 Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter, const RequestContext& rc) {
-  auto ctx = Load(filter.campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kEvents, filter.unit.value_or(""));
-  if (!allowed.ok()) return allowed.status();
-  filter.campaign = ctx->campaign.id;
-  // A unit-scoped reader's events are picked out here, so the limit applies after.
-  const std::size_t limit = filter.limit;
-  if (!allowed->campaign_wide && !filter.unit) filter.limit = 0;
-  auto events = store_.ListEvents(filter);
-  if (!events.ok()) return events.status();
-  KeepCovered(*events, *allowed, [](const model::StoredEvent& e) -> const std::string& { return e.event.unit; },
-              /*keep_campaign_wide=*/true);
-  if (limit > 0 && events->size() > limit) events->resize(limit);
-  for (auto& e : *events) HideContactDetails(*ctx, rc, e.event);
-  return events;
+  ScopedQuery<model::StoredEvent> q{filter.campaign, filter.unit.value_or(""), Verb::kEvents,
+                                    [&](const Context& ctx, std::size_t limit) {
+                                      filter.campaign = ctx.campaign.id;
+                                      filter.limit = filter.unit ? filter.limit : limit;
+                                      return store_.ListEvents(filter);
+                                    },
+                                    [](const model::StoredEvent& e) -> const std::string& { return e.event.unit; }};
+  q.keep_campaign_wide = true;
+  q.limit = filter.limit;
+  q.finish = [&](const Context& ctx, model::StoredEvent& e) { HideContactDetails(ctx, rc, e.event); };
+  return Scoped(q, rc);
 }
 
 Result<std::vector<model::MaterialRecord>> App::Materials(const std::string& campaign, const std::string& unit,
                                                           const RequestContext& rc) {
-  auto ctx = Load(campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kMaterialList, unit);
-  if (!allowed.ok()) return allowed.status();
-  if (!unit.empty() && ctx->roster->FindUnit(unit) == nullptr)
-    return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
-  auto rows = store_.ListMaterials(ctx->campaign.id, unit);
-  if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const model::MaterialRecord& m) -> const std::string& { return m.unit; });
-  return rows;
+  return Scoped<model::MaterialRecord>(
+      {campaign, unit, Verb::kMaterialList,
+       [&](const Context& ctx, std::size_t) -> Result<std::vector<model::MaterialRecord>> {
+         if (!unit.empty() && ctx.roster->FindUnit(unit) == nullptr)
+           return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx.campaign.id + "'");
+         return store_.ListMaterials(ctx.campaign.id, unit);
+       },
+       [](const model::MaterialRecord& m) -> const std::string& { return m.unit; }},
+      rc);
 }
 
 Result<std::vector<model::Attachment>> App::Attachments(const std::string& campaign, const std::string& unit,
                                                         const RequestContext& rc) {
-  auto ctx = Load(campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kMaterialFiles, unit);
-  if (!allowed.ok()) return allowed.status();
-  auto rows = store_.ListAttachments(ctx->campaign.id, unit);
-  if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const model::Attachment& a) -> const std::string& { return a.unit; });
-  return rows;
+  return Scoped<model::Attachment>(
+      {campaign, unit, Verb::kMaterialFiles,
+       [&](const Context& ctx, std::size_t) { return store_.ListAttachments(ctx.campaign.id, unit); },
+       [](const model::Attachment& a) -> const std::string& { return a.unit; }},
+      rc);
 }
 
 Result<std::vector<model::Contact>> App::Contacts(const std::string& campaign, const std::string& unit,
                                                   const RequestContext& rc) {
-  auto ctx = Load(campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kContactHistory, unit);
-  if (!allowed.ok()) return allowed.status();
-  auto rows = store_.ListContacts(ctx->campaign.id, unit);
-  if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const model::Contact& c) -> const std::string& { return c.unit; });
-  for (auto& c : *rows)
-    if (!SeesDetails(*ctx, rc, c.person)) c.phone = c.email = "";
-  return rows;
+  ScopedQuery<model::Contact> q{campaign, unit, Verb::kContactHistory,
+                                [&](const Context& ctx, std::size_t) { return store_.ListContacts(ctx.campaign.id, unit); },
+                                [](const model::Contact& c) -> const std::string& { return c.unit; }};
+  q.finish = [&](const Context& ctx, model::Contact& c) {
+    if (!SeesDetails(ctx, rc, c.person)) c.phone = c.email = "";
+  };
+  return Scoped(q, rc);
 }
 
 Result<std::vector<model::Commitment>> App::Commitments(const std::string& campaign, const std::string& unit,
                                                         const RequestContext& rc) {
-  auto ctx = Load(campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kCommitments, unit);
-  if (!allowed.ok()) return allowed.status();
-  auto rows = store_.ListCommitments(ctx->campaign.id, unit);
-  if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const model::Commitment& c) -> const std::string& { return c.unit; });
-  return rows;
+  return Scoped<model::Commitment>(
+      {campaign, unit, Verb::kCommitments,
+       [&](const Context& ctx, std::size_t) { return store_.ListCommitments(ctx.campaign.id, unit); },
+       [](const model::Commitment& c) -> const std::string& { return c.unit; }},
+      rc);
 }
 
 Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter, const RequestContext& rc) {
-  auto ctx = Load(filter.campaign);
-  if (!ctx.ok()) return ctx.status();
-  auto allowed = Authorized(*ctx, rc, Verb::kNotices, filter.unit.value_or(""));
-  if (!allowed.ok()) return allowed.status();
-  filter.campaign = ctx->campaign.id;
-  const std::size_t limit = filter.limit;
-  if (!allowed->campaign_wide && !filter.unit) filter.limit = 0;
-  auto rows = store_.ListNotices(filter);
-  if (!rows.ok()) return rows.status();
-  KeepCovered(*rows, *allowed, [](const store::NoticeRecord& k) -> const std::string& { return k.notice.event.unit; },
-              /*keep_campaign_wide=*/true);
-  if (limit > 0 && rows->size() > limit) rows->resize(limit);
-  for (auto& k : *rows) {
-    HideContactDetails(*ctx, rc, k.notice.event);
+  ScopedQuery<store::NoticeRecord> q{filter.campaign, filter.unit.value_or(""), Verb::kNotices,
+                                     [&](const Context& ctx, std::size_t limit) {
+                                       filter.campaign = ctx.campaign.id;
+                                       filter.limit = filter.unit ? filter.limit : limit;
+                                       return store_.ListNotices(filter);
+                                     },
+                                     [](const store::NoticeRecord& k) -> const std::string& {
+                                       return k.notice.event.unit;
+                                     }};
+  q.keep_campaign_wide = true;
+  q.limit = filter.limit;
+  q.finish = [&](const Context& ctx, store::NoticeRecord& k) {
+    HideContactDetails(ctx, rc, k.notice.event);
     for (auto& r : k.notice.recipients)
-      if (!SeesDetails(*ctx, rc, r.person)) r.email = "";
-  }
-  return rows;
+      if (!SeesDetails(ctx, rc, r.person)) r.email = "";
+  };
+  return Scoped(q, rc);
 }
 
 Result<Outcome<wire::NoticeRetried>> App::RetryNotice(const std::string& notice_id, const std::string& plugin, const RequestContext& rc) {

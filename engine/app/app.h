@@ -237,6 +237,24 @@ class App {
   Result<store::VerifyReport> Verify(const std::string& campaign, const RequestContext& rc);
 
  private:
+  // A list query of one campaign whose rows each name their unit: authorised
+  // for `verb` (on `unit` when given), read by `read` (given the campaign and
+  // the limit to pass to the store: 0 when the rows are cut afterwards), cut
+  // to the units the asker may see, then each row passed to `finish`.
+  template <typename Row>
+  struct ScopedQuery {
+    std::string campaign;
+    std::string unit;
+    model::Verb verb;
+    std::function<Result<std::vector<Row>>(const Context&, std::size_t limit)> read;
+    std::function<const std::string&(const Row&)> unit_of;
+    bool keep_campaign_wide = false;  // rows of no unit are seen by every reader
+    std::size_t limit = 0;            // 0: all
+    std::function<void(const Context&, Row&)> finish = {};
+  };
+  template <typename Row>
+  Result<std::vector<Row>> Scoped(const ScopedQuery<Row>& q, const RequestContext& rc);
+
   // What a command will change, and what it will answer.
   template <typename T>
   struct Plan {
