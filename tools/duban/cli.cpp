@@ -8,6 +8,7 @@
 
 #include "calendar/calendar.h"
 #include "core/text.h"
+#include "labels.h"
 #include "replay.h"
 #include "serve.h"
 #include "table.h"
@@ -177,19 +178,6 @@ int DoRoster(Call& c, const std::string& unit_filter) {
   return 0;
 }
 
-std::string CommitmentZh(const std::string& s) {
-  if (s == "signed") return "已签章";
-  if (s == "incomplete") return "不完整";
-  return "未签";
-}
-
-std::string LightZh(const std::string& light) {
-  if (light == "green") return "绿 green";
-  if (light == "yellow") return "黄 yellow";
-  if (light == "red") return "红 red";
-  return "";
-}
-
 int DoStatus(Call& c, const std::string& unit_filter) {
   auto ledger = c.app->Status(c.g.campaign, unit_filter, c.Request());
   if (!ledger.ok()) return c.Fail(ledger.status());
@@ -221,13 +209,13 @@ int DoStatus(Call& c, const std::string& unit_filter) {
                 {"version", r.instance.version}};
     rows.push_back(row);
     t.Add({r.unit->id, r.unit->name, r.stage->label.zh, DueText(ctx, r.due_at),
-           r.workdays_left ? std::to_string(*r.workdays_left) : "", LightZh(r.light),
-           r.escalation_level > 0 ? std::to_string(r.escalation_level) + "级" : "",
-           r.acknowledged_at ? FormatLocal(*r.acknowledged_at, ctx.tz).substr(5, 5) : "未签收",
+           r.workdays_left ? std::to_string(*r.workdays_left) : "", std::string(labels::Light(r.light)),
+           labels::EscalationLevel(r.escalation_level),
+           r.acknowledged_at ? FormatLocal(*r.acknowledged_at, ctx.tz).substr(5, 5) : std::string(labels::NotAcknowledged()),
            std::to_string(r.materials_done) + "/" + std::to_string(r.materials_total),
            std::to_string(r.paper_copies) + "/" + std::to_string(app::kPaperCopiesToOffice),
            r.review_rounds > 0 ? std::to_string(r.review_rounds) : "",
-           CommitmentZh(r.commitment) + (r.commitment_number > 1 ? "(第" + std::to_string(r.commitment_number) + "版)" : ""),
+           labels::Commitment(r.commitment, r.commitment_number),
            r.instance.pending_request.value_or("")});
   }
   if (c.json_out()) {
@@ -328,17 +316,6 @@ int DoDecide(Call& c, const std::string& request, bool approve, const std::strin
   return 0;
 }
 
-const char* MaterialStateZh(model::MaterialState s) {
-  switch (s) {
-    case model::MaterialState::kPending: return "待报送";
-    case model::MaterialState::kSubmitted: return "已报送";
-    case model::MaterialState::kReturned: return "已退回";
-    case model::MaterialState::kExplained: return "已说明";
-    case model::MaterialState::kAccepted: return "已通过";
-  }
-  return "?";
-}
-
 int DoMaterialList(Call& c, const std::string& unit) {
   auto r = c.app->Materials(c.g.campaign, unit, c.Request());
   if (!r.ok()) return c.Fail(r.status());
@@ -350,8 +327,7 @@ int DoMaterialList(Call& c, const std::string& unit) {
                    {"submissions", m.submissions}, {"note", m.note}, {"updated_at", FormatUtc(m.updated_at)},
                    {"updated_by", m.updated_by}, {"dropped", m.dropped}, {"change_reason", m.change_reason}});
     t.Add({m.unit, m.material, m.name + (m.required ? "" : "（选报）"),
-           m.dropped ? "已删减" : std::string(MaterialStateZh(m.state)) +
-                                    (m.explained && m.state == model::MaterialState::kAccepted ? "(说明)" : ""),
+           m.dropped ? std::string(labels::MaterialDropped()) : labels::MaterialState(m.state, m.explained),
            std::to_string(m.submissions), m.dropped ? m.change_reason : m.note});
   }
   if (c.json_out()) c.Print(out);
@@ -393,8 +369,8 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
     out.push_back(Json(*r));
     if (!c.json_out())
       c.io.out << unit << " / " << Json(*r)["name"].get<std::string>() << ": "
-               << MaterialStateZh(*model::MaterialStateFromName(Json(*r)["from"].get<std::string>())) << " → "
-               << MaterialStateZh(*model::MaterialStateFromName(Json(*r)["to"].get<std::string>())) << '\n';
+               << labels::MaterialState(*model::MaterialStateFromName(Json(*r)["from"].get<std::string>())) << " → "
+               << labels::MaterialState(*model::MaterialStateFromName(Json(*r)["to"].get<std::string>())) << '\n';
   }
   if (c.json_out()) c.Print(out.size() == 1 ? out[0] : out);
   return worst;
@@ -495,8 +471,8 @@ int DoCommitments(Call& c, const std::string& unit) {
     out.push_back({{"unit", k.unit}, {"number", k.number}, {"signer", k.signer}, {"signed_on", FormatDate(k.signed_on)},
                    {"stamped", k.stamped}, {"document_sha256", k.document_hash}, {"document_name", k.document_name},
                    {"recorded_by", k.recorded_by}, {"recorded_at", FormatUtc(k.recorded_at)}, {"current", current}});
-    t.Add({k.unit, std::to_string(k.number), k.signer, FormatDate(k.signed_on), k.stamped ? "是" : "否",
-           k.document_name + " " + k.document_hash.substr(0, 12) + "…", current ? "现行" : "已被取代"});
+    t.Add({k.unit, std::to_string(k.number), k.signer, FormatDate(k.signed_on), std::string(labels::StampedShort(k.stamped)),
+           k.document_name + " " + k.document_hash.substr(0, 12) + "…", std::string(labels::CommitmentCurrency(current))});
   }
   if (c.json_out()) c.Print(out);
   else if (t.empty()) c.io.out << "没有承诺书 / no commitments signed\n";
@@ -516,7 +492,7 @@ int DoSign(Call& c, const std::string& unit, const std::string& signer, const st
     return 0;
   }
   c.io.out << unit << ": 承诺书第" << j["number"].get<int>() << "版 已登记，签字人 " << signer << "，"
-           << (stamped ? "已盖章" : "未盖章") << "，扫描件 sha256 "
+           << labels::Stamped(stamped) << "，扫描件 sha256 "
            << j["document_sha256"].get<std::string>().substr(0, 16) << "…";
   if (j.contains("supersedes")) c.io.out << "（取代第" << j["supersedes"].get<int>() << "版）";
   c.io.out << '\n';
@@ -558,18 +534,6 @@ int DoVerify(Call& c) {
   return r->ok ? 0 : 1;
 }
 
-const char* EventZh(const std::string& name) {
-  const auto type = model::EventTypeFromName(name);
-  if (!type) return "";
-  switch (*type) {
-    case model::EventType::kDeadlineApproaching: return "催办提醒";
-    case model::EventType::kDeadlineMissed: return "已超期";
-    case model::EventType::kEscalationRaised: return "督办升级";
-    case model::EventType::kDeadlineExtended: return "截止日期调整";
-    default: return "";
-  }
-}
-
 // One line per deadline event raised by a tick.
 void PrintRaised(std::ostream& out, const json& raised) {
   for (const auto& e : raised) {
@@ -577,7 +541,7 @@ void PrintRaised(std::ostream& out, const json& raised) {
     auto at = ParseInstant(e["at"].get<std::string>(), TimeZone::Default());
     out << "  ⏰ " << (at.ok() ? FormatLocal(*at, TimeZone::Default()) : e["at"].get<std::string>()) << "  "
              << e["unit"].get<std::string>() << "  " << e["type"].get<std::string>() << " "
-             << EventZh(e["type"].get<std::string>());
+             << labels::DeadlineEvent(e["type"].get<std::string>());
     if (p.contains("level")) out << " 第" << p["level"].get<int>() << "级";
     if (p.contains("roles")) out << " → " << p["roles"].dump();
     if (p.contains("workdays_left")) out << " 剩余" << p["workdays_left"].get<int>() << "个工作日";
@@ -669,7 +633,7 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
     }
     out.push_back(j);
     t.Add({k.notice.id, std::string(model::EventTypeName(k.notice.event.type)), k.notice.event.unit, FormatLocal(k.notice.event.at, TimeZone::Default()),
-           RecipientsText(k.notice), states.empty() ? "待分派 not yet planned" : states});
+           RecipientsText(k.notice), states.empty() ? std::string(labels::NoticeNotPlanned()) : states});
   }
   if (c.json_out()) c.Print(out);
   else if (t.empty()) c.io.out << "没有通知 / no notices\n";
