@@ -1,9 +1,13 @@
 #include "replay.h"
 
+#include <CLI/CLI.hpp>
+
+#include <memory>
 #include <ostream>
 
 #include "core/text.h"
 #include "core/time.h"
+#include "verb.h"
 #include "workflow/loader.h"
 
 namespace duban::cli {
@@ -185,6 +189,20 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
     }
   }
   return 0;
+}
+
+void AddReplayVerbs(VerbTable& t) {
+  t.Add({{"replay"}, "run a scenario file of dated steps, the clock set to each step's time",
+         [](CLI::App& cmd) -> Runner {
+           auto file = std::make_shared<std::string>();
+           cmd.add_option("file", *file, "scenario file: lines of 'TIME PERSON VERB ARGS...'")->required();
+           return [file](Call& c) {
+             auto opened = c.session.Open(c.g.db, c.g.data_dir, c.g.config.empty() ? "" : c.Path(c.g.config).string());
+             if (!opened.ok()) return c.Fail(opened.status());
+             return RunReplay(c.Path(*file).string(), c.g.db, c.g.format, c.io, c.session);
+           };
+         },
+         /*needs_app=*/false});
 }
 
 }  // namespace duban::cli
