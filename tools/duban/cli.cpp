@@ -2,8 +2,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
-
 #include "core/text.h"
 #include "runtime/config.h"
 #include "verb.h"
@@ -43,21 +41,22 @@ const VerbTable& Verbs() {
 
 std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
 
-int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
-  CLI::App cli{
-      "duban — 督办: follows a campaign's assigned work to completion.\n"
-      "Moves every member unit through the annual cycle, approves stage transitions,\n"
-      "and keeps a tamper-evident record of every move.\n\n"
-      "Exit status: 0 done; 2 bad usage or invalid input; 3 refused by the workflow's\n"
-      "rules or permissions; 1 anything else.",
-      "duban"};
+CommandLine::CommandLine()
+    : cli_(std::make_unique<CLI::App>(
+          "duban — 督办: follows a campaign's assigned work to completion.\n"
+          "Moves every member unit through the annual cycle, approves stage transitions,\n"
+          "and keeps a tamper-evident record of every move.\n\n"
+          "Exit status: 0 done; 2 bad usage or invalid input; 3 refused by the workflow's\n"
+          "rules or permissions; 1 anything else.",
+          "duban")) {
+  CLI::App& cli = *cli_;
   cli.require_subcommand(1);
   cli.fallthrough();
-  Globals g;
+  Globals& g = g_;
   g.db = EnvOr("DUBAN_DB", "duban.db");
   g.as = EnvOr("DUBAN_AS", "");
-  auto* db_option = cli.add_option("--db", g.db, "SQLite database file (default $DUBAN_DB, else the --config "
-                                                 "file's `database`, else ./duban.db)");
+  db_option_ = cli.add_option("--db", g.db, "SQLite database file (default $DUBAN_DB, else the --config "
+                                            "file's `database`, else ./duban.db)");
   cli.add_option("--at", g.at, "the time the command happens, ISO 8601; no offset means Asia/Shanghai (default: now)");
   cli.add_option("--as", g.as, "the roster person acting (default $DUBAN_AS)");
   cli.add_option("--format", g.format, "output format")->check(CLI::IsMember({"table", "json"}));
@@ -68,9 +67,13 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   cli.add_option("--data-dir", g.data_dir, "where attached files are kept (default: the database path + .files)");
   cli.add_option("--command-id", g.command_id,
                  "client command id: a repeat with the same id is answered with the first result, not applied again");
+  bound_ = Verbs().Install(cli, kHelpOrder);
+}
 
-  const auto bound = Verbs().Install(cli, kHelpOrder);
+CommandLine::~CommandLine() = default;
 
+std::optional<int> CommandLine::Parse(const std::vector<std::string>& args, Io io) {
+  CLI::App& cli = *cli_;
   std::vector<std::string> argv_store{"duban"};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<const char*> argv;
@@ -98,10 +101,26 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     io.err << "duban: " << e.what() << "\n(run 'duban --help' or 'duban VERB --help')\n";
     return 2;
   }
+  chosen_ = nullptr;
+  for (const auto& b : bound_)
+    if (b.cmd->parsed()) chosen_ = &b;
+  if (chosen_ == nullptr) {
+    io.err << cli.help();
+    return 2;
+  }
+  return std::nullopt;
+}
+
+bool CommandLine::db_given() const { return db_option_->count() > 0; }
+
+int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
+  CommandLine line;
+  if (auto done = line.Parse(args, io)) return *done;
+  Globals& g = line.globals();
 
   // A configuration file names the database and the data directory, unless
   // the command line or the environment does.
-  if (!g.config.empty() && db_option->count() == 0 && EnvOr("DUBAN_DB", "").empty()) {
+  if (!g.config.empty() && !line.db_given() && EnvOr("DUBAN_DB", "").empty()) {
     auto file = g.config;
     if (std::filesystem::path(file).is_relative() && !base_dir.empty()) file = (base_dir / file).string();
     auto cfg = runtime::LoadConfig(file);
@@ -121,19 +140,13 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
     if (!t.ok()) return c.Fail(Status::InvalidInput("--at: " + t.status().message()));
     c.now = *t;
   }
-
-  auto chosen = std::find_if(bound.begin(), bound.end(), [](const Bound& b) { return b.cmd->parsed(); });
-  if (chosen == bound.end()) {
-    io.err << cli.help();
-    return 2;
-  }
-  if (chosen->verb->needs_app) {
+  if (line.chosen().verb->needs_app) {
     // Who is acting is the app's to check: every command and query is authorised there.
     auto opened = session.Open(g.db, g.data_dir, c.Path(g.config).string());
     if (!opened.ok()) return c.Fail(opened.status());
     c.app = *opened;
   }
-  return chosen->run(c);
+  return line.chosen().run(c);
 }
 
 }  // namespace duban::cli

@@ -11,7 +11,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +23,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace duban::cli {
@@ -108,6 +111,35 @@ class VerbTable {
   };
   std::vector<Group> groups_;
   std::vector<Verb> verbs_;
+};
+
+// One command line's parser: the global options, bound into globals()
+// (their defaults from $DUBAN_DB, $DUBAN_AS, $DUBAN_CONFIG), and every verb
+// of the table. `duban` parses its argv with one; replay one per step.
+class CommandLine {
+ public:
+  CommandLine();
+  ~CommandLine();
+  CommandLine(const CommandLine&) = delete;
+  CommandLine& operator=(const CommandLine&) = delete;
+
+  // The global options; set them before Parse to give defaults of your own.
+  Globals& globals() { return g_; }
+
+  // Parses `args` (without the program name). Answers an exit status when
+  // nothing is left to run: help printed (0) or bad usage reported (2);
+  // else nullopt, and chosen() is the verb the line names.
+  std::optional<int> Parse(const std::vector<std::string>& args, Io io);
+  const Bound& chosen() const { return *chosen_; }
+  // Whether the line gave --db.
+  bool db_given() const;
+
+ private:
+  std::unique_ptr<CLI::App> cli_;
+  Globals g_;
+  std::vector<Bound> bound_;
+  CLI::Option* db_option_ = nullptr;
+  const Bound* chosen_ = nullptr;
 };
 
 // The whole table: every family's verbs.
