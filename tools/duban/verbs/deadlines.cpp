@@ -5,7 +5,6 @@
 #include "calendar/calendar.h"
 #include "core/text.h"
 #include "labels.h"
-#include "table.h"
 #include "verb.h"
 
 namespace duban::cli {

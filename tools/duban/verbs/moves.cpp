@@ -1,10 +1,8 @@
 // The verbs that move units through the workflow: fire, ack, requests, approve, reject.
 #include <CLI/CLI.hpp>
 
-#include <sstream>
-
+#include "app/batch.h"
 #include "core/text.h"
-#include "labels.h"
 #include "table.h"
 #include "verb.h"
 
@@ -14,26 +12,14 @@ namespace {
 
 using nlohmann::json;
 
-// Fires at each unit in turn: every unit is its own command and transaction.
+// Fires at each unit in turn: every unit is its own command and transaction
+// (app/batch.h resolves 'all' and comma lists).
 int DoFire(Call& c, const std::string& units, const std::string& trigger, const std::string& note) {
-  std::vector<std::string> targets;
-  if (units == "all") {
-    // Every unit the person may see.
-    auto view = c.app->Roster(c.g.campaign, "", c.Request());
-    if (!view.ok()) return c.Fail(view.status());
-    for (const auto& u : view->units) targets.push_back(u.id);
-  } else {
-    std::stringstream ss(units);
-    for (std::string u; std::getline(ss, u, ',');)
-      if (!u.empty()) targets.push_back(u);
-  }
-  if (targets.empty()) return c.Fail(Status::InvalidInput("no unit given"));
+  auto fired = app::FireEach(*c.app, c.g.campaign, units, trigger, note, c.Request());
+  if (!fired.ok()) return c.Fail(fired.status());
   int worst = 0;
   json out = json::array();
-  for (const auto& unit : targets) {
-    app::RequestContext rc = c.Request();
-    if (rc.command_id && targets.size() > 1) *rc.command_id += ":" + unit;
-    auto r = c.app->Fire(c.g.campaign, unit, trigger, note, rc);
+  for (const auto& [unit, r] : *fired) {
     if (!r.ok()) {
       worst = std::max(worst, c.Fail(r.status()));
       continue;
@@ -50,7 +36,7 @@ int DoFire(Call& c, const std::string& units, const std::string& trigger, const 
     if (r->replayed) c.io.out << "  [重复命令，未再执行 / repeated command id: not applied again]";
     c.io.out << '\n';
   }
-  if (c.json_out()) c.Print(targets.size() == 1 && !out.empty() ? out[0] : out);
+  if (c.json_out()) c.Print(fired->size() == 1 && !out.empty() ? out[0] : out);
   return worst;
 }
 

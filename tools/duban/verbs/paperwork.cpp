@@ -1,8 +1,7 @@
 // The paperwork verbs: material *, copies, contact set|history, commitments, sign.
 #include <CLI/CLI.hpp>
 
-#include <sstream>
-
+#include "app/batch.h"
 #include "core/text.h"
 #include "labels.h"
 #include "table.h"
@@ -37,29 +36,11 @@ int DoMaterial(Call& c, machine::MaterialAction action, const std::string& unit,
                const std::string& note, const std::vector<std::string>& file_args) {
   std::vector<std::filesystem::path> files;
   for (const auto& f : file_args) files.push_back(c.Path(f));
-  std::vector<std::string> targets;
-  if (items == "all") {
-    auto r = c.app->Materials(c.g.campaign, unit, c.Request());
-    if (!r.ok()) return c.Fail(r.status());
-    for (const auto& m : *r) {
-      if (m.dropped) continue;
-      const bool open = action == machine::MaterialAction::kSubmit || action == machine::MaterialAction::kExplain
-                            ? (m.state == model::MaterialState::kPending || m.state == model::MaterialState::kReturned)
-                            : (m.state == model::MaterialState::kSubmitted || m.state == model::MaterialState::kExplained);
-      if (open) targets.push_back(m.material);
-    }
-    if (targets.empty()) return c.Fail(Status::InvalidInput("no material of unit '" + unit + "' is open for this"));
-  } else {
-    std::stringstream ss(items);
-    for (std::string m; std::getline(ss, m, ',');)
-      if (!m.empty()) targets.push_back(m);
-  }
+  auto moved = app::MaterialEach(*c.app, c.g.campaign, unit, items, action, note, files, c.Request());
+  if (!moved.ok()) return c.Fail(moved.status());
   int worst = 0;
   json out = json::array();
-  for (const auto& item : targets) {
-    app::RequestContext rc = c.Request();
-    if (rc.command_id && targets.size() > 1) *rc.command_id += ":" + item;
-    auto r = c.app->Material(c.g.campaign, unit, item, action, note, files, rc);
+  for (const auto& [item, r] : *moved) {
     if (!r.ok()) {
       worst = std::max(worst, c.Fail(r.status()));
       continue;

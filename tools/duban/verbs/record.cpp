@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 
 #include "core/text.h"
-#include "labels.h"
 #include "table.h"
 #include "verb.h"
 
