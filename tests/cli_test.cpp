@@ -218,6 +218,31 @@ TEST_F(Cli, ARepeatedCommandIdIsAnsweredNotAppliedTwice) {
   EXPECT_EQ(other.status, 2) << other.err;
 }
 
+// A comma list is one command per unit, each with the client command id
+// suffixed ":UNIT": repeating the list applies nothing again, and the id with
+// one unit's suffix is that unit's command.
+TEST_F(Cli, ACommaListIsOneCommandPerUnitUnderItsOwnCommandId) {
+  Create();
+  std::vector<std::string> fire{"--as", "office-cao-bin", "--command-id", "kickoff-2", "fire", "finance,water",
+                                "kickoff"};
+  Ran first = Duban(fire);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.out.find("finance: "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("water: "), std::string::npos) << first.out;
+  auto events = Json({"campaign", "list"})[0]["events"];
+  Ran second = Duban(fire);
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_EQ(Json({"campaign", "list"})[0]["events"], events);
+  Ran water = Duban({"--as", "office-cao-bin", "--command-id", "kickoff-2:water", "fire", "water", "kickoff"});
+  ASSERT_EQ(water.status, 0) << water.err;
+  EXPECT_NE(water.out.find("not applied again"), std::string::npos) << water.out;
+  // 'all' with nothing open for the action names the unit and changes nothing.
+  Ran none = Duban({"--as", "office-cao-bin", "material", "accept", "finance", "all"});
+  EXPECT_EQ(none.status, 2) << none.err;
+  EXPECT_NE(none.err.find("no material of unit 'finance' is open for this"), std::string::npos) << none.err;
+  EXPECT_EQ(Json({"campaign", "list"})[0]["events"], events);
+}
+
 TEST_F(Cli, ABrokenWorkflowFileNamesFileLineColumnAndWritesNothing) {
   std::string wf = Slurp(std::string(DUBAN_SOURCE_DIR) + "/workflows/annual-cycle.toml");
   const std::string from = "due = \"10月下旬前\"";

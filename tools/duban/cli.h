@@ -1,6 +1,7 @@
-// The duban command line: one verb per use case. `Run` parses one command
-// line and carries it out; `duban replay` calls it again for every step of a
-// scenario, sharing one open database.
+// The duban command line: one verb per use case, each in the verb table
+// (verb.h, verbs/*.cpp). `Run` parses one command line and carries it out;
+// `duban replay` parses each step through the same table and runs it on the
+// open services.
 #pragma once
 
 #include <filesystem>

@@ -1,9 +1,13 @@
 #include "replay.h"
 
+#include <CLI/CLI.hpp>
+
+#include <memory>
 #include <ostream>
 
 #include "core/text.h"
 #include "core/time.h"
+#include "verb.h"
 #include "workflow/loader.h"
 
 namespace duban::cli {
@@ -135,10 +139,10 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
     return steps.status().exit_code();
   }
   const auto base = std::filesystem::path(file).parent_path();
-  auto app = session.Open(db);
-  if (!app.ok()) {
-    io.err << "duban: " << app.status().str() << '\n';
-    return app.status().exit_code();
+  app::App* app = session.app();
+  if (app == nullptr || session.database() != db) {
+    io.err << "duban: internal: replay runs on the open database '" << db << "'\n";
+    return 1;
   }
   // Ticks the deadline clock up to `until`, at each instant a step of some
   // deadline falls due, so reminders and escalations come on their own days.
@@ -147,7 +151,7 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
   std::optional<Instant> clock;
   auto tick_until = [&](Instant until) -> int {
     for (;;) {
-      auto next = (*app)->NextDeadline();
+      auto next = app->NextDeadline();
       if (!next.ok()) {
         io.err << "duban: " << next.status().str() << '\n';
         return next.status().exit_code();
@@ -155,27 +159,53 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
       if (!*next || **next > until) return 0;
       const Instant at = clock ? std::max(**next, *clock) : **next;
       clock = at;
-      const int rc = SystemTick(**app, at, format, io);
+      const int rc = SystemTick(*app, at, format, io);
       if (rc != 0) return rc;
     }
   };
+  // The notices the step and the ticks before it queued go out at the
+  // step's time, through the `notices dispatch` verb.
+  const Verb* dispatch = Verbs().Find({"notices", "dispatch"});
   for (const auto& s : *steps) {
     const Instant step_at = *ParseInstant(s.time, TimeZone::Default());
     if (int rc = tick_until(step_at); rc != 0) return rc;
     clock = step_at;
-    std::vector<std::string> args{"--db", db, "--at", s.time, "--as", s.actor, "--format", format};
-    args.insert(args.end(), s.args.begin(), s.args.end());
     if (format == "table") {
       io.out << "\n▶ " << s.time << "  " << s.actor << " ";
       if (s.expect != 0) io.out << " (expect " << s.expect << ")";
       for (const auto& a : s.args) io.out << ' ' << (a.find(' ') != std::string::npos ? "\"" + a + "\"" : a);
       io.out << '\n';
     }
-    const int rc = Run(args, io, session, base);
-    // The notices the step and the ticks before it queued go out now, at the
-    // step's time (quiet hours hold some until the next working morning).
-    if (const int sent = Run({"--db", db, "--at", s.time, "--format", format, "notices", "dispatch"}, io, session, base);
-        sent != 0)
+    // The step's verb and arguments, parsed through the same verb table as
+    // the command line, run on the open services: the step's person and
+    // time, channel cli.
+    const int rc = [&] {
+      CommandLine line;
+      Globals& g = line.globals();
+      g.db = db;
+      g.at = s.time;
+      g.as = s.actor;
+      g.format = format;
+      if (auto done = line.Parse(s.args, io)) return *done;
+      Call c{g, io, session, base};
+      auto at = ParseInstant(g.at, TimeZone::Default());
+      if (!at.ok()) return c.Fail(Status::InvalidInput("--at: " + at.status().message()));
+      c.now = *at;
+      c.app = app;
+      if (!line.chosen().verb->needs_app)
+        return c.Fail(Status::InvalidInput("'" + line.chosen().verb->path.front() + "' cannot be a step"));
+      return line.chosen().run(c);
+    }();
+    // Quiet hours hold some notices until the next working morning.
+    Globals dg;
+    dg.db = db;
+    dg.at = s.time;
+    dg.format = format;
+    Call dc{dg, io, session, base};
+    dc.now = step_at;
+    dc.app = app;
+    CLI::App dispatch_cmd;
+    if (const int sent = dispatch->setup(dispatch_cmd)(dc); sent != 0)
       io.err << "duban: " << file << ":" << s.line << ": notices could not be dispatched (exit status " << sent
              << "); they stay queued\n";
     if (rc != s.expect) {
@@ -185,6 +215,20 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
     }
   }
   return 0;
+}
+
+void AddReplayVerbs(VerbTable& t) {
+  t.Add({{"replay"}, "run a scenario file of dated steps, the clock set to each step's time",
+         [](CLI::App& cmd) -> Runner {
+           auto file = std::make_shared<std::string>();
+           cmd.add_option("file", *file, "scenario file: lines of 'TIME PERSON VERB ARGS...'")->required();
+           return [file](Call& c) {
+             auto opened = c.session.Open(c.g.db, c.g.data_dir, c.g.config.empty() ? "" : c.Path(c.g.config).string());
+             if (!opened.ok()) return c.Fail(opened.status());
+             return RunReplay(c.Path(*file).string(), c.g.db, c.g.format, c.io, c.session);
+           };
+         },
+         /*needs_app=*/false});
 }
 
 }  // namespace duban::cli
