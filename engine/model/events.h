@@ -79,6 +79,14 @@ struct EventSpec {
 // instants are UTC ISO 8601.
 namespace event_fields {
 
+// Members several types carry with the same meaning.
+inline constexpr FieldSpec kDue{"due", "the due instant"};
+inline constexpr FieldSpec kDueDate{"due_date", "the due day"};
+inline constexpr FieldSpec kReturnedItems{"returned_items", "optional: the materials returned, for a return"};
+inline constexpr FieldSpec kMaterial{"material", "the roster's material id"};
+inline constexpr FieldSpec kNoticeId{"notice", "the notice id: \"taishan-2021/42\""};
+inline constexpr FieldSpec kReason{"reason", "why the office did it"};
+
 inline constexpr FieldSpec kCampaignCreated[] = {
     {"name", "the campaign's name (the roster's)"},
     {"year", "the assessment year"},
@@ -100,7 +108,7 @@ inline constexpr FieldSpec kTransitionRequested[] = {
     {"request", "the request's id: \"finance#1\""},
     {"approvers", "the roles that may approve it", true},
     {"note", "optional: the requester's reason"},
-    {"returned_items", "optional: the materials returned, for a return"},
+    kReturnedItems,
 };
 inline constexpr FieldSpec kTransitionDecided[] = {
     {"trigger", "the trigger requested (absent for an extension)"},
@@ -119,18 +127,18 @@ inline constexpr FieldSpec kTransitionApplied[] = {
     {"to", "the stage it entered"},
     {"request", "optional: the approved request it completes"},
     {"note", "optional: the note of the firing (or of the request)"},
-    {"returned_items", "optional: the materials returned, for a return"},
+    kReturnedItems,
 };
 inline constexpr FieldSpec kDeadlineApproaching[] = {
     {"stage", "the stage whose work is due"},
-    {"due", "the due instant"},
-    {"due_date", "the due day"},
+    kDue,
+    kDueDate,
     {"workdays_left", "working days left before the due day"},
 };
 inline constexpr FieldSpec kDeadlineMissed[] = {
     {"stage", "the stage whose work is overdue"},
-    {"due", "the due instant"},
-    {"due_date", "the due day"},
+    kDue,
+    kDueDate,
 };
 inline constexpr FieldSpec kDeadlineExtended[] = {
     {"scope", "\"unit\" (an approved extension), \"campaign\" (the office moved the stage's due) or "
@@ -156,7 +164,7 @@ inline constexpr FieldSpec kEscalationRaised[] = {
     {"note", "optional, urged by hand: the office's note"},
 };
 inline constexpr FieldSpec kMaterialReviewed[] = {
-    {"material", "the roster's material id"},
+    kMaterial,
     {"name", "the material's name"},
     {"action", "\"submit\", \"explain\", \"return\" or \"accept\""},
     {"from", "the material's state before"},
@@ -168,12 +176,12 @@ inline constexpr FieldSpec kMaterialAdded[] = {
     {"material", "the new material's id"},
     {"name", "its name"},
     {"required", "whether the unit must hand it in"},
-    {"reason", "why the office added it"},
+    kReason,
 };
 inline constexpr FieldSpec kMaterialDropped[] = {
     {"material", "the material's id"},
     {"name", "its name"},
-    {"reason", "why the office dropped it"},
+    kReason,
     {"state", "the state it was in"},
 };
 inline constexpr FieldSpec kPaperReceived[] = {
@@ -206,7 +214,7 @@ inline constexpr FieldSpec kAssessment[] = {
     {"note", "reserved: not raised yet (the scoring work defines its payload)"},
 };
 inline constexpr FieldSpec kNoticeEnded[] = {
-    {"notice", "the notice id: \"taishan-2021/42\""},
+    kNoticeId,
     {"plugin", "the plugin instance"},
     {"attempts", "attempts made"},
     {"event", "the notice's event type name"},
@@ -214,7 +222,7 @@ inline constexpr FieldSpec kNoticeEnded[] = {
     {"error", "optional: the last failure"},
 };
 inline constexpr FieldSpec kNoticeRetried[] = {
-    {"notice", "the notice id: \"taishan-2021/42\""},
+    kNoticeId,
     {"event_seq", "the sequence number of the notice's event"},
     {"deliveries", "how many dead deliveries were made pending again"},
     {"plugin", "optional: the one plugin whose delivery was retried"},
