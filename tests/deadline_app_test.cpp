@@ -394,7 +394,7 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
   const auto* row = Row(*ledger, "emergency");
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(row->escalation_level, 3);
-  EXPECT_EQ(row->light, "red");
+  EXPECT_EQ(row->light, deadline::Light::kRed);
   EXPECT_EQ(row->workdays_left, -10);  // 21, 22, 25-29 Oct, 1-3 Nov
   EXPECT_EQ(Instance("emergency").next_deadline_at, T("2021-11-04 09:00"));
 
@@ -759,7 +759,7 @@ TEST_F(DeadlineApp, TheLedgerShowsWorkdaysLeftLightAndEscalationLevel) {
     const auto* row = Row(*ledger, "emergency");
     ASSERT_NE(row, nullptr);
     EXPECT_EQ(row->workdays_left, e.workdays_left) << e.at;
-    EXPECT_EQ(row->light, e.light) << e.at;
+    EXPECT_EQ(row->light ? std::string(deadline::LightName(*row->light)) : std::string(), e.light) << e.at;
     EXPECT_EQ(row->escalation_level, e.level) << e.at;
 
   }
@@ -774,7 +774,7 @@ TEST_F(DeadlineApp, TheLedgerUsesEachStagesOwnReminderWindow) {
     auto ledger = app_->Status(kCampaign, "", Office(T(when)));
     EXPECT_TRUE(ledger.ok());
     const auto* row = ledger.ok() ? Row(*ledger, "housing") : nullptr;
-    return row != nullptr ? std::make_tuple(row->workdays_left.value_or(99), row->light, row->escalation_level)
+    return row != nullptr ? std::make_tuple(row->workdays_left.value_or(99), std::string(row->light ? deadline::LightName(*row->light) : ""), row->escalation_level)
                           : std::make_tuple(99, std::string("?"), -1);
   };
   EXPECT_EQ(at("2021-10-08 10:00"), std::make_tuple(3, std::string("green"), 0));  // 8, 9, 11

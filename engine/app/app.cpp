@@ -1159,7 +1159,7 @@ Result<Ledger> App::Status(const std::string& campaign, const std::string& unit_
     if (inst->due_at) row.days_overdue = deadline::DaysOverdue(*inst->due_at, now, ctx->tz);
     if (auto st = deadline::StandingAt(*ctx->workflow, *ctx->calendar, ctx->tz, *inst, now)) {
       row.workdays_left = st->workdays_left;
-      row.light = std::string(deadline::LightName(st->light));
+      row.light = st->light;
       row.escalation_level = st->escalation_level;
     }
     std::vector<model::MaterialRecord> mine;
@@ -1183,10 +1183,10 @@ Result<Ledger> App::Status(const std::string& campaign, const std::string& unit_
       if (c.unit == unit.id) current = c;
     if (current) row.commitment_number = current->number;
     if (!current) {
-      row.commitment = "none";
+      row.commitment = model::CommitmentState::kNone;
     } else {
       auto facts = machine::FactsFor(*ctx->workflow, *ctx->roster, unit.id, mine, current);
-      row.commitment = facts.commitment_signed.holds ? "signed" : "incomplete";
+      row.commitment = facts.commitment_signed.holds ? model::CommitmentState::kSigned : model::CommitmentState::kIncomplete;
     }
     ledger.rows.push_back(std::move(row));
   }

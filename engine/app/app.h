@@ -26,6 +26,7 @@
 #include "core/env.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "deadline/evaluator.h"
 #include "machine/machine.h"
 #include "app/request.h"
 #include "machine/paperwork.h"
@@ -79,12 +80,12 @@ struct LedgerRow {
   int days_overdue = 0;
   // Where the unit stands against its deadline (deadline::StandingAt).
   std::optional<int> workdays_left;  // negative when overdue
-  std::string light;                 // "green", "yellow", "red"; empty without a due
+  std::optional<deadline::Light> light;  // none without a due
   int escalation_level = 0;
   int materials_done = 0;   // submitted, explained or accepted
   int materials_total = 0;
   int review_rounds = 0;    // times the unit was returned
-  std::string commitment;   // "none", "signed", "incomplete"
+  model::CommitmentState commitment = model::CommitmentState::kNone;
   int commitment_number = 0;  // the signature in force (1, 2, ...); 0 when none
   int paper_copies = 0;       // paper copies received by the office
   std::optional<Instant> acknowledged_at;  // when the unit signed for its task list (签收)

@@ -2,15 +2,20 @@
 
 namespace duban::cli::labels {
 
-std::string_view Light(std::string_view light) {
-  if (light == "green") return "绿 green";
-  if (light == "yellow") return "黄 yellow";
-  if (light == "red") return "红 red";
+std::string_view Light(std::optional<deadline::Light> light) {
+  if (!light) return "";
+  switch (*light) {
+    case deadline::Light::kGreen: return "绿 green";
+    case deadline::Light::kYellow: return "黄 yellow";
+    case deadline::Light::kRed: return "红 red";
+  }
   return "";
 }
 
-std::string Commitment(std::string_view state, int number) {
-  std::string out = state == "signed" ? "已签章" : state == "incomplete" ? "不完整" : "未签";
+std::string Commitment(model::CommitmentState state, int number) {
+  std::string out = state == model::CommitmentState::kSigned       ? "已签章"
+                    : state == model::CommitmentState::kIncomplete ? "不完整"
+                                                                   : "未签";
   if (number > 1) out += "(第" + std::to_string(number) + "版)";
   return out;
 }

@@ -5,9 +5,11 @@
 // Pure functions over constant tables: safe from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "deadline/evaluator.h"
 #include "model/events.h"
 #include "model/model.h"
 
@@ -15,11 +17,11 @@ namespace duban::cli::labels {
 
 // A ledger light ("green", "yellow", "red") as the status table shows it;
 // empty for no light.
-std::string_view Light(std::string_view light);
+std::string_view Light(std::optional<deadline::Light> light);
 
 // A unit's commitment state ("none", "signed", "incomplete"), with the
 // version number when a later signature superseded the first.
-std::string Commitment(std::string_view state, int number);
+std::string Commitment(model::CommitmentState state, int number);
 
 // A material's state; `explained` marks an item accepted on an explanation.
 std::string MaterialState(model::MaterialState state, bool explained = false);
