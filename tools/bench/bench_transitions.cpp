@@ -92,11 +92,25 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
     const duban::app::RequestContext liaison{c.liaison, At("2021-10-09T10:00"), std::nullopt, duban::app::Channel::kCli};
     auto a = app.Fire(kCampaign, u.id, "acknowledge", "", liaison);
     if (!a.ok()) return error = a.status().str(), false;
+    const duban::model::Material* optional = nullptr;
     for (const auto& m : u.materials) {
-      if (!m.required) continue;
+      if (!m.required) {
+        optional = &m;
+        continue;
+      }
       auto s = app.Material(kCampaign, u.id, m.id, duban::machine::MaterialAction::kSubmit, "", {}, liaison);
       if (!s.ok()) return error = s.status().str(), false;
     }
+    // A return must name an item that failed review (guard materials_returned)
+    // while submission needs only the required ones: an optional item handed
+    // in and returned once stays returned, so every lap can return the unit
+    // without a material command. Units without an optional item sit out.
+    if (optional == nullptr) continue;
+    auto handed = app.Material(kCampaign, u.id, optional->id, duban::machine::MaterialAction::kSubmit, "", {}, liaison);
+    if (!handed.ok()) return error = handed.status().str(), false;
+    auto returned = app.Material(kCampaign, u.id, optional->id, duban::machine::MaterialAction::kReturn, "请补充", {},
+                                 {"office-cao-bin", At("2021-10-09T11:00"), std::nullopt, duban::app::Channel::kCli});
+    if (!returned.ok()) return error = returned.status().str(), false;
     out.units.push_back(std::move(c));
   }
   return true;
