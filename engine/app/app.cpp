@@ -1223,16 +1223,26 @@ Result<std::vector<model::Request>> App::Requests(const std::string& campaign, b
       rc);
 }
 
-Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter, const RequestContext& rc) {
-  ScopedQuery<model::StoredEvent> q{filter.campaign, filter.unit.value_or(""), Verb::kEvents,
-                                    [&](const Context& ctx, std::size_t limit) {
-                                      filter.campaign = ctx.campaign.id;
-                                      filter.limit = filter.unit ? filter.limit : limit;
-                                      return store_.ListEvents(filter);
-                                    },
-                                    [](const model::StoredEvent& e) -> const std::string& { return e.event.unit; }};
+template <typename Row, typename Filter>
+App::ScopedQuery<Row> App::FilteredQuery(Filter& filter, Verb verb,
+                                         std::function<Result<std::vector<Row>>(const Filter&)> list,
+                                         std::function<const std::string&(const Row&)> unit_of) {
+  ScopedQuery<Row> q{filter.campaign, filter.unit.value_or(""), verb,
+                     [&filter, list](const Context& ctx, std::size_t limit) {
+                       filter.campaign = ctx.campaign.id;
+                       filter.limit = filter.unit ? filter.limit : limit;
+                       return list(filter);
+                     },
+                     std::move(unit_of)};
   q.keep_campaign_wide = true;
   q.limit = filter.limit;
+  return q;
+}
+
+Result<std::vector<model::StoredEvent>> App::Events(store::EventFilter filter, const RequestContext& rc) {
+  auto q = FilteredQuery<model::StoredEvent, store::EventFilter>(
+      filter, Verb::kEvents, [this](const store::EventFilter& f) { return store_.ListEvents(f); },
+      [](const model::StoredEvent& e) -> const std::string& { return e.event.unit; });
   q.finish = [&](const Context& ctx, model::StoredEvent& e) { HideContactDetails(ctx, rc, e.event); };
   return Scoped(q, rc);
 }
@@ -1280,17 +1290,9 @@ Result<std::vector<model::Commitment>> App::Commitments(const std::string& campa
 }
 
 Result<std::vector<store::NoticeRecord>> App::Notices(store::NoticeFilter filter, const RequestContext& rc) {
-  ScopedQuery<store::NoticeRecord> q{filter.campaign, filter.unit.value_or(""), Verb::kNotices,
-                                     [&](const Context& ctx, std::size_t limit) {
-                                       filter.campaign = ctx.campaign.id;
-                                       filter.limit = filter.unit ? filter.limit : limit;
-                                       return store_.ListNotices(filter);
-                                     },
-                                     [](const store::NoticeRecord& k) -> const std::string& {
-                                       return k.notice.event.unit;
-                                     }};
-  q.keep_campaign_wide = true;
-  q.limit = filter.limit;
+  auto q = FilteredQuery<store::NoticeRecord, store::NoticeFilter>(
+      filter, Verb::kNotices, [this](const store::NoticeFilter& f) { return store_.ListNotices(f); },
+      [](const store::NoticeRecord& k) -> const std::string& { return k.notice.event.unit; });
   q.finish = [&](const Context& ctx, store::NoticeRecord& k) {
     HideContactDetails(ctx, rc, k.notice.event);
     for (auto& r : k.notice.recipients)

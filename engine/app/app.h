@@ -255,6 +255,14 @@ class App {
   };
   template <typename Row>
   Result<std::vector<Row>> Scoped(const ScopedQuery<Row>& q, const RequestContext& rc);
+  // The query of a store filter with campaign, unit and limit members
+  // (events, notices): rows of no unit are every reader's, and the limit
+  // applies after the rows are cut to the reader's units. `filter` must
+  // outlive the query.
+  template <typename Row, typename Filter>
+  ScopedQuery<Row> FilteredQuery(Filter& filter, model::Verb verb,
+                                 std::function<Result<std::vector<Row>>(const Filter&)> list,
+                                 std::function<const std::string&(const Row&)> unit_of);
 
   // What a command will change, and what it will answer.
   template <typename T>
