@@ -185,7 +185,7 @@ TEST_F(Authz, EveryVerbForEveryKindOfPerson) {
       {Verb::kCampaignList, {[&](auto& rc) { return StatusOf(app_->Campaigns(rc)); }, "AAAAPXXXX"}},
       {Verb::kRoster, {[&](auto& rc) { return StatusOf(app_->Roster(c, "finance", rc)); }, "APAAPXXXX"}},
       {Verb::kStatus, {[&](auto& rc) { return StatusOf(app_->Status(c, "finance", rc)); }, "APAAPXXXX"}},
-      {Verb::kRequests, {[&](auto& rc) { return StatusOf(app_->Requests(c, true, rc)); }, "AAAAPXXXX"}},
+      {Verb::kRequests, {[&](auto& rc) { return StatusOf(app_->Requests(store::RequestFilter{c, std::nullopt, "", 0}, rc)); }, "AAAAPXXXX"}},
       {Verb::kEvents, {[&](auto& rc) { return StatusOf(app_->Events(unit_filter("finance"), rc)); }, "APAAPXXXX"}},
       {Verb::kMaterialList, {[&](auto& rc) { return StatusOf(app_->Materials(c, "finance", rc)); }, "APAAPXXXX"}},
       {Verb::kMaterialFiles, {[&](auto& rc) { return StatusOf(app_->Attachments(c, "finance", rc)); }, "APAAPXXXX"}},
@@ -264,6 +264,38 @@ TEST_F(Authz, AUnitSeesOnlyItsOwnRowsAndCampaignWideEvents) {
   ASSERT_TRUE(mine.ok());
   EXPECT_FALSE(mine->empty());
   for (const auto& n : *mine) EXPECT_EQ(n.notice.event.unit, "finance");
+}
+
+// Requests page by their id; a unit-scoped reader's page holds its own
+// unit's requests only, however many other units asked before it.
+TEST_F(Authz, RequestsPageByACursorWithinTheReadersScope) {
+  // One open request per unit: the first of each is rejected before the second.
+  for (const char* unit : {"finance", "water"}) {
+    const std::string liaison = std::string(unit) + "-liaison";
+    for (const char* day : {"2021-10-25", "2021-10-26"}) {
+      auto r = app_->RequestExtension(kCampaign, unit, D(day), "待审议", As(liaison, "2021-10-09 11:00"));
+      ASSERT_TRUE(r.ok()) << unit << " " << day << ": " << r.status().str();
+      if (std::string(day) == "2021-10-25") {
+        ASSERT_TRUE(app_->Decide(kCampaign, unit, false, "理由不足", As("office-director-sun-yecun", "2021-10-09 11:00")).ok());
+      }
+    }
+  }
+  auto page = [&](const std::string& person, const std::string& after, std::size_t limit) {
+    auto r = app_->Requests(store::RequestFilter{kCampaign, std::nullopt, after, limit}, As(person));
+    EXPECT_TRUE(r.ok()) << r.status().str();
+    std::vector<std::string> ids;
+    if (r.ok())
+      for (const auto& q : *r) ids.push_back(q.id);
+    return ids;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(page("office-cao-bin", "", 0), V({"finance#1", "finance#2", "water#1", "water#2"}));
+  EXPECT_EQ(page("office-cao-bin", "", 3), V({"finance#1", "finance#2", "water#1"}));
+  EXPECT_EQ(page("office-cao-bin", "finance#2", 1), V({"water#1"}));
+  EXPECT_EQ(page("water-liaison", "", 1), V({"water#1"}));
+  EXPECT_EQ(page("water-liaison", "water#1", 1), V({"water#2"}));
+  EXPECT_EQ(page("water-liaison", "water#2", 1), V());
+  EXPECT_EQ(page("finance-liaison", "", 0), V({"finance#1", "finance#2"}));
 }
 
 TEST_F(Authz, ContactDetailsAreForTheOfficeAndThePersonThemselves) {

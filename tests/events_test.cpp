@@ -81,7 +81,7 @@ TEST(EventTypes, PayloadRolesNameAMemberThatNamesRoles) {
   for (const model::EventSpec& spec : model::kEventSpecs) {
     if (spec.audience != Audience::kPayloadRoles) continue;
     bool found = false;
-    for (const auto& f : spec.payload) found = found || (f.name == spec.roles_field && f.names_roles);
+    for (const auto& f : spec.payload) found = found || (f.name == spec.roles_field && f.names_roles());
     EXPECT_TRUE(found) << spec.name << ": roles_field '" << spec.roles_field << "' is no role member";
   }
 }

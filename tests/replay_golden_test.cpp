@@ -1,7 +1,9 @@
 // The 2021 replay's record, compared with the one the engine produced before
 // the front-door refactor (tests/golden/replay-2021-events.jsonl, written by
 // the pre-refactor binary): every event's type, unit, actor, time and payload,
-// in order. A change of behaviour shows as the first differing event.
+// in order. A change of behaviour shows as the first differing event. And
+// every payload carries what model/events.h says it does: each member it
+// always has, and no member the list lacks.
 //
 // Normalised: the workflow's and the roster's content hash and source path in
 // campaign.created (they name files, which change when a definition gains a
@@ -9,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "model/events.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -51,20 +55,37 @@ json Normalised(json row) {
   return row;
 }
 
-TEST(ReplayGolden, The2021ReplayRecordsTheSameEventsAsBeforeTheRefactor) {
-  duban::testing::TempDir dir("golden");
-  const fs::path db = dir.path() / "t.db";
-  const fs::path out = dir.path() / "out", err = dir.path() / "err";
-  ASSERT_EQ(Duban("--db " + Quote(db.string()) + " init", out, err), 0) << Slurp(err);
-  ASSERT_EQ(Duban("--db " + Quote(db.string()) + " replay " +
-                    Quote(std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/replay-2021.txt"),
-                out, err),
-            0)
-      << Slurp(err);
-  ASSERT_EQ(Duban("--db " + Quote(db.string()) + " --as office-cao-bin --format json events", out, err), 0)
-      << Slurp(err);
-  const json events = json::parse(Slurp(out));
+class ReplayGolden : public ::testing::Test {
+ protected:
+  // The replay runs once for the suite.
+  static void SetUpTestSuite() {
+    dir_ = new duban::testing::TempDir("golden");
+    const fs::path db = dir_->path() / "t.db";
+    const fs::path out = dir_->path() / "out", err = dir_->path() / "err";
+    ASSERT_EQ(Duban("--db " + Quote(db.string()) + " init", out, err), 0) << Slurp(err);
+    ASSERT_EQ(Duban("--db " + Quote(db.string()) + " replay " +
+                      Quote(std::string(DUBAN_SOURCE_DIR) + "/workflows/taishan-2021/replay-2021.txt"),
+                  out, err),
+              0)
+        << Slurp(err);
+    ASSERT_EQ(Duban("--db " + Quote(db.string()) + " --as office-cao-bin --format json events", out, err), 0)
+        << Slurp(err);
+    events_ = new json(json::parse(Slurp(out)));
+  }
+  static void TearDownTestSuite() {
+    delete events_;
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_NE(events_, nullptr) << "the replay failed"; }
 
+  static duban::testing::TempDir* dir_;
+  static json* events_;
+};
+duban::testing::TempDir* ReplayGolden::dir_ = nullptr;
+json* ReplayGolden::events_ = nullptr;
+
+TEST_F(ReplayGolden, The2021ReplayRecordsTheSameEventsAsBeforeTheRefactor) {
+  const json& events = *events_;
   std::ifstream golden(std::string(DUBAN_SOURCE_DIR) + "/tests/golden/replay-2021-events.jsonl");
   ASSERT_TRUE(golden) << "tests/golden/replay-2021-events.jsonl is missing";
   std::size_t i = 0;
@@ -76,6 +97,28 @@ TEST(ReplayGolden, The2021ReplayRecordsTheSameEventsAsBeforeTheRefactor) {
     ASSERT_EQ(got, want) << "event " << (i + 1) << " differs:\n got  " << got.dump() << "\n want " << want.dump();
   }
   EXPECT_EQ(i, events.size()) << "the replay recorded more events than the golden record";
+}
+
+TEST_F(ReplayGolden, EveryPayloadCarriesWhatTheListOfEventTypesSays) {
+  std::size_t checked = 0;
+  for (const json& e : *events_) {
+    const std::string type = e.at("type");
+    const auto t = duban::model::EventTypeFromName(type);
+    ASSERT_TRUE(t.has_value()) << type << " is emitted but not in model/events.h";
+    const json& payload = e.at("payload");
+    const auto& fields = duban::model::SpecOf(*t).payload;
+    for (const auto& f : fields) {
+      if (!f.optional()) {
+        EXPECT_TRUE(payload.contains(std::string(f.name))) << type << " lacks '" << f.name << "': " << payload.dump();
+      }
+    }
+    for (const auto& [member, value] : payload.items()) {
+      const bool listed = std::any_of(fields.begin(), fields.end(), [&](const auto& f) { return f.name == member; });
+      EXPECT_TRUE(listed) << type << " carries '" << member << "', which model/events.h does not list";
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000u);
 }
 
 }  // namespace

@@ -1213,14 +1213,16 @@ Result<std::vector<Row>> App::Scoped(const ScopedQuery<Row>& q, const RequestCon
   return rows;
 }
 
-Result<std::vector<model::Request>> App::Requests(const std::string& campaign, bool all, const RequestContext& rc) {
-  return Scoped<model::Request>(
-      {campaign, "", Verb::kRequests,
-       [&](const Context& ctx, std::size_t) {
-         return store_.ListRequests(ctx.campaign.id, all ? std::nullopt : std::optional(model::RequestStatus::kPending));
-       },
-       [](const model::Request& r) -> const std::string& { return r.unit; }},
-      rc);
+Result<std::vector<model::Request>> App::Requests(store::RequestFilter filter, const RequestContext& rc) {
+  ScopedQuery<model::Request> q{filter.campaign, "", Verb::kRequests,
+                                [&](const Context& ctx, std::size_t limit) {
+                                  filter.campaign = ctx.campaign.id;
+                                  filter.limit = limit;
+                                  return store_.ListRequests(filter);
+                                },
+                                [](const model::Request& r) -> const std::string& { return r.unit; }};
+  q.limit = filter.limit;
+  return Scoped(q, rc);
 }
 
 template <typename Row, typename Filter>

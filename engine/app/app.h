@@ -213,7 +213,9 @@ class App {
   Result<RosterView> Roster(const std::string& campaign, const std::string& unit, const RequestContext& rc);
   // The ledger at rc.at: every unit the person may see, or only `unit`.
   Result<Ledger> Status(const std::string& campaign, const std::string& unit, const RequestContext& rc);
-  Result<std::vector<model::Request>> Requests(const std::string& campaign, bool all, const RequestContext& rc);
+  // Requests of the units the person may see, in the order asked: the filter's
+  // status (nullopt: every one), after its cursor, at most its limit.
+  Result<std::vector<model::Request>> Requests(store::RequestFilter filter, const RequestContext& rc);
   // Events of the units the person may see, and campaign-wide ones; a
   // filter's unit must be one of theirs.
   Result<std::vector<model::StoredEvent>> Events(store::EventFilter filter, const RequestContext& rc);

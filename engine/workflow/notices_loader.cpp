@@ -21,7 +21,7 @@ std::vector<std::string> RoleIds(const model::Workflow& wf) {
 std::vector<std::string> RoleMembers(const model::EventSpec& spec) {
   std::vector<std::string> names;
   for (const auto& f : spec.payload)
-    if (f.names_roles) names.push_back("$" + std::string(f.name));
+    if (f.names_roles()) names.push_back("$" + std::string(f.name));
   return names;
 }
 
@@ -76,7 +76,7 @@ std::array<std::vector<model::NoticeTarget>, model::kEventTypeCount> ReadNotices
       target.pos = pos;
       if (wanted.starts_with("$")) {
         const auto field = std::find_if(spec.payload.begin(), spec.payload.end(), [&](const model::FieldSpec& f) {
-          return f.names_roles && wanted.substr(1) == f.name;
+          return f.names_roles() && wanted.substr(1) == f.name;
         });
         if (field == spec.payload.end()) {
           const auto members = RoleMembers(spec);

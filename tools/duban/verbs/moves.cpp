@@ -40,8 +40,19 @@ int DoFire(Call& c, const std::string& units, const std::string& trigger, const 
   return worst;
 }
 
-int DoRequests(Call& c, bool all) {
-  auto r = c.app->Requests(c.g.campaign, all, c.Request());
+struct RequestsArgs {
+  bool all = false;
+  std::string after;
+  std::size_t limit = 0;
+};
+
+int DoRequests(Call& c, const RequestsArgs& a) {
+  store::RequestFilter filter;
+  filter.campaign = c.g.campaign;
+  if (!a.all) filter.status = model::RequestStatus::kPending;
+  filter.after = a.after;
+  filter.limit = a.limit;
+  auto r = c.app->Requests(filter, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   // The workflow's labels, once the person was allowed to read.
   auto ctx = c.app->Load(c.g.campaign);
@@ -100,9 +111,11 @@ void AddMovesVerbs(VerbTable& t) {
            return [a](Call& c) { return DoFire(c, a->units, a->trigger, a->note); };
          }});
   t.Add({{"requests"}, "requests waiting for a supervisor's approval", [](CLI::App& cmd) -> Runner {
-           auto all = std::make_shared<bool>(false);
-           cmd.add_flag("--all", *all, "include decided requests");
-           return [all](Call& c) { return DoRequests(c, *all); };
+           auto a = std::make_shared<RequestsArgs>();
+           cmd.add_flag("--all", a->all, "include decided requests");
+           cmd.add_option("--after", a->after, "only requests after this one (a request id: the next page)");
+           cmd.add_option("--limit", a->limit, "at most this many");
+           return [a](Call& c) { return DoRequests(c, *a); };
          }});
   struct DecideArgs {
     std::string request, note;
