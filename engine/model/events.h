@@ -100,10 +100,10 @@ inline constexpr FieldSpec kCampaignCreated[] = {
     {"name", "the campaign's name (the roster's)"},
     {"year", "the assessment year"},
     {"time_zone", "the campaign's IANA time zone"},
+    {"calendar_missing_years", "years without holiday data (plain weekends assumed)", Presence::kOptional},
     {"workflow", "{id, version, sha256, source}: the workflow file it was created from"},
     {"roster", "{id, sha256, source}: the roster file it was created from"},
     {"units", "how many member units it has"},
-    {"calendar_missing_years", "years without holiday data (plain weekends assumed)", Presence::kOptional},
 };
 inline constexpr EventSpec kCampaignCreatedEvent{EventType::kCampaignCreated, "campaign.created",
                                                  "a campaign was created from a workflow and a roster",
