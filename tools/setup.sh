@@ -13,6 +13,8 @@ packages=(
   libssl-dev
   libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev libkainjow-mustache-dev
+  libargon2-dev libsystemd-dev
+  dpkg-dev lintian file wrk
   python3 python3-aiosmtpd
 )
 
