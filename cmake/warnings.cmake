@@ -1,9 +1,12 @@
 # One INTERFACE target carries the warning flags for duban's own code.
 # Dependencies are included as SYSTEM headers by their imported targets, so
-# -Werror applies to our code only.
+# warnings (errors with DUBAN_WERROR) apply to our code only.
 add_library(duban_warnings INTERFACE)
+if(DUBAN_WERROR)
+  target_compile_options(duban_warnings INTERFACE -Werror)
+endif()
 target_compile_options(duban_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Werror
+  -Wall -Wextra -Wpedantic
   -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wconversion -Wsign-conversion -Wimplicit-fallthrough
   -Wno-error=deprecated-declarations

@@ -1056,7 +1056,10 @@ TEST(NotifyConfig, TheShippedExampleLoads) {
   ASSERT_EQ(specs.size(), 2u);
   EXPECT_EQ(specs[0].instance, "email");
   EXPECT_EQ(specs[0].timeout, seconds(60));
-  EXPECT_EQ(specs[0].settings["templates"], "workflows/templates");
+  // Without a templates key of its own, the e-mail plugin renders the shipped ones.
+  EXPECT_EQ(specs[0].settings["templates"], (c->share_dir / "workflows" / "templates").string());
+  EXPECT_TRUE(fs::exists(fs::path(specs[0].settings["templates"].get<std::string>()) /
+                         "escalation.raised.txt.mustache"));
   EXPECT_EQ(specs[0].settings["smtp"]["maildir"], (kSource / "duban-data" / "maildir").string());
   EXPECT_EQ(specs[0].settings["duban"]["base_dir"], kSource.string());
   EXPECT_FALSE(specs[0].settings.contains("timeout_seconds"));

@@ -13,12 +13,8 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
-#ifndef DUBAN_DEFAULT_PLUGIN_DIR
-#define DUBAN_DEFAULT_PLUGIN_DIR "plugins"
-#endif
-#ifndef DUBAN_DEFAULT_TEMPLATE_DIR
-#define DUBAN_DEFAULT_TEMPLATE_DIR "workflows/templates"
-#endif
+#include "runtime/layout.h"
+
 
 namespace duban::runtime {
 
@@ -304,7 +300,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
   c.source = file;
   try {
     Reader r(root, "", file,
-             {"database", "data_dir", "plugin_dir", "log", "notify", "smtp", "plugins"});
+             {"database", "data_dir", "plugin_dir", "share_dir", "log", "notify", "smtp", "plugins"});
     if (auto v = r.PathValue("data_dir", base_dir)) {
       if (v->empty()) r.Wrong("data_dir", *r.Find("data_dir"), "a directory");
       c.data_dir = *v;
@@ -317,6 +313,10 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
     if (auto v = r.PathValue("plugin_dir", base_dir)) {
       if (v->empty()) r.Wrong("plugin_dir", *r.Find("plugin_dir"), "a directory");
       c.plugin_dir = *v;
+    }
+    if (auto v = r.PathValue("share_dir", base_dir)) {
+      if (v->empty()) r.Wrong("share_dir", *r.Find("share_dir"), "a directory");
+      c.share_dir = *v;
     }
     c.smtp.maildir = c.data_dir / "maildir";
     if (const toml::table* t = r.Table("log"))
@@ -357,6 +357,9 @@ std::vector<PluginSpec> Config::PluginSpecs() const {
     spec.settings["duban"] = {{"instance", p.instance},
                               {"base_dir", base_dir.string()},
                               {"data_dir", data_dir.string()}};
+    // An e-mail plugin without templates of its own renders the shipped ones.
+    if (p.module == "email" && !spec.settings.contains("templates"))
+      spec.settings["templates"] = (share_dir / "workflows" / "templates").string();
     if (p.module == "email" && !spec.settings.contains("smtp")) {
       spec.settings["smtp"] = {{"url", smtp.url},
                                {"starttls", smtp.starttls},
@@ -410,14 +413,14 @@ Config DefaultConfig(const fs::path& base_dir) {
   c.base_dir = base_dir;
   c.data_dir = (base_dir / "duban-data").lexically_normal();
   c.database = c.data_dir / "duban.db";
-  c.plugin_dir = DUBAN_DEFAULT_PLUGIN_DIR;
+  c.plugin_dir = ThisLayout().plugin_dir;
+  c.share_dir = ThisLayout().share_dir;
   c.smtp.maildir = c.data_dir / "maildir";
   // As duban.example.toml: escalations do not wait for working hours.
   c.notify.urgent = {model::EventType::kEscalationRaised};
   PluginSettings email;
   email.instance = "email";
   email.module = "email";
-  email.settings = {{"templates", DUBAN_DEFAULT_TEMPLATE_DIR}};
   c.plugins.push_back(std::move(email));
   return c;
 }

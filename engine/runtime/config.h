@@ -72,7 +72,8 @@ struct Config {
   std::filesystem::path base_dir;      // relative paths are relative to this (the file's directory)
   std::filesystem::path database;      // absolute after loading
   std::filesystem::path data_dir;
-  std::filesystem::path plugin_dir;
+  std::filesystem::path plugin_dir;    // default: the layout's (runtime/layout.h)
+  std::filesystem::path share_dir;     // holds workflows/; default: the layout's
   LogSettings log;
   NotifySettings notify;
   SmtpSettings smtp;
@@ -107,9 +108,9 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name,
 Result<Config> LoadConfig(const std::filesystem::path& file);
 
 // The embedded default, used without a file: data in <base_dir>/duban-data,
-// the database duban.db in it, plugins from this build's plugin directory,
-// and the email plugin writing every notice into <data_dir>/maildir with the
-// templates of workflows/templates.
+// the database duban.db in it, plugins and shipped files where this binary's
+// layout has them (runtime/layout.h), and the email plugin writing every
+// notice into <data_dir>/maildir with the templates of workflows/templates.
 Config DefaultConfig(const std::filesystem::path& base_dir);
 
 // A plugin host over config.plugin_dir with every enabled plugin of the

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "runtime/scheduler.h"
+#include "runtime/systemd.h"
 
 namespace duban::runtime {
 
@@ -81,6 +82,7 @@ Status Serve(Services& services, const ServeOptions& options) {
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
   asio::steady_timer stop_after(ctx);
   auto stop = [&] {
+    NotifyStopping();
     notices.Stop();
     scheduler.Stop();
     signals.cancel();
@@ -99,6 +101,7 @@ Status Serve(Services& services, const ServeOptions& options) {
       << services.config().notify.interval.count() << " s" << std::endl;
   scheduler.Start();
   notices.Start();
+  NotifyReady("ticking deadlines and sending notices for " + services.database());
   ctx.run();
   out << "duban serve: stopped" << std::endl;
   return Status::Ok();

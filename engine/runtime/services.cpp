@@ -16,7 +16,7 @@ Services::Services(Env* env) : env_(env != nullptr ? env : DefaultEnv()) {}
 Services::~Services() = default;
 
 Result<app::App*> Services::Open(const std::string& database, const std::string& files_dir,
-                                 const std::string& config_file) {
+                                 const std::string& config_file, bool create) {
   const std::string files = files_dir.empty() ? database + ".files" : files_dir;
   if (app_ && database == path_ && files == files_dir_) return app_.get();
   // The configuration file, or the embedded default beside the database:
@@ -32,7 +32,9 @@ Result<app::App*> Services::Open(const std::string& database, const std::string&
     config.data_dir = dir / (std::filesystem::path(database).filename().string() + ".data");
     config.smtp.maildir = config.data_dir / "maildir";
   }
-  auto s = store::OpenStore(database);
+  store::StoreOptions store_options;
+  store_options.create = create;
+  auto s = store::OpenStore(database, store_options);
   if (!s.ok()) return s.status();
   dispatcher_.reset();
   plugins_.reset();

@@ -37,8 +37,10 @@ class Services {
   // the database and files directory already open answers the open App (the
   // configuration is not read again); another closes them first.
   // $DUBAN_MAX_ATTACHMENT_MB, when set, caps an attached file's size.
+  // With `create` false a database that does not exist is NotFound naming
+  // it, and nothing is written (only `duban init` creates one).
   Result<app::App*> Open(const std::string& database, const std::string& files_dir = "",
-                         const std::string& config_file = "");
+                         const std::string& config_file = "", bool create = true);
 
   // The notice dispatcher over the open database, with the configured
   // plugins loaded (once) and working hours on the database's calendar.
@@ -52,6 +54,8 @@ class Services {
   const Config& config() const { return config_; }
   // The path Open was last given successfully; empty before.
   const std::string& database() const { return path_; }
+  // Where the open database's attached files are kept.
+  const std::string& files_dir() const { return files_dir_; }
   Env& env() const { return *env_; }
 
  private:

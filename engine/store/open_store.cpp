@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <string>
 
+#include "store/sqlite/maintenance.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -21,9 +22,8 @@ std::string_view SchemeOf(std::string_view url) {
   return url.substr(0, colon);
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
+// The SQLite file `url` names: "sqlite:PATH" or a bare PATH.
+Result<std::filesystem::path> SqlitePath(std::string_view url) {
   const std::string_view scheme = SchemeOf(url);
   std::string_view path = url;
   if (!scheme.empty()) {
@@ -33,7 +33,40 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOption
     path = url.substr(scheme.size() + 1);
   }
   if (path.empty()) return Status::InvalidInput("store URL '" + std::string(url) + "' names no database file");
-  return OpenSqlite(std::filesystem::path(std::string(path)), options);
+  return std::filesystem::path(std::string(path));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  return OpenSqlite(*path, options);
+}
+
+Result<bool> StoreExists(std::string_view url) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  std::error_code ec;
+  return std::filesystem::exists(*path, ec);
+}
+
+Status BackupStore(std::string_view url, const std::filesystem::path& dest) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  return sqlite::Backup(*path, dest);
+}
+
+Result<std::vector<std::string>> CheckStoreIntegrity(std::string_view url) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  return sqlite::CheckIntegrity(*path);
+}
+
+Result<std::pair<int, int>> StoreSchemaVersion(std::string_view url) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  return sqlite::SchemaVersion(*path);
 }
 
 }  // namespace duban::store

@@ -43,6 +43,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -270,6 +271,9 @@ struct StoreOptions {
   bool durable = true;
   // How long a writer waits for another writer's lock before Conflict.
   std::chrono::milliseconds lock_timeout{10000};
+  // Whether a database that does not exist yet is created (`duban init`);
+  // false: NotFound naming it, and nothing is written.
+  bool create = true;
 };
 
 // Opens (creating and migrating if needed) the store `url` names:
@@ -278,5 +282,24 @@ struct StoreOptions {
 // two characters) and a colon; InvalidInput naming the scheme when no
 // backend has it, or when the path is empty.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
+
+// ----- maintenance of the store at a URL (the same URLs as OpenStore) -----
+
+// Whether the database `url` names exists (without creating it).
+Result<bool> StoreExists(std::string_view url);
+
+// A consistent copy of the whole database into the new file `dest`, taken
+// while other processes read and write it (SQLite: the online backup API).
+// InvalidInput when `dest` exists.
+Status BackupStore(std::string_view url, const std::filesystem::path& dest);
+
+// The storage's own check of its pages and indexes (SQLite: PRAGMA
+// integrity_check and foreign_key_check): empty when sound, else each
+// problem it reports. Opens the database read-only; NotFound when missing.
+Result<std::vector<std::string>> CheckStoreIntegrity(std::string_view url);
+
+// The schema version of the database at `url` and the one this duban
+// writes: {have, known}. Read-only; NotFound when missing.
+Result<std::pair<int, int>> StoreSchemaVersion(std::string_view url);
 
 }  // namespace duban::store

@@ -4,11 +4,9 @@
 
 #include "core/text.h"
 #include "runtime/config.h"
+#include "runtime/layout.h"
 #include "verb.h"
 
-#ifndef DUBAN_DEFAULT_SHARE
-#define DUBAN_DEFAULT_SHARE "."
-#endif
 
 namespace duban::cli {
 
@@ -18,7 +16,8 @@ namespace {
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
     "material", "copies",    "ack",    "contact", "commitments", "sign",  "events",  "calendar",
-    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "verify",  "replay"};
+    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "verify",  "replay",
+    "backup", "restore",     "doctor", "migrate"};
 
 }  // namespace
 
@@ -34,12 +33,17 @@ const VerbTable& Verbs() {
     AddNoticesVerbs(t);
     AddServeVerbs(t);
     AddReplayVerbs(t);
+    AddOpsVerbs(t);
     return t;
   }();
   return table;
 }
 
-std::filesystem::path ShareDir() { return EnvOr("DUBAN_SHARE", DUBAN_DEFAULT_SHARE); }
+std::filesystem::path ShareDir(const Session& session) {
+  if (auto env = EnvOr("DUBAN_SHARE", ""); !env.empty()) return env;
+  if (session.app() != nullptr && !session.config().share_dir.empty()) return session.config().share_dir;
+  return runtime::ThisLayout().share_dir;
+}
 
 CommandLine::CommandLine()
     : cli_(std::make_unique<CLI::App>(
@@ -67,6 +71,12 @@ CommandLine::CommandLine()
   cli.add_option("--data-dir", g.data_dir, "where attached files are kept (default: the database path + .files)");
   cli.add_option("--command-id", g.command_id,
                  "client command id: a repeat with the same id is answered with the first result, not applied again");
+  cli.set_version_flag("--version", [] {
+    const runtime::Layout& l = runtime::ThisLayout();
+    return "duban " + runtime::Version() + "\n" + (l.installed ? "installed under " + l.prefix.string() : std::string("build tree")) +
+           "\nshared files: " + l.share_dir.string() + "\nplugins:      " + l.plugin_dir.string() +
+           (l.installed ? "\nsystem configuration: " + l.system_config().string() : std::string());
+  }, "print the version and where this duban finds its files");
   bound_ = Verbs().Install(cli, kHelpOrder);
 }
 
@@ -80,6 +90,9 @@ std::optional<int> CommandLine::Parse(const std::vector<std::string>& args, Io i
   for (const auto& a : argv_store) argv.push_back(a.c_str());
   try {
     cli.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForVersion& e) {
+    io.out << e.what() << '\n';
+    return 0;
   } catch (const CLI::CallForHelp&) {
     io.out << cli.help();
     return 0;
@@ -118,6 +131,13 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   if (auto done = line.Parse(args, io)) return *done;
   Globals& g = line.globals();
 
+  // The service's user (sudo -u duban duban status) works on the service's
+  // data: the system configuration, unless told otherwise.
+  if (g.config.empty() && !line.db_given() && EnvOr("DUBAN_DB", "").empty() && runtime::RunsAsServiceUser()) {
+    std::error_code ec;
+    if (auto sys = runtime::ThisLayout().system_config(); !sys.empty() && std::filesystem::exists(sys, ec))
+      g.config = sys.string();
+  }
   // A configuration file names the database and the data directory, unless
   // the command line or the environment does.
   if (!g.config.empty() && !line.db_given() && EnvOr("DUBAN_DB", "").empty()) {
@@ -142,7 +162,7 @@ int Run(const std::vector<std::string>& args, Io io, Session& session, const std
   }
   if (line.chosen().verb->needs_app) {
     // Who is acting is the app's to check: every command and query is authorised there.
-    auto opened = session.Open(g.db, g.data_dir, c.Path(g.config).string());
+    auto opened = session.Open(g.db, g.data_dir, c.Path(g.config).string(), line.chosen().verb->creates_db);
     if (!opened.ok()) return c.Fail(opened.status());
     c.app = *opened;
   }

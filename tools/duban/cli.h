@@ -34,8 +34,9 @@ int Run(const std::vector<std::string>& args, Io io, Session& session,
 // ticks. Returns the exit status.
 int SystemTick(app::App& app, Instant at, const std::string& format, Io io);
 
-// Where the shipped workflows/ directory is: $DUBAN_SHARE, else the source
-// tree duban was built from.
-std::filesystem::path ShareDir();
+// Where the shipped workflows/ directory is: $DUBAN_SHARE, else the open
+// configuration's share_dir, else this binary's layout (runtime/layout.h):
+// <prefix>/share/duban when installed, the source tree in a build tree.
+std::filesystem::path ShareDir(const Session& session);
 
 }  // namespace duban::cli

@@ -223,7 +223,8 @@ void AddReplayVerbs(VerbTable& t) {
            auto file = std::make_shared<std::string>();
            cmd.add_option("file", *file, "scenario file: lines of 'TIME PERSON VERB ARGS...'")->required();
            return [file](Call& c) {
-             auto opened = c.session.Open(c.g.db, c.g.data_dir, c.g.config.empty() ? "" : c.Path(c.g.config).string());
+             auto opened = c.session.Open(c.g.db, c.g.data_dir, c.g.config.empty() ? "" : c.Path(c.g.config).string(),
+                                          /*create=*/false);
              if (!opened.ok()) return c.Fail(opened.status());
              return RunReplay(c.Path(*file).string(), c.g.db, c.g.format, c.io, c.session);
            };

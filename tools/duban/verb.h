@@ -81,6 +81,9 @@ struct Verb {
   std::function<Runner(CLI::App& cmd)> setup;
   // False: the run function opens the services itself (replay); else Call::app is open.
   bool needs_app = true;
+  // Whether the verb may create the database (init); every other verb
+  // refuses one that does not exist.
+  bool creates_db = false;
 };
 
 // A verb bound to one parser: its subcommand and its run function.
@@ -155,6 +158,7 @@ void AddDeadlinesVerbs(VerbTable& t);  // calendar *, tick, deadline set, extend
 void AddNoticesVerbs(VerbTable& t);    // notices *
 void AddServeVerbs(VerbTable& t);      // serve
 void AddReplayVerbs(VerbTable& t);     // replay
+void AddOpsVerbs(VerbTable& t);        // migrate, backup, restore, doctor
 
 // ----- helpers the families share -----
 

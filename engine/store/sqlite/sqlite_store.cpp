@@ -1117,6 +1117,9 @@ class SqliteStore final : public Store {
 
 Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path, const StoreOptions& options) {
   try {
+    std::error_code ec;
+    if (!options.create && !std::filesystem::exists(path, ec))
+      return Status::NotFound("database " + path.string() + " does not exist (`duban init` creates it)");
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     auto store = std::make_unique<SqliteStore>(path, options);
     if (auto st = store->Migrate(); !st.ok()) return st;

@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 int DoInit(Call& c, const std::string& calendars) {
-  auto dir = calendars.empty() ? ShareDir() / "workflows" / "calendars" : c.Path(calendars);
+  auto dir = calendars.empty() ? ShareDir(c.session) / "workflows" / "calendars" : c.Path(calendars);
   auto r = c.app->LoadCalendars(dir, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   if (c.json_out()) {
@@ -27,9 +27,9 @@ int DoInit(Call& c, const std::string& calendars) {
 
 int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
   app::CampaignSpec spec = in;
-  spec.workflow = spec.workflow.empty() ? ShareDir() / "workflows" / "annual-cycle.toml" : c.Path(spec.workflow);
+  spec.workflow = spec.workflow.empty() ? ShareDir(c.session) / "workflows" / "annual-cycle.toml" : c.Path(spec.workflow);
   spec.roster = c.Path(spec.roster);
-  spec.calendars = ShareDir() / "workflows" / "calendars";
+  spec.calendars = ShareDir(c.session) / "workflows" / "calendars";
   auto r = c.app->CreateCampaign(spec, c.Request());
   if (!r.ok()) return c.Fail(r.status());
   const json& j = Json(*r);
@@ -110,7 +110,8 @@ void AddCampaignVerbs(VerbTable& t) {
            auto calendars = std::make_shared<std::string>();
            cmd.add_option("--calendars", *calendars, "directory of calendar year files (default: the shipped ones)");
            return [calendars](Call& c) { return DoInit(c, *calendars); };
-         }});
+         },
+         /*needs_app=*/true, /*creates_db=*/true});
   t.AddGroup("campaign", "create and list campaigns (考核年度)");
   struct CreateArgs {
     app::CampaignSpec spec;

@@ -81,7 +81,7 @@ int DoUrge(Call& c, const std::string& unit, const std::string& note) {
 Result<calendar::Calendar> QueryCalendar(Call& c) {
   auto cal = c.app->Calendar();
   if (!cal.ok() || !cal->Years().empty()) return cal;
-  auto years = calendar::LoadDirectory(ShareDir() / "workflows" / "calendars");
+  auto years = calendar::LoadDirectory(ShareDir(c.session) / "workflows" / "calendars");
   if (!years.ok()) return years.status();
   return calendar::Calendar::FromYears(std::move(*years));
 }
