@@ -46,6 +46,9 @@ class Cli : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = (dir_ / "t.db").string();
+    // Only init creates a database; every test starts from one.
+    Ran init = Duban({"init"});
+    ASSERT_EQ(init.status, 0) << init.err;
   }
   void TearDown() override { fs::remove_all(dir_); }
 
