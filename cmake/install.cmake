@@ -13,8 +13,14 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/workflows DESTINATION ${DUBAN_INSTALL_SH
 install(FILES ${PROJECT_SOURCE_DIR}/duban.example.toml DESTINATION ${DUBAN_INSTALL_SHAREDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/duban.example.toml
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# The system's configuration (a conffile in the .deb): under /usr it is /etc.
-install(FILES ${DUBAN_PACKAGING_DIR}/duban.toml DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/duban)
+# The system's configuration (a conffile in the .deb): /etc/duban under the
+# prefix /usr, else <prefix>/etc/duban (engine/runtime/layout.cpp agrees).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(DUBAN_INSTALL_CONFDIR /etc/duban)
+else()
+  set(DUBAN_INSTALL_CONFDIR ${CMAKE_INSTALL_SYSCONFDIR}/duban)
+endif()
+install(FILES ${DUBAN_PACKAGING_DIR}/duban.toml DESTINATION ${DUBAN_INSTALL_CONFDIR})
 install(FILES ${DUBAN_PACKAGING_DIR}/duban.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${DUBAN_PACKAGING_DIR}/duban.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME duban)
