@@ -33,6 +33,7 @@ const VerbTable& Verbs() {
     AddDeadlinesVerbs(t);
     AddNoticesVerbs(t);
     AddServeVerbs(t);
+    AddUsersVerbs(t);
     AddReplayVerbs(t);
     return t;
   }();
