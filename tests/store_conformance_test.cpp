@@ -1,8 +1,8 @@
 // The store's contracts (store/store.h, store/outbox.h, store/chain.h), held
 // against every backend: event order per campaign, conflicts on stale
 // instance versions, client command ids, the hash chain and its verifier
-// against tampering, the outbox's claims, the ledger's snapshot and the
-// lists' cursors. Each backend brings a factory (Backend below); SQLite's is
+// against tampering, the outbox's claims, the ledger's snapshot, the
+// lists' cursors, and the accounts, sessions and tokens. Each backend brings a factory (Backend below); SQLite's is
 // here, PostgreSQL's comes with its backend. What only one backend has
 // (SQLite's schema, pragmas and triggers) is tested in its own file
 // (store_test.cpp).
@@ -619,6 +619,7 @@ class InterleavingStore final : public store::Store {
     return s_.ReadLedger(c, type);
   }
   store::Outbox& Outbox() override { return s_.Outbox(); }
+  store::Accounts& Accounts() override { return s_.Accounts(); }
   Result<std::vector<store::NoticeRecord>> ListNotices(const store::NoticeFilter& f) override {
     return s_.ListNotices(f);
   }
@@ -948,6 +949,130 @@ TEST_P(StoreConformance, RequestsPageByTheLastId) {
   auto bad = store_->ListRequests(f);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalidInput);
+}
+
+// ----- accounts, sessions, tokens, failed sign-ins (store/accounts.h) -----
+
+std::string Hex64(char c) { return std::string(64, c); }
+
+TEST_P(StoreConformance, AccountsArePutReplacedAndScopedByCampaign) {
+  auto& acc = store_->Accounts();
+  store::Account a{"office-director", "", "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "operator",
+                   At("2021-09-28T09:00"), At("2021-09-28T09:00")};
+  ASSERT_TRUE(acc.PutAccount(a).ok());
+  a.password_hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$bmV3";
+  a.created_at = a.updated_at = At("2021-10-01T09:00");
+  ASSERT_TRUE(acc.PutAccount(a).ok());
+  auto got = acc.GetAccount("office-director", "");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->password_hash, a.password_hash);
+  EXPECT_EQ((*got)->created_at, At("2021-09-28T09:00"));  // kept from the first put
+  EXPECT_EQ((*got)->updated_at, At("2021-10-01T09:00"));
+  auto other = acc.GetAccount("office-director", kCampaign);  // another scope: no account
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  // Not an Argon2id hash: refused by the backend, nothing stored.
+  store::Account plain{"finance-liaison", "", "secret", "operator", a.created_at, a.created_at};
+  EXPECT_FALSE(acc.PutAccount(plain).ok());
+  auto none = acc.GetAccount("finance-liaison", "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  // Another connection sees it.
+  auto second = backend_->Open();
+  auto seen = second->Accounts().GetAccount("office-director", "");
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+}
+
+TEST_P(StoreConformance, SessionsEndOnceAndAllOfAPersonEndTogether) {
+  auto& acc = store_->Accounts();
+  for (char c : {'a', 'b', 'c'}) {
+    store::SessionRecord s{Hex64(c), Hex64('f'), c == 'c' ? "finance-liaison" : "office-director", "",
+                           "127.0.0.1", At("2021-10-08T09:00"), At("2021-10-08T21:00"), std::nullopt};
+    ASSERT_TRUE(acc.AddSession(s).ok());
+  }
+  store::SessionRecord dup{Hex64('a'), Hex64('e'), "x", "", "", At("2021-10-08T09:00"), At("2021-10-08T09:00"),
+                           std::nullopt};
+  EXPECT_EQ(acc.AddSession(dup).code(), Code::kConflict);
+  ASSERT_TRUE(acc.EndSession(Hex64('a'), At("2021-10-08T10:00")).ok());
+  ASSERT_TRUE(acc.EndSession(Hex64('a'), At("2021-10-08T11:00")).ok());  // the first end is kept
+  auto a = acc.GetSession(Hex64('a'));
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->ended_at, At("2021-10-08T10:00"));
+  EXPECT_EQ((*a)->person, "office-director");
+  EXPECT_EQ((*a)->expires_at, At("2021-10-08T21:00"));
+  EXPECT_EQ(acc.EndSession(Hex64('9'), At("2021-10-08T10:00")).code(), Code::kNotFound);
+  auto ended = acc.EndSessionsOf("office-director", At("2021-10-08T12:00"));
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(*ended, 1);  // b; a was already ended
+  auto b = acc.GetSession(Hex64('b'));
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->ended_at, At("2021-10-08T12:00"));
+  auto c = acc.GetSession(Hex64('c'));
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_FALSE((*c)->ended_at.has_value());
+}
+
+TEST_P(StoreConformance, TokensAreFoundByHashListedAndRevokedOnce) {
+  auto& acc = store_->Accounts();
+  store::ApiToken t1{"tok-1", Hex64('1'), "finance-liaison", "", "export", "operator", At("2021-10-08T09:00"),
+                     std::nullopt, ""};
+  store::ApiToken t2{"tok-2", Hex64('2'), "office-director", kCampaign, "sync", "operator", At("2021-10-08T10:00"),
+                     std::nullopt, ""};
+  ASSERT_TRUE(acc.AddToken(t1).ok());
+  ASSERT_TRUE(acc.AddToken(t2).ok());
+  store::ApiToken same_hash = t1;
+  same_hash.id = "tok-3";
+  EXPECT_EQ(acc.AddToken(same_hash).code(), Code::kConflict);
+  auto found = acc.GetTokenByHash(Hex64('2'));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "tok-2");
+  EXPECT_EQ((*found)->campaign, kCampaign);
+  auto missing = acc.GetTokenByHash(Hex64('9'));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  auto all = acc.ListTokens("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "tok-1");
+  auto mine = acc.ListTokens("finance-liaison");
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1u);
+  ASSERT_TRUE(acc.RevokeToken("tok-1", "office-cao-bin", At("2021-10-09T09:00")).ok());
+  EXPECT_EQ(acc.RevokeToken("tok-1", "office-cao-bin", At("2021-10-10T09:00")).code(), Code::kConflict);
+  EXPECT_EQ(acc.RevokeToken("tok-9", "office-cao-bin", At("2021-10-10T09:00")).code(), Code::kNotFound);
+  auto revoked = acc.GetTokenByHash(Hex64('1'));
+  ASSERT_TRUE(revoked.ok() && revoked->has_value());
+  EXPECT_EQ((*revoked)->revoked_at, At("2021-10-09T09:00"));
+  EXPECT_EQ((*revoked)->revoked_by, "office-cao-bin");
+}
+
+TEST_P(StoreConformance, FailedSignInsCountPerKeyAndAreForgotten) {
+  auto& acc = store_->Accounts();
+  using store::FailureKind;
+  const Instant t0 = At("2021-10-08T09:00");
+  for (int i = 1; i <= 3; ++i) {
+    auto f = acc.AddFailure(FailureKind::kPerson, "office-director", t0 + std::chrono::seconds(i), t0);
+    ASSERT_TRUE(f.ok()) << f.status().str();
+    EXPECT_EQ(f->count, i);
+    EXPECT_EQ(f->last_at, t0 + std::chrono::seconds(i));
+  }
+  // The same key of the other kind counts apart.
+  auto addr = acc.AddFailure(FailureKind::kAddress, "office-director", t0, t0);
+  ASSERT_TRUE(addr.ok());
+  EXPECT_EQ(addr->count, 1);
+  // The last failure older than forget_before: counting starts again.
+  auto again = acc.AddFailure(FailureKind::kPerson, "office-director", t0 + std::chrono::hours(2),
+                              t0 + std::chrono::hours(1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->count, 1);
+  ASSERT_TRUE(acc.ClearFailures(FailureKind::kPerson, "office-director").ok());
+  auto cleared = acc.GetFailures(FailureKind::kPerson, "office-director");
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_EQ(cleared->count, 0);
+  EXPECT_FALSE(cleared->last_at.has_value());
+  auto kept = acc.GetFailures(FailureKind::kAddress, "office-director");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->count, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,

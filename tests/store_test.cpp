@@ -74,22 +74,23 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     SQLite::Statement tables(raw, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     std::vector<std::string> names;
     while (tables.executeStep()) names.push_back(tables.getColumn(0).getString());
-    EXPECT_EQ(names, (std::vector<std::string>{"attachments", "calendar_years", "campaigns", "commands",
-                                               "commitments", "contacts", "definitions", "deliveries",
-                                               "delivery_attempts", "due_overrides", "events", "instances",
-                                               "materials", "notices", "paper_copies", "requests",
-                                               "schema_migrations"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"accounts", "api_tokens", "attachments", "calendar_years",
+                                               "campaigns", "commands", "commitments", "contacts", "definitions",
+                                               "deliveries", "delivery_attempts", "due_overrides", "events",
+                                               "instances", "materials", "notices", "paper_copies", "requests",
+                                               "schema_migrations", "sessions", "sign_in_failures"}));
     SQLite::Statement triggers(raw, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
     std::vector<std::string> trigger_names;
     while (triggers.executeStep()) trigger_names.push_back(triggers.getColumn(0).getString());
-    EXPECT_EQ(trigger_names, (std::vector<std::string>{"commitments_never_edited", "contacts_history_kept",
+    EXPECT_EQ(trigger_names, (std::vector<std::string>{"api_tokens_kept", "commitments_never_edited",
+                                                       "contacts_history_kept",
                                                        "events_append_only_delete", "events_append_only_update"}));
     SQLite::Statement m(raw, "SELECT version, applied_at FROM schema_migrations ORDER BY version");
     while (m.executeStep())
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
     ASSERT_EQ(migrations_first.size(), store::sqlite::Migrations().size());
-    ASSERT_EQ(migrations_first.size(), 5u);
+    ASSERT_EQ(migrations_first.size(), 6u);
     for (std::size_t i = 0; i < migrations_first.size(); ++i)
       EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }

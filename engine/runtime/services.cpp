@@ -38,6 +38,7 @@ Result<app::App*> Services::Open(const std::string& database, const std::string&
   if (!s.ok()) return s.status();
   dispatcher_.reset();
   plugins_.reset();
+  accounts_.reset();
   app_.reset();
   store_ = std::move(*s);
   config_ = std::move(config);
@@ -49,6 +50,9 @@ Result<app::App*> Services::Open(const std::string& database, const std::string&
   if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
     options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
   app_ = std::make_unique<app::App>(*store_, options);
+  app::AccountsOptions accounts;
+  accounts.secret_bytes = SecretBytes;
+  accounts_ = std::make_unique<app::Accounts>(*store_, *app_, std::move(accounts));
   path_ = database;
   files_dir_ = files;
   return app_.get();

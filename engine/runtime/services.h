@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "app/accounts.h"
 #include "app/app.h"
 #include "core/env.h"
 #include "core/status.h"
@@ -49,6 +50,9 @@ class Services {
 
   // The open App and Store; nullptr before Open.
   app::App* app() const { return app_.get(); }
+  // Accounts, sessions and tokens over the open database (secrets from the
+  // kernel, runtime::SecretBytes); nullptr before Open.
+  app::Accounts* accounts() const { return accounts_.get(); }
   store::Store* store() const { return store_.get(); }
   // The configuration the open database was opened with.
   const Config& config() const { return config_; }
@@ -65,6 +69,7 @@ class Services {
   std::string files_dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<app::App> app_;
+  std::unique_ptr<app::Accounts> accounts_;
   std::unique_ptr<notify::PluginHost> plugins_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
 };

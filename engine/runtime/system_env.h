@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <mutex>
 #include <random>
+#include <span>
 
 #include "core/env.h"
+#include "core/status.h"
 
 namespace duban::runtime {
 
@@ -30,5 +32,10 @@ class SystemEnv final : public Env {
 // the runtime passes to App, FileStore and Dispatcher when nobody gives it
 // another Env.
 Env* DefaultEnv();
+
+// Fills `out` with the kernel's cryptographically secure random bytes
+// (getrandom): for passwords' salts, session cookies and API tokens. Io when
+// the kernel cannot. Thread-safe.
+Status SecretBytes(std::span<unsigned char> out);
 
 }  // namespace duban::runtime

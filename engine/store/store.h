@@ -54,6 +54,7 @@
 #include "core/time.h"
 #include "model/model.h"
 #include "model/notice.h"
+#include "store/accounts.h"
 #include "store/chain.h"
 #include "store/outbox.h"
 
@@ -248,6 +249,9 @@ class Store {
   // The notice outbox the dispatcher works through (outbox.h), over this
   // store: the same thread-safety.
   virtual store::Outbox& Outbox() = 0;
+  // Accounts, sessions and API tokens (accounts.h), over this store: the
+  // same thread-safety.
+  virtual store::Accounts& Accounts() = 0;
   // A page of notices (NoticeFilter's order) with their deliveries and
   // attempts. InvalidInput when `after` names no notice.
   virtual Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& filter) = 0;

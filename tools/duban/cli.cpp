@@ -32,6 +32,7 @@ const VerbTable& Verbs() {
     AddDeadlinesVerbs(t);
     AddNoticesVerbs(t);
     AddServeVerbs(t);
+    AddUsersVerbs(t);
     AddReplayVerbs(t);
     AddOpsVerbs(t);
     return t;

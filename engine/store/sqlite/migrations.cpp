@@ -235,6 +235,51 @@ CREATE TABLE delivery_attempts (
     R"sql(
 ALTER TABLE events ADD COLUMN channel TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6: accounts (an Argon2id hash per person, for one campaign or all),
+    // sessions and API tokens kept by the SHA-256 of their secrets, and the
+    // failed sign-ins counted per person and per address (store/accounts.h).
+    R"sql(
+CREATE TABLE accounts (
+  person_id     TEXT NOT NULL,
+  campaign_id   TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+  set_by        TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (person_id, campaign_id)
+);
+CREATE TABLE sessions (
+  id_hash     TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+  csrf_hash   TEXT NOT NULL CHECK (length(csrf_hash) = 64),
+  person_id   TEXT NOT NULL,
+  campaign_id TEXT NOT NULL DEFAULT '',
+  address     TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  ended_at    INTEGER
+);
+CREATE INDEX sessions_person ON sessions (person_id) WHERE ended_at IS NULL;
+CREATE TABLE api_tokens (
+  id          TEXT PRIMARY KEY,
+  hash        TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+  person_id   TEXT NOT NULL,
+  campaign_id TEXT NOT NULL DEFAULT '',
+  name        TEXT NOT NULL,
+  created_by  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER,
+  revoked_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER api_tokens_kept BEFORE DELETE ON api_tokens
+  BEGIN SELECT RAISE(ABORT, 'tokens are revoked, never deleted'); END;
+CREATE TABLE sign_in_failures (
+  kind    TEXT NOT NULL CHECK (kind IN ('person', 'address')),
+  key     TEXT NOT NULL,
+  count   INTEGER NOT NULL CHECK (count > 0),
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+)sql",
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "store/chain.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_accounts.h"
 
 namespace duban::store {
 
@@ -375,6 +376,7 @@ class SqliteStore final : public Store {
   }
 
   store::Outbox& Outbox() override { return outbox_; }
+  store::Accounts& Accounts() override { return *accounts_; }
 
   Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& f) override {
     return Guarded([&]() -> Result<std::vector<NoticeRecord>> {
@@ -1109,6 +1111,7 @@ class SqliteStore final : public Store {
 
   SQLite::Database db_;
   SqliteOutbox outbox_{*this};
+  std::unique_ptr<store::Accounts> accounts_ = sqlite::MakeAccounts(db_);
   std::map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
   std::vector<SQLite::Statement*> in_use_;  // prepared since the last ResetAll
 };
