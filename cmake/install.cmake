@@ -12,7 +12,14 @@ install(TARGETS duban_plugin_email duban_plugin_webhook duban_plugin_log
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/workflows DESTINATION ${DUBAN_INSTALL_SHAREDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/duban.example.toml DESTINATION ${DUBAN_INSTALL_SHAREDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/duban.example.toml
+              ${DUBAN_PACKAGING_DIR}/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian wants the changelog compressed, reproducibly (gzip -n).
+add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/changelog.gz
+  COMMAND gzip -9n -c ${DUBAN_PACKAGING_DIR}/changelog > ${PROJECT_BINARY_DIR}/changelog.gz
+  DEPENDS ${DUBAN_PACKAGING_DIR}/changelog VERBATIM)
+add_custom_target(duban_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/changelog.gz)
+install(FILES ${PROJECT_BINARY_DIR}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # The system's configuration (a conffile in the .deb): /etc/duban under the
 # prefix /usr, else <prefix>/etc/duban (engine/runtime/layout.cpp agrees).
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
@@ -21,7 +28,11 @@ else()
   set(DUBAN_INSTALL_CONFDIR ${CMAKE_INSTALL_SYSCONFDIR}/duban)
 endif()
 install(FILES ${DUBAN_PACKAGING_DIR}/duban.toml DESTINATION ${DUBAN_INSTALL_CONFDIR})
-install(FILES ${DUBAN_PACKAGING_DIR}/duban.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/duban.1.gz
+  COMMAND gzip -9n -c ${DUBAN_PACKAGING_DIR}/duban.1 > ${PROJECT_BINARY_DIR}/duban.1.gz
+  DEPENDS ${DUBAN_PACKAGING_DIR}/duban.1 VERBATIM)
+add_custom_target(duban_manpage ALL DEPENDS ${PROJECT_BINARY_DIR}/duban.1.gz)
+install(FILES ${PROJECT_BINARY_DIR}/duban.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${DUBAN_PACKAGING_DIR}/duban.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME duban)
 install(FILES ${DUBAN_PACKAGING_DIR}/duban.service DESTINATION lib/systemd/system)
@@ -33,10 +44,11 @@ set(CPACK_PACKAGE_VENDOR "duban developers")
 set(CPACK_PACKAGE_CONTACT "duban developers <duban@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "follows assigned government work to completion (督办)")
 set(CPACK_PACKAGE_DESCRIPTION
-    "duban runs a county office's yearly assessment campaign: every member unit moves\n"
-    "through the annual cycle as a state machine, with deadlines on the Chinese\n"
-    "working-day calendar, escalations, supervisors' approvals, e-mail notices and a\n"
-    "tamper-evident event log in an embedded SQLite database.")
+    "duban runs a county office's yearly assessment campaign: every member\n"
+    "unit moves through the annual cycle as a state machine, with deadlines\n"
+    "on the Chinese working-day calendar, escalations, supervisors'\n"
+    "approvals, e-mail notices and a tamper-evident event log in an\n"
+    "embedded SQLite database.")
 set(CPACK_PACKAGE_FILE_NAME "duban_${PROJECT_VERSION}_amd64")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
@@ -50,6 +62,7 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, debconf (>= 0.5) | debconf-2.0, tzdat
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${DUBAN_PACKAGING_DIR}/debian/conffiles
     ${DUBAN_PACKAGING_DIR}/debian/templates
+    ${DUBAN_PACKAGING_DIR}/debian/config
     ${DUBAN_PACKAGING_DIR}/debian/postinst
     ${DUBAN_PACKAGING_DIR}/debian/prerm
     ${DUBAN_PACKAGING_DIR}/debian/postrm)

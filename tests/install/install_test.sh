@@ -20,7 +20,7 @@ prefix=$work/moved
 for f in bin/duban lib/duban/plugins/libemail.so lib/duban/plugins/libwebhook.so lib/duban/plugins/liblog.so \
          share/duban/workflows/annual-cycle.toml share/duban/workflows/calendars share/duban/workflows/templates \
          share/duban/workflows/taishan-2021/replay-2021.txt share/duban/duban.example.toml \
-         share/man/man1/duban.1 share/bash-completion/completions/duban etc/duban/duban.toml \
+         share/man/man1/duban.1.gz share/bash-completion/completions/duban etc/duban/duban.toml \
          lib/systemd/system/duban.service; do
   [ -e "$prefix/$f" ] || fail "the installed tree lacks $f"
 done
