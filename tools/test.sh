@@ -9,5 +9,9 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev
 # The .deb: built as a user would (tools/package.sh), then its contents,
-# maintainer scripts, service unit and lintian's verdict checked.
-tools/packaging/check-deb.sh "$(tools/package.sh | tail -1)"
+# maintainer scripts, service unit and lintian's verdict checked; on a
+# throwaway machine (CI sets DUBAN_CHECK_INSTALL=1) also installed, upgraded
+# and purged for real.
+check=()
+if [ "${DUBAN_CHECK_INSTALL:-0}" = 1 ]; then check=(--install); fi
+tools/packaging/check-deb.sh "${check[@]}" "$(tools/package.sh | tail -1)"

@@ -3,8 +3,15 @@
 # its contents, its conffile and maintainer scripts, the service unit
 # (systemd-analyze verify) and lintian's verdict (errors fail; warnings are
 # printed). Prints the package's size and dependencies.
-#   check-deb.sh PATH.deb
+# With --install (root, on a throwaway machine such as CI's, where duban is
+# not installed): installs it, runs a campaign as the duban user on the
+# system configuration, reinstalls it (the upgrade path migrates), purges it
+# (the data stays), and purges it again after saying yes to debconf's
+# duban/purge_data (the data and the user go).
+#   check-deb.sh [--install] PATH.deb
 set -euo pipefail
+install=false
+if [ "${1:-}" = --install ]; then install=true; shift; fi
 deb=$(realpath "$1")
 work=$(mktemp -d /tmp/duban-deb-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -60,6 +67,31 @@ if command -v lintian >/dev/null; then
   lintian --tag-display-limit 0 "$deb" >"$work/lintian" 2>&1 || true
   cat "$work/lintian"
   if grep -q '^E:' "$work/lintian"; then fail "lintian reports errors"; fi
+fi
+
+if $install; then
+  [ "$(id -u)" -eq 0 ] || fail "--install needs root"
+  if dpkg-query -W duban >/dev/null 2>&1; then fail "duban is installed already: --install is for a throwaway machine"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$deb" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install"; }
+  id duban >/dev/null || fail "no duban user"
+  [ "$(stat -c %U /var/lib/duban)" = duban ] || fail "/var/lib/duban is not the duban user's"
+  as_duban() { (cd /tmp && runuser -u duban -- duban "$@"); }
+  as_duban init >/dev/null || fail "init as the duban user"
+  as_duban --as office-cao-bin campaign create --roster /usr/share/duban/workflows/taishan-2021/roster.toml \
+    >/dev/null || fail "campaign create"
+  [ -f /var/lib/duban/duban.db ] || fail "the service user's database is not in /var/lib/duban"
+  as_duban doctor >"$work/doctor" || { cat "$work/doctor"; fail "doctor"; }
+  apt-get install -y -q --reinstall "$deb" >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "reinstall"; }
+  grep -q "database up to date: /var/lib/duban/duban.db" "$work/apt.log" || { cat "$work/apt.log"; fail "the upgrade did not migrate"; }
+  apt-get purge -y -q duban >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "purge"; }
+  [ -f /var/lib/duban/duban.db ] || fail "purge removed the data without being asked"
+  apt-get install -y -q "$deb" >/dev/null 2>&1 || fail "install again"
+  echo "duban duban/purge_data boolean true" | debconf-set-selections
+  apt-get purge -y -q duban >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "purge"; }
+  [ ! -e /var/lib/duban ] || fail "purge with duban/purge_data true left /var/lib/duban"
+  if id duban >/dev/null 2>&1; then fail "purge with duban/purge_data true left the user"; fi
+  echo "check-deb: installed, ran a campaign as the duban user, upgraded (migrated), purged (data kept), purged (data removed when asked)"
 fi
 
 echo "check-deb: ok: $(basename "$deb"), $(stat -c %s "$deb") bytes, installed size $(field Installed-Size) KiB"
