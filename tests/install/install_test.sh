@@ -93,5 +93,26 @@ final=$("$duban" --db r-bk-final.db --as office-cao-bin --format json events | g
 live=$("$duban" --db live.db --as office-cao-bin --format json events | grep -c '"seq"' || true)
 [ "$final" = "$live" ] || fail "the last backup holds $final events, the database $live"
 echo "$restored backups taken during a replay restored and verified"
+
+# Under systemd (Type=notify): serve says READY=1 once it serves, STOPPING=1
+# on SIGTERM, and exits 0.
+python3 - "$duban" <<'PY' || fail "serve's readiness and stop"
+import os, signal, socket, subprocess, sys
+path = os.path.abspath("notify.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(60)
+env = dict(os.environ, NOTIFY_SOCKET=path)
+p = subprocess.Popen([sys.argv[1], "--db", "t.db", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+got = s.recv(4096).decode()
+assert got.startswith("READY=1"), got
+p.send_signal(signal.SIGTERM)
+got = s.recv(4096).decode()
+assert got.startswith("STOPPING=1"), got
+out = p.communicate(timeout=60)[0].decode()
+assert p.returncode == 0, (p.returncode, out)
+assert "stopped" in out, out
+print("serve: READY=1, then STOPPING=1 on SIGTERM, exit 0")
+PY
 INSIDE
 unshare -m bash "$work/inside.sh" "$prefix" "${hide[@]}"

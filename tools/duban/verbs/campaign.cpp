@@ -18,7 +18,14 @@ int DoInit(Call& c, const std::string& calendars) {
   if (c.json_out()) {
     c.Print(Json(*r));
   } else {
-    c.io.out << "数据库已就绪 / database ready: " << c.g.db << '\n';
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    c.io.out << "数据库已就绪 / database ready: " << fs::absolute(c.session.database(), ec).string() << '\n'
+             << "  附件 attached files: " << fs::absolute(c.session.files_dir(), ec).string() << '\n'
+             << "  配置 configuration: "
+             << (c.session.config().source.empty() ? std::string("none (the embedded default)")
+                                                   : c.session.config().source.string())
+             << '\n';
     for (const nlohmann::json all = Json(*r); const auto& y : all["loaded"])
       c.io.out << "  工作日历 " << y["year"].get<int>() << ": " << y["source"].get<std::string>() << '\n';
   }
