@@ -38,6 +38,8 @@
 #include "notify/plugin_host.h"
 #include "store/testing/memory_outbox.h"
 #include "runtime/config.h"
+#include "runtime/maintenance.h"
+#include "runtime/services.h"
 #include "templates.h"
 #include "support/temp_dir.h"
 
@@ -1130,6 +1132,66 @@ TEST(NotifyConfig, LoggingGoesToARotatingFile) {
   const std::string text = Slurp(log.file);
   EXPECT_EQ(text.find("not written"), std::string::npos);
   EXPECT_NE(text.find("written: 通知"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace duban::notify
+
+namespace duban::notify {
+namespace {
+
+// --- duban doctor against a real SMTP server ---------------------------------------------
+
+// The doctor's line for `item`, or an empty check.
+runtime::Check Line(const std::vector<runtime::Check>& checks, const std::string& item) {
+  for (const auto& c : checks)
+    if (c.item == item) return c;
+  return {};
+}
+
+TEST(Doctor, SaysWhetherTheSmtpServerAnswersAndWhatIsWrongWithTheDatabase) {
+  TempDir tmp;
+  const int port = FreePort();
+  const fs::path config = tmp.path() / "duban.toml";
+  std::ofstream(config) << "data_dir = \"data\"\n[smtp]\nurl = \"smtp://127.0.0.1:" << port
+                        << "\"\nstarttls = \"off\"\nfrom = \"duban@example.org\"\ntimeout_seconds = 5\n";
+  const std::string db = (tmp.path() / "data" / "duban.db").string();
+  const Instant now = *ParseInstant("2026-12-02T10:00", TimeZone::Default());
+
+  // No database yet: the doctor says so and opens nothing, creates nothing.
+  {
+    runtime::Services services;
+    const auto checks = runtime::Doctor(services, db, "", config.string(), now);
+    EXPECT_EQ(Line(checks, "database").level, runtime::Check::Level::kFail);
+    EXPECT_NE(Line(checks, "database").detail.find("does not exist"), std::string::npos);
+    EXPECT_FALSE(fs::exists(db));
+    EXPECT_EQ(Line(checks, "smtp").level, runtime::Check::Level::kFail) << Line(checks, "smtp").detail;
+  }
+  {
+    runtime::Services services;
+    ASSERT_TRUE(services.Open(db, "", config.string()).ok());
+  }
+  Server server = SmtpServer(port, tmp.path() / "received");
+  ASSERT_TRUE(server.Start());
+  {
+    runtime::Services services;
+    const auto checks = runtime::Doctor(services, db, "", config.string(), now);
+    EXPECT_EQ(Line(checks, "smtp").level, runtime::Check::Level::kOk) << Line(checks, "smtp").detail;
+    EXPECT_EQ(Line(checks, "integrity").level, runtime::Check::Level::kOk);
+    EXPECT_EQ(Line(checks, "plugin email").level, runtime::Check::Level::kOk);
+    EXPECT_EQ(Line(checks, "configuration").detail, config.string());
+  }
+  server.Stop();
+  // A database file that is not one.
+  const std::string junk = (tmp.path() / "junk.db").string();
+  std::ofstream(junk) << std::string(8192, 'x');
+  runtime::Services services;
+  const auto checks = runtime::Doctor(services, junk, "", config.string(), now);
+  EXPECT_EQ(Line(checks, "smtp").level, runtime::Check::Level::kFail);
+  bool failed_database = false;
+  for (const auto& c : checks)
+    if ((c.item == "database" || c.item == "integrity") && c.level == runtime::Check::Level::kFail) failed_database = true;
+  EXPECT_TRUE(failed_database);
 }
 
 }  // namespace
