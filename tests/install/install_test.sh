@@ -94,6 +94,15 @@ live=$("$duban" --db live.db --as office-cao-bin --format json events | grep -c 
 [ "$final" = "$live" ] || fail "the last backup holds $final events, the database $live"
 echo "$restored backups taken during a replay restored and verified"
 
+# The bash completion completes verbs and options from the installed binary.
+comp=$(PATH="$prefix/bin:$PATH" bash -c '
+  _init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+  source "$1/share/bash-completion/completions/duban"
+  COMP_WORDS=(duban mat); COMP_CWORD=1; _duban; echo "${COMPREPLY[*]}"
+  COMP_WORDS=(duban material s); COMP_CWORD=2; _duban; echo "${COMPREPLY[*]}"
+  COMP_WORDS=(duban --db x.db material submit --f); COMP_CWORD=5; _duban; echo "${COMPREPLY[*]}"' _ "$prefix")
+[ "$comp" = "$(printf 'material\nsubmit\n--file')" ] || fail "bash completion: $comp"
+
 # Under systemd (Type=notify): serve says READY=1 once it serves, STOPPING=1
 # on SIGTERM, and exits 0.
 python3 - "$duban" <<'PY' || fail "serve's readiness and stop"
