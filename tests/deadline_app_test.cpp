@@ -376,16 +376,17 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
               ElementsAre("2021-10-20 23:59:59 missed collecting",
                           "2021-10-20 23:59:59 level 1 collecting overdue 0 [liaison coordinator]",
                           "2021-10-22 09:00:00 level 2 collecting overdue 2 [office_director]",
-                          // level 3 (27 October) and its repeat of 1 November are
-                          // collapsed: the deputy leader hears once, the latest.
+                          // level 3 is recorded on the day it was first
+                          // reached; of its repeats only the latest.
+                          "2021-10-27 09:00:00 level 3 collecting overdue 5 [deputy_leader]",
                           "2021-11-01 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat"));
 
   // Every unit still collecting went through the same, once each.
   std::map<std::string, int> per_unit;
   for (const nlohmann::json all = wire::ToJson(r->value); const auto& e : all["raised"]) ++per_unit[e["unit"].get<std::string>()];
   EXPECT_EQ(per_unit.size(), units_.size());
-  for (const auto& [unit, n] : per_unit) EXPECT_EQ(n, 4) << unit;
-  EXPECT_EQ(wire::ToJson(r->value)["raised"].size(), 4 * units_.size());
+  for (const auto& [unit, n] : per_unit) EXPECT_EQ(n, 5) << unit;
+  EXPECT_EQ(wire::ToJson(r->value)["raised"].size(), 5 * units_.size());
 
   // The ledger says where the unit truly stands, and the schedule carries on
   // from there: the next repeat on 4 November.
@@ -830,8 +831,9 @@ TEST_F(DeadlineApp, ACampaignInAYearWithoutCalendarDataSaysSo) {
   for (const nlohmann::json all = wire::ToJson(tick->value); const auto& e : all["raised"]) ++per_campaign[e["campaign"].get<std::string>()];
   EXPECT_EQ(per_campaign["taishan-2030"], static_cast<int>(units_.size()));
   // The 2021 campaign, never ticked since its creation, catches up in the
-  // same tick: missed, levels 1 and 2, and the latest level 3, per unit.
-  EXPECT_EQ(per_campaign["taishan-2021"], 4 * static_cast<int>(units_.size()));
+  // same tick: missed, levels 1, 2 and 3 on their own days, and the latest
+  // repeat of level 3, per unit.
+  EXPECT_EQ(per_campaign["taishan-2021"], 5 * static_cast<int>(units_.size()));
 }
 
 // --- Urging by hand -------------------------------------------------------------------------

@@ -364,13 +364,24 @@ INSTANTIATE_TEST_SUITE_P(
                  "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
                  "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]"},
                 "2021-11-01 09:00"},
-        // Off past level 3 and two of its repeats: level 3 once, the latest.
+        // Off past level 3 and two of its repeats: level 3 on the day it was
+        // first reached, then of the repeats only the latest.
         GapCase{"PastRepeats", "2021-10-14 12:00", "2021-11-05 10:00",
                 {"2021-10-20 23:59:59 missed",
                  "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
                  "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
+                 "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]",
                  "2021-11-04 09:00:00 level 3 overdue 11 [deputy_leader] repeat"},
                 "2021-11-09 09:00"},
+        // Off from October to 30 November: every level on its own day, and
+        // of the repeats only the latest.
+        GapCase{"OctoberToNovember30", "2021-10-19 12:00", "2021-11-30 10:00",
+                {"2021-10-20 23:59:59 missed",
+                 "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
+                 "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
+                 "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]",
+                 "2021-11-30 09:00:00 level 3 overdue 29 [deputy_leader] repeat"},
+                "2021-12-03 09:00"},
         // Off between repeats for a month: one repeat, the latest.
         GapCase{"AMonthBetweenRepeats", "2021-11-01 12:00", "2021-12-01 12:00",
                 {"2021-11-30 09:00:00 level 3 overdue 29 [deputy_leader] repeat"},

@@ -164,10 +164,11 @@ Evaluation Evaluate(const model::Workflow& wf, const calendar::Calendar& cal, co
   const Schedule schedule(PolicyOf(wf, instance), *instance.due_at, ScheduleStart(instance), cal, tz);
   const int from = instance.deadline_step;
   const int last = schedule.LastDueBy(now, from);
-  // Superseded: a reminder with a later step due, and the last level or a
-  // repeat of it with a later repeat due.
+  // Superseded: a reminder with a later step due, and a repeat of the last
+  // level with a later repeat due. Each level's first raise is kept, stamped
+  // with its own day: the record shows when every level was first reached.
   auto superseded = [&](int index) {
-    return index < last && (index < schedule.first_missed() || index >= schedule.last_level());
+    return index < last && (index < schedule.first_missed() || index >= schedule.first_repeat());
   };
   for (int i = from; i <= last; ++i) {
     if (i >= schedule.first_repeat()) i = last;  // the repeats before `last` are superseded
