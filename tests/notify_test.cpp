@@ -728,6 +728,35 @@ TEST(Mime, EncodedWordsSplitOnlyBetweenWholeCharacters) {
   EXPECT_EQ(duban_email::FormatMailbox("Office, Taishan", "o@example.org"), "\"Office, Taishan\" <o@example.org>");
 }
 
+// The decoded words of an EncodeWords result.
+std::vector<std::string> DecodedWords(const std::string& encoded) {
+  std::vector<std::string> out;
+  std::istringstream lines(encoded);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    out.push_back(FromBase64(line.substr(10, line.size() - 12)));
+  }
+  return out;
+}
+
+TEST(Mime, ADisplayNameIsOneWordWhereItFitsElseSplitWhereASpaceDoesNoHarm) {
+  // Fits (15 CJK characters and fewer): one encoded word, nothing for a
+  // parser to show as a space.
+  EXPECT_EQ(DecodedWords(duban_email::EncodeWords("区农业农村局联络员", 4)),
+            std::vector<std::string>{"区农业农村局联络员"});
+  // Too long for one word: split after the closing bracket, not mid-name
+  // (Python's email shows the fold between two words of a display name as a
+  // space: "（方案未列明） 区农业农村局联络员", not "…联络 员").
+  EXPECT_EQ(DecodedWords(duban_email::EncodeWords("（方案未列明）区农业农村局联络员", 4)),
+            (std::vector<std::string>{"（方案未列明）", "区农业农村局联络员"}));
+  // No good break at all: between whole characters.
+  const auto plain = DecodedWords(duban_email::EncodeWords("区林业保护发展中心联络员区林业保护发展中心联络员", 4));
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(plain[0] + plain[1], "区林业保护发展中心联络员区林业保护发展中心联络员");
+  EXPECT_TRUE(IsValidUtf8(plain[0]));
+}
+
 TEST(Mime, DatesIdsAndTheMessage) {
   using duban_email::ChineseDate;
   EXPECT_EQ(ChineseDate(std::chrono::year_month_day{std::chrono::year(2021), std::chrono::October,

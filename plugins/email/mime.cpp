@@ -106,6 +106,24 @@ bool NeedsEncoding(std::string_view text) {
   return text.find("=?") != std::string_view::npos;
 }
 
+namespace {
+
+// Whether a reader may see a space at byte `at` of `text` without it landing
+// mid-word: after closing or separating punctuation or a space, or before an
+// opening bracket. Some parsers (Python's email among them, for display
+// names) show the folding between two encoded words as a space.
+bool GoodBreak(std::string_view text, std::size_t at) {
+  static constexpr std::string_view kAfter[] = {"）", "】", "」", "』", "》", "，", "、", "：", "；", "。", ")", " ", ",", ":"};
+  static constexpr std::string_view kBefore[] = {"（", "【", "「", "『", "《", "(", " "};
+  for (std::string_view p : kAfter)
+    if (at >= p.size() && text.substr(at - p.size(), p.size()) == p) return true;
+  for (std::string_view p : kBefore)
+    if (text.substr(at, p.size()) == p) return true;
+  return false;
+}
+
+}  // namespace
+
 std::string EncodeWords(std::string_view text, std::size_t first_line_used) {
   constexpr std::string_view kPrefix = "=?UTF-8?B?";
   constexpr std::string_view kSuffix = "?=";
@@ -118,11 +136,15 @@ std::string EncodeWords(std::string_view text, std::size_t first_line_used) {
     // Whole characters while their base64 still fits in the word.
     const std::size_t max_bytes = (budget - kPrefix.size() - kSuffix.size()) / 4 * 3;
     std::size_t end = i;
+    std::size_t good = 0;  // the last good break in (i, end), 0: none
     while (end < text.size()) {
       const std::size_t n = CharLength(text, end);
       if (end + n - i > max_bytes && end > i) break;
       end += n;
+      if (end < text.size() && GoodBreak(text, end)) good = end;
     }
+    // A word that cannot hold the rest ends at a good break when it has one.
+    if (end < text.size() && good > i) end = good;
     if (!out.empty()) out += "\r\n ";
     out += kPrefix;
     out += Base64(text.substr(i, end - i));

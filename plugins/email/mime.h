@@ -27,7 +27,10 @@ bool NeedsEncoding(std::string_view text);
 // `text` as RFC 2047 "B" encoded words in UTF-8, each at most 75 characters
 // and holding only whole UTF-8 characters, joined by CRLF SP (folding). The
 // first word is kept short enough to fit after `first_line_used` characters
-// already on its line. Empty text gives "".
+// already on its line. A text that needs several words is split at the last
+// place in each word where a reader showing the fold as a space does no harm
+// (after "）", "，", a space, …; before "（"), else after the last whole
+// character that fits. Empty text gives "".
 std::string EncodeWords(std::string_view text, std::size_t first_line_used);
 
 // A header's text: left alone when it needs no encoding, else EncodeWords.
