@@ -81,6 +81,8 @@ Status Serve(Services& services, const ServeOptions& options) {
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
   asio::steady_timer stop_after(ctx);
   auto stop = [&] {
+    for (const auto& c : options.components)
+      if (c.stop) c.stop();
     notices.Stop();
     scheduler.Stop();
     signals.cancel();
@@ -97,9 +99,18 @@ Status Serve(Services& services, const ServeOptions& options) {
   }
   out << "duban serve: database " << services.database() << "; ticking deadlines, sending notices every "
       << services.config().notify.interval.count() << " s" << std::endl;
+  for (const auto& c : options.components)
+    if (c.start)
+      if (Status st = c.start(ctx); !st.ok()) {
+        for (const auto& d : options.components)
+          if (d.done) d.done();
+        return st;
+      }
   scheduler.Start();
   notices.Start();
   ctx.run();
+  for (const auto& c : options.components)
+    if (c.done) c.done();
   out << "duban serve: stopped" << std::endl;
   return Status::Ok();
 }
