@@ -83,6 +83,8 @@ Status Serve(Services& services, const ServeOptions& options) {
   asio::steady_timer stop_after(ctx);
   auto stop = [&] {
     NotifyStopping();
+    for (const auto& c : options.components)
+      if (c.stop) c.stop();
     notices.Stop();
     scheduler.Stop();
     signals.cancel();
@@ -99,10 +101,19 @@ Status Serve(Services& services, const ServeOptions& options) {
   }
   out << "duban serve: database " << services.database() << "; ticking deadlines, sending notices every "
       << services.config().notify.interval.count() << " s" << std::endl;
+  for (const auto& c : options.components)
+    if (c.start)
+      if (Status st = c.start(ctx); !st.ok()) {
+        for (const auto& d : options.components)
+          if (d.done) d.done();
+        return st;
+      }
   scheduler.Start();
   notices.Start();
   NotifyReady("ticking deadlines and sending notices for " + services.database());
   ctx.run();
+  for (const auto& c : options.components)
+    if (c.done) c.done();
   out << "duban serve: stopped" << std::endl;
   return Status::Ok();
 }

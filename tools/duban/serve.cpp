@@ -1,20 +1,86 @@
 #include "serve.h"
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <ostream>
 
+#include "http/api.h"
+#include "http/server.h"
 #include "runtime/serve.h"
 #include "verb.h"
 
 namespace duban::cli {
 
-int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds) {
+namespace {
+
+// "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" for every address).
+Result<http::ServerOptions> ParseListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidInput("--listen wants ADDR:PORT, not '" + listen + "'");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  const std::string port = listen.substr(colon + 1);
+  int p = -1;
+  try {
+    std::size_t used = 0;
+    p = std::stoi(port, &used);
+    if (used != port.size()) p = -1;
+  } catch (const std::exception&) {
+    p = -1;
+  }
+  if (p < 0 || p > 65535) return Status::InvalidInput("--listen: '" + port + "' is not a port (0-65535)");
+  http::ServerOptions o;
+  o.address = host;
+  o.port = static_cast<std::uint16_t>(p);
+  return o;
+}
+
+}  // namespace
+
+int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds,
+             const std::string& listen) {
   runtime::ServeOptions options;
   options.out = &out;
   options.err = &err;
   if (seconds) options.run_for = std::chrono::seconds(*seconds);
+  std::unique_ptr<http::Api> api;
+  std::unique_ptr<http::Server> server;
+  http::ServerOptions server_options;
+  if (!listen.empty()) {
+    auto parsed = ParseListen(listen);
+    if (!parsed.ok()) {
+      err << "duban: " << parsed.status().str() << '\n';
+      return parsed.status().exit_code();
+    }
+    server_options = std::move(*parsed);
+    // The access log: one line per request on standard output.
+    server_options.access_log = spdlog::get("access");
+    if (!server_options.access_log) server_options.access_log = spdlog::stdout_logger_mt("access");
+    server_options.access_log->set_pattern("%Y-%m-%dT%H:%M:%S.%e http %v");
+    server_options.access_log->set_level(spdlog::level::info);
+    server_options.access_log->flush_on(spdlog::level::info);
+    if (services.app() == nullptr || services.accounts() == nullptr) {
+      err << "duban: no database open\n";
+      return 1;
+    }
+    api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env());
+    options.components.push_back(
+        {[&](boost::asio::io_context& io) -> Status {
+           server = std::make_unique<http::Server>(io, *api, server_options);
+           DUBAN_RETURN_IF_ERROR(server->Start());
+           out << "duban serve: HTTP API on http://" << server_options.address << ":" << server->port() << "/api/v1"
+               << std::endl;
+           return Status::Ok();
+         },
+         [&] {
+           if (server) server->Stop();
+         },
+         [&] { server.reset(); }});
+  }
   const Status s = runtime::Serve(services, options);
   if (!s.ok()) {
     err << "duban: " << s.str() << '\n';
@@ -25,12 +91,16 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
 
 void AddServeVerbs(VerbTable& t) {
   t.Add({{"serve"},
-         "run the daemon: tick deadlines when they fall due and send queued notices, until SIGINT or SIGTERM",
+         "run the daemon: tick deadlines when they fall due and send queued notices, until SIGINT or SIGTERM; "
+         "with --listen also the HTTP JSON API",
          [](CLI::App& cmd) -> Runner {
            auto seconds = std::make_shared<int>(0);
+           auto listen = std::make_shared<std::string>();
            cmd.add_option("--for", *seconds, "stop after this many seconds (for tests and cron)");
-           return [seconds](Call& c) {
-             return RunServe(c.session, c.io.out, c.io.err, *seconds > 0 ? std::optional<int>(*seconds) : std::nullopt);
+           cmd.add_option("--listen", *listen, "serve the HTTP API (/api/v1) on ADDR:PORT, e.g. 127.0.0.1:8080");
+           return [seconds, listen](Call& c) {
+             return RunServe(c.session, c.io.out, c.io.err,
+                             *seconds > 0 ? std::optional<int>(*seconds) : std::nullopt, *listen);
            };
          }});
 }

@@ -4,13 +4,16 @@
 
 #include <iosfwd>
 #include <optional>
+#include <string>
 
 #include "runtime/services.h"
 
 namespace duban::cli {
 
 // Runs the daemon over the open `services` until a signal, or for `seconds`
-// when given. Returns an exit status.
-int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds);
+// when given; with `listen` ("ADDR:PORT") also the HTTP API. Returns an exit
+// status.
+int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds,
+             const std::string& listen = "");
 
 }  // namespace duban::cli

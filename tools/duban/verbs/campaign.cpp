@@ -1,6 +1,8 @@
 // The campaign verbs: init, campaign create|list, roster.
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
+
 #include "core/text.h"
 #include "table.h"
 #include "verb.h"
@@ -64,8 +66,7 @@ int DoCampaignList(Call& c) {
   json out = json::array();
   Table t({"考核年度 campaign", "名称 name", "年份 year", "事件 events", "创建 created"});
   for (const auto& k : *r) {
-    out.push_back({{"id", k.id}, {"name", k.name}, {"year", k.year}, {"events", k.head_seq},
-                   {"created_at", FormatUtc(k.created_at)}, {"created_by", k.created_by}});
+    out.push_back(app::CampaignJson(k));
     t.Add({k.id, k.name, std::to_string(k.year), std::to_string(k.head_seq), FormatLocal(k.created_at, TimeZone::Default())});
   }
   if (c.json_out()) c.Print(out);

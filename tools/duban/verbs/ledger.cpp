@@ -1,6 +1,7 @@
 // The ledger verb: status (工作台账).
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
 #include "core/text.h"
 #include "labels.h"
 #include "table.h"
@@ -24,28 +25,7 @@ int DoStatus(Call& c, const std::string& unit_filter) {
   Table t({"单位 unit", "名称", "阶段 stage", "截止 due", "剩余工作日 left", "灯 light", "督办 level", "签收 ack",
            "材料 materials", "纸质 copies", "退回 returns", "承诺书 commitment", "待批 pending"});
   for (const auto& r : ledger->rows) {
-    json row = {{"unit", r.unit->id},
-                {"name", r.unit->name},
-                {"stage", r.stage->id},
-                {"stage_label", r.stage->label.zh},
-                {"entered_at", FormatUtc(r.instance.entered_at)},
-                {"due", r.due_at ? json(FormatDate(ctx.tz.local_date(*r.due_at))) : json(nullptr)},
-                {"due_at", r.due_at ? json(FormatUtc(*r.due_at)) : json(nullptr)},
-                {"days_overdue", r.days_overdue},
-                {"workdays_left", r.workdays_left ? json(*r.workdays_left) : json(nullptr)},
-                {"light", r.light ? json(deadline::LightName(*r.light)) : json(nullptr)},
-                {"escalation_level", r.escalation_level},
-                {"materials_done", r.materials_done},
-                {"materials_total", r.materials_total},
-                {"review_rounds", r.review_rounds},
-                {"commitment", model::CommitmentStateName(r.commitment)},
-                {"commitment_number", r.commitment_number},
-                {"paper_copies", r.paper_copies},
-                {"paper_copies_required", app::kPaperCopiesToOffice},
-                {"acknowledged_at", r.acknowledged_at ? json(FormatUtc(*r.acknowledged_at)) : json(nullptr)},
-                {"pending_request", r.instance.pending_request ? json(*r.instance.pending_request) : json(nullptr)},
-                {"version", r.instance.version}};
-    rows.push_back(row);
+    rows.push_back(app::LedgerRowJson(ctx, r));
     t.Add({r.unit->id, r.unit->name, r.stage->label.zh, DueText(ctx, r.due_at),
            r.workdays_left ? std::to_string(*r.workdays_left) : "", std::string(labels::Light(r.light)),
            labels::EscalationLevel(r.escalation_level),

@@ -1,6 +1,8 @@
 // The verbs that move units through the workflow: fire, ack, requests, approve, reject.
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
+
 #include "app/batch.h"
 #include "core/text.h"
 #include "table.h"
@@ -63,12 +65,7 @@ int DoRequests(Call& c, const RequestsArgs& a) {
            "说明 note"});
   for (const auto& q : *r) {
     const auto& tr = wf.transitions[q.transition];
-    out.push_back({{"id", q.id}, {"unit", q.unit}, {"trigger", tr.trigger}, {"from", wf.stages[q.from].id},
-                   {"to", wf.stages[q.to].id}, {"requested_by", q.requested_by},
-                   {"requested_at", FormatUtc(q.requested_at)}, {"note", q.note},
-                   {"status", model::RequestStatusName(q.status)}, {"decided_by", q.decided_by},
-                   {"decided_at", q.decided_at ? json(FormatUtc(*q.decided_at)) : json(nullptr)},
-                   {"decision_note", q.decision_note}});
+    out.push_back(app::RequestJson(wf, q));
     t.Add({q.id, q.unit, tr.label.zh, q.requested_by, FormatLocal(q.requested_at, ctx->tz),
            std::string(model::RequestStatusName(q.status)), q.decided_by,
            q.decision_note.empty() ? q.note : q.decision_note});

@@ -1,6 +1,8 @@
 // The notice verbs: notices list|show|retry|dispatch.
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
+
 #include <algorithm>
 
 #include "core/text.h"
@@ -20,16 +22,6 @@ std::string RecipientsText(const model::Notice& n) {
   return out;
 }
 
-json DeliveryJson(const store::Delivery& d) {
-  return {{"plugin", d.plugin},
-          {"state", store::DeliveryStateName(d.state)},
-          {"attempts", d.attempts},
-          {"next_attempt_at", d.next_attempt_at ? json(FormatUtc(*d.next_attempt_at)) : json(nullptr)},
-          {"last_attempt_at", d.last_attempt_at ? json(FormatUtc(*d.last_attempt_at)) : json(nullptr)},
-          {"last_error", d.last_error},
-          {"delivered_at", d.delivered_at ? json(FormatUtc(*d.delivered_at)) : json(nullptr)}};
-}
-
 int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
   store::NoticeFilter f;
   f.campaign = c.g.campaign;
@@ -44,7 +36,7 @@ int DoNoticesList(Call& c, const std::string& unit, const std::string& state) {
     j["deliveries"] = json::array();
     std::string states;
     for (const auto& d : k.deliveries) {
-      j["deliveries"].push_back(DeliveryJson(d));
+      j["deliveries"].push_back(app::DeliveryJson(d));
       states += (states.empty() ? "" : " ") + d.plugin + ":" + std::string(store::DeliveryStateName(d.state));
     }
     out.push_back(j);
@@ -68,7 +60,7 @@ int DoNoticesShow(Call& c, const std::string& id) {
   json j = model::ToJson(it->notice);
   j["queued_at"] = FormatUtc(it->queued_at);
   j["deliveries"] = json::array();
-  for (const auto& d : it->deliveries) j["deliveries"].push_back(DeliveryJson(d));
+  for (const auto& d : it->deliveries) j["deliveries"].push_back(app::DeliveryJson(d));
   j["attempts"] = json::array();
   for (const auto& a : it->attempts)
     j["attempts"].push_back({{"plugin", a.plugin}, {"attempt", a.attempt}, {"at", FormatUtc(a.at)},

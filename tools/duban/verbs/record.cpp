@@ -1,6 +1,8 @@
 // The record verbs: events, verify.
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
+
 #include "core/text.h"
 #include "table.h"
 #include "verb.h"
@@ -23,8 +25,7 @@ int DoEvents(Call& c, store::EventFilter f, const std::string& since) {
   json out = json::array();
   Table t({"序号 seq", "时间 at", "事件 type", "单位 unit", "操作人 actor", "内容 payload"});
   for (const auto& e : *r) {
-    out.push_back({{"seq", e.seq}, {"type", model::EventTypeName(e.event.type)}, {"unit", e.event.unit}, {"actor", e.event.actor},
-                   {"at", FormatUtc(e.event.at)}, {"payload", e.event.payload}, {"hash", e.hash}});
+    out.push_back(app::EventJson(e));
     t.Add({std::to_string(e.seq), FormatLocal(e.event.at, TimeZone::Default()), std::string(model::EventTypeName(e.event.type)), e.event.unit,
            e.event.actor, e.event.payload.dump(-1, ' ', false)});
   }

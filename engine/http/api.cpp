@@ -1,0 +1,333 @@
+#include "http/api.h"
+
+#include <charconv>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "app/rows.h"
+#include "core/hash.h"
+#include "http/problem.h"
+#include "http/routes.h"
+#include "wire/results.h"
+
+namespace duban::http {
+
+namespace {
+
+using nlohmann::json;
+
+Response Json(int status, const json& body) {
+  Response r;
+  r.status = status;
+  r.Set("Content-Type", "application/json; charset=utf-8");
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+bool StateChanging(std::string_view method) { return method != "GET" && method != "HEAD"; }
+
+// The value of cookie `name` in a Cookie header, or nullopt.
+std::optional<std::string> CookieValue(const std::string& header, std::string_view name) {
+  std::size_t i = 0;
+  while (i < header.size()) {
+    std::size_t semi = header.find(';', i);
+    if (semi == std::string::npos) semi = header.size();
+    std::string_view part(header.data() + i, semi - i);
+    i = semi + 1;
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    const std::size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+// What one request carries once its route is known.
+struct Call {
+  const Request& req;
+  std::map<std::string, std::string> params;  // from the path
+  std::map<std::string, std::string> query;
+  json body = json::object();                 // a POST's JSON object
+  app::Principal who;                         // set when the route needs a sign-in
+
+  const std::string& Param(const char* name) const { return params.at(name); }
+  // The request context for App: the principal at now, Idempotency-Key as command id.
+  app::RequestContext Context() const {
+    app::RequestContext rc = who.request;
+    if (auto key = req.Header("Idempotency-Key"); key && !key->empty()) rc.command_id = *key;
+    return rc;
+  }
+  // A string member of the body: `fallback` when absent; nullopt when not a string.
+  std::optional<std::string> Text(const char* name, std::string fallback = "") const {
+    if (!body.contains(name) || body[name].is_null()) return fallback;
+    if (!body[name].is_string()) return std::nullopt;
+    return body[name].get<std::string>();
+  }
+};
+
+// ?name= as a count, `fallback` when absent; nullopt when malformed or above `max`.
+std::optional<std::int64_t> Count(const Call& c, const char* name, std::int64_t fallback, std::int64_t max) {
+  auto it = c.query.find(name);
+  if (it == c.query.end() || it->second.empty()) return fallback;
+  std::int64_t v = 0;
+  const auto* end = it->second.data() + it->second.size();
+  auto [p, ec] = std::from_chars(it->second.data(), end, v);
+  if (ec != std::errc() || p != end || v < 0 || v > max) return std::nullopt;
+  return v;
+}
+
+Response BadMember(const char* name, const char* what) {
+  return Problem(422, codes::kInvalidInput, std::string("'") + name + "' must be " + what);
+}
+
+template <typename T>
+Response CommandAnswer(const Result<app::Outcome<T>>& r) {
+  if (!r.ok()) return ProblemOf(r.status());
+  Response out = Json(200, wire::ToJson(r->value));
+  if (r->replayed) out.Set("Idempotent-Replayed", "true");
+  return out;
+}
+
+}  // namespace
+
+Api::Api(app::App& app, app::Accounts& accounts, Env& env, ApiOptions options)
+    : app_(app), accounts_(accounts), env_(env), options_(options) {}
+
+Response Api::Handle(const Request& req) {
+  Response r;
+  try {
+    r = Dispatch(req);
+  } catch (const std::exception& e) {
+    r = Problem(500, codes::kInternal, e.what());
+  }
+  r.Set("Cache-Control", "no-store");
+  r.Set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+Response Api::Dispatch(const Request& req) {
+  const Instant now = env_.Now();
+  const std::size_t qmark = req.target.find('?');
+  const std::string_view path = std::string_view(req.target).substr(0, qmark);
+  Match m = MatchRoute(req.method, path);
+  if (m.route == nullptr) {
+    if (m.allowed.empty()) return Problem(404, codes::kNotFound, "no route " + std::string(path));
+    std::string allow;
+    for (auto a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(a);
+    Response r = Problem(405, codes::kMethodNotAllowed, req.method + " is not a method of " + std::string(path));
+    r.Set("Allow", allow);
+    return r;
+  }
+  Call c{req, std::move(m.params), {}, json::object(), {}};
+  auto query = ParseQuery(qmark == std::string::npos ? std::string_view{} : std::string_view(req.target).substr(qmark + 1));
+  if (!query) return Problem(400, codes::kBadRequest, "malformed query string");
+  c.query = std::move(*query);
+
+  // A body is JSON, and only JSON.
+  if (req.method == "POST") {
+    const std::string type = req.Header("Content-Type").value_or("");
+    const std::string media = type.substr(0, type.find(';'));
+    if (!req.body.empty() || !type.empty()) {
+      if (media != "application/json")
+        return Problem(415, codes::kUnsupportedMediaType, "send the body as application/json, not '" + type + "'");
+      if (!req.body.empty()) {
+        c.body = json::parse(req.body, nullptr, false);
+        if (c.body.is_discarded()) return Problem(400, codes::kBadRequest, "the body is not valid JSON");
+        if (!c.body.is_object()) return Problem(400, codes::kBadRequest, "the body must be a JSON object");
+      }
+    }
+  }
+
+  // Who asks: a bearer token, else the session cookie.
+  if (m.route->signed_in) {
+    Result<app::Principal> who = Status::Refused(app::kRuleSession, "未登录 / not signed in: send a bearer token or the session cookie");
+    if (auto auth = req.Header("Authorization")) {
+      constexpr std::string_view kBearer = "Bearer ";
+      if (auth->rfind(kBearer, 0) != 0) return Problem(401, codes::kUnauthenticated, "Authorization must be 'Bearer TOKEN'");
+      who = accounts_.FromToken(auth->substr(kBearer.size()), now);
+    } else if (auto cookie = CookieValue(req.Header("Cookie").value_or(""), kSessionCookie)) {
+      who = accounts_.FromSession(*cookie, req.Header("X-CSRF-Token"), StateChanging(req.method), now);
+    }
+    if (!who.ok()) {
+      const Status& s = who.status();
+      if (s.code() == Code::kRefused && s.rule() == app::kRuleCsrf)
+        return Problem(403, codes::kForbidden, s.message(), s.rule());
+      if (s.code() == Code::kRefused) {
+        Response r = Problem(401, codes::kUnauthenticated, s.message(), s.rule());
+        r.Set("WWW-Authenticate", "Bearer");
+        return r;
+      }
+      return ProblemOf(s);
+    }
+    c.who = std::move(*who);
+    if (auto it = c.params.find("campaign"); it != c.params.end())
+      if (auto scope = c.who.MayUse(it->second); !scope.ok()) return ProblemOf(scope);
+  }
+
+  switch (m.route->id) {
+    case RouteId::kHealth:
+      return Json(200, {{"status", "ok"}, {"time", FormatUtc(now)}});
+
+    case RouteId::kSignIn: {
+      auto person = c.Text("person");
+      auto password = c.Text("password");
+      auto campaign = c.Text("campaign");
+      if (!person || person->empty()) return BadMember("person", "a roster person id");
+      if (!password) return BadMember("password", "a string");
+      if (!campaign) return BadMember("campaign", "a campaign id");
+      auto a = accounts_.SignIn(*person, *password, *campaign, req.remote, now);
+      if (!a.ok()) return ProblemOf(a.status());
+      using Outcome = app::SignInAnswer::Outcome;
+      if (a->outcome == Outcome::kThrottled) {
+        Response r = Problem(429, codes::kTooManyRequests, a->message);
+        r.Set("Retry-After", std::to_string(a->retry_after.count()));
+        return r;
+      }
+      if (a->outcome != Outcome::kSignedIn) return Problem(401, codes::kSignInFailed, a->message, app::kRuleSignIn);
+      const auto& s = *a->session;
+      Response r = Json(201, {{"person", s.person},
+                              {"campaign", s.campaign.empty() ? json(nullptr) : json(s.campaign)},
+                              {"csrf", s.csrf},
+                              {"expires_at", FormatUtc(s.expires_at)}});
+      const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(s.expires_at - now).count();
+      r.Set("Set-Cookie", std::string(kSessionCookie) + "=" + s.cookie + "; Path=/api/; Max-Age=" +
+                              std::to_string(max_age) + "; HttpOnly; SameSite=Strict" + (req.tls ? "; Secure" : ""));
+      return r;
+    }
+
+    case RouteId::kSignOut: {
+      auto cookie = CookieValue(req.Header("Cookie").value_or(""), kSessionCookie);
+      if (!cookie) return Problem(400, codes::kBadRequest, "DELETE /api/v1/session ends the cookie's session; send it");
+      if (auto s = accounts_.SignOut(*cookie, now); !s.ok()) return ProblemOf(s);
+      Response r;
+      r.status = 204;
+      r.Set("Set-Cookie", std::string(kSessionCookie) + "=; Path=/api/; Max-Age=0; HttpOnly; SameSite=Strict");
+      return r;
+    }
+
+    case RouteId::kCampaigns: {
+      auto list = app_.Campaigns(c.Context());
+      if (!list.ok()) return ProblemOf(list.status());
+      json out = json::array();
+      for (const auto& k : *list)
+        if (c.who.MayUse(k.id).ok()) out.push_back(app::CampaignJson(k));
+      return Json(200, {{"campaigns", out}});
+    }
+
+    case RouteId::kLedger: {
+      auto unit = c.query.count("unit") ? c.query.at("unit") : std::string();
+      auto ledger = app_.Status(c.Param("campaign"), unit, c.Context());
+      if (!ledger.ok()) return ProblemOf(ledger.status());
+      json rows = json::array();
+      for (const auto& r : ledger->rows) rows.push_back(app::LedgerRowJson(ledger->context, r));
+      Response r = Json(200, {{"campaign", ledger->context.campaign.id},
+                              {"rows", rows},
+                              {"calendar_missing_years", ledger->calendar_missing_years}});
+      // The ETag of what the rows say (not of when they were read).
+      const std::string etag = "\"" + Sha256Hex(r.body).substr(0, 32) + "\"";
+      r.Set("ETag", etag);
+      if (auto inm = req.Header("If-None-Match"); inm && (*inm == etag || *inm == "W/" + etag || *inm == "*")) {
+        Response not_modified;
+        not_modified.status = 304;
+        not_modified.Set("ETag", etag);
+        return not_modified;
+      }
+      return r;
+    }
+
+    case RouteId::kUnitEvents: {
+      auto after = Count(c, "after", 0, std::numeric_limits<std::int64_t>::max());
+      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
+                         static_cast<std::int64_t>(options_.max_page));
+      if (!after) return Problem(400, codes::kBadRequest, "?after must be an event sequence number");
+      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      store::EventFilter f;
+      f.campaign = c.Param("campaign");
+      f.unit = c.Param("unit");
+      f.after_seq = *after;
+      f.limit = static_cast<std::size_t>(*limit == 0 ? static_cast<std::int64_t>(options_.default_page) : *limit);
+      if (auto type = c.query.find("type"); type != c.query.end()) f.type = type->second;
+      auto events = app_.Events(f, c.Context());
+      if (!events.ok()) return ProblemOf(events.status());
+      json out = json::array();
+      for (const auto& e : *events) out.push_back(app::EventJson(e));
+      return Json(200, {{"events", out},
+                        {"next_after", events->size() == f.limit ? json(events->back().seq) : json(nullptr)}});
+    }
+
+    case RouteId::kFire: {
+      auto trigger = c.Text("trigger");
+      auto note = c.Text("note");
+      if (!trigger || trigger->empty()) return BadMember("trigger", "a trigger of the workflow");
+      if (!note) return BadMember("note", "a string");
+      return CommandAnswer(app_.Fire(c.Param("campaign"), c.Param("unit"), *trigger, *note, c.Context()));
+    }
+
+    case RouteId::kUrge: {
+      auto note = c.Text("note");
+      if (!note) return BadMember("note", "a string");
+      return CommandAnswer(app_.Urge(c.Param("campaign"), c.Param("unit"), *note, c.Context()));
+    }
+
+    case RouteId::kExtend: {
+      auto due = c.Text("due");
+      auto reason = c.Text("reason");
+      if (!due || due->empty()) return BadMember("due", "a date (YYYY-MM-DD)");
+      if (!reason) return BadMember("reason", "a string");
+      auto day = ParseDate(*due);
+      if (!day.ok()) return ProblemOf(day.status());
+      return CommandAnswer(app_.RequestExtension(c.Param("campaign"), c.Param("unit"), *day, *reason, c.Context()));
+    }
+
+    case RouteId::kRequests: {
+      store::RequestFilter f;
+      f.campaign = c.Param("campaign");
+      const std::string status = c.query.count("status") ? c.query.at("status") : "pending";
+      if (status != "all") {
+        auto s = model::RequestStatusFromName(status);
+        if (!s) return Problem(400, codes::kBadRequest, "?status must be pending, approved, rejected or all");
+        f.status = *s;
+      }
+      f.after = c.query.count("after") ? c.query.at("after") : "";
+      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
+                         static_cast<std::int64_t>(options_.max_page));
+      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      f.limit = static_cast<std::size_t>(*limit);
+      auto list = app_.Requests(f, c.Context());
+      if (!list.ok()) return ProblemOf(list.status());
+      auto ctx = app_.Load(f.campaign);  // the workflow's names, once the person was allowed to read
+      if (!ctx.ok()) return ProblemOf(ctx.status());
+      json out = json::array();
+      for (const auto& q : *list) out.push_back(app::RequestJson(*ctx->workflow, q));
+      return Json(200, {{"requests", out}});
+    }
+
+    case RouteId::kApprove:
+    case RouteId::kReject: {
+      auto note = c.Text("note");
+      if (!note) return BadMember("note", "a string");
+      return CommandAnswer(app_.Decide(c.Param("campaign"), c.Param("request"), m.route->id == RouteId::kApprove,
+                                       *note, c.Context()));
+    }
+
+    case RouteId::kNotices: {
+      store::NoticeFilter f;
+      f.campaign = c.Param("campaign");
+      if (auto unit = c.query.find("unit"); unit != c.query.end()) f.unit = unit->second;
+      if (auto state = c.query.find("state"); state != c.query.end()) f.state = state->second;
+      f.after = c.query.count("after") ? c.query.at("after") : "";
+      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
+                         static_cast<std::int64_t>(options_.max_page));
+      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      f.limit = static_cast<std::size_t>(*limit);
+      auto list = app_.Notices(f, c.Context());
+      if (!list.ok()) return ProblemOf(list.status());
+      json out = json::array();
+      for (const auto& k : *list) out.push_back(app::NoticeJson(k));
+      return Json(200, {{"notices", out}});
+    }
+  }
+  return Problem(500, codes::kInternal, "route without a handler");
+}
+
+}  // namespace duban::http

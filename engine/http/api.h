@@ -1,0 +1,45 @@
+// The JSON API (/api/v1, engine/http/openapi.yaml) over the application
+// layer: each route authenticates the caller (a bearer API token, or the
+// session cookie with X-CSRF-Token on state-changing requests), builds the
+// RequestContext (who, now, channel, Idempotency-Key as the command id) and
+// calls App or Accounts; every rule is theirs. Answers are the JSON of
+// wire/results.h and app/rows.h; errors are problem+json (problem.h).
+//
+// Thread-safety: one thread at a time (it drives one App and its store).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "app/accounts.h"
+#include "app/app.h"
+#include "core/env.h"
+#include "http/message.h"
+
+namespace duban::http {
+
+inline constexpr const char* kSessionCookie = "duban_session";
+
+struct ApiOptions {
+  std::size_t default_page = 100;  // events, requests, notices per page without ?limit
+  std::size_t max_page = 1000;     // a larger ?limit is 400
+};
+
+class Api {
+ public:
+  // `app`, `accounts` and `env` must outlive the Api.
+  Api(app::App& app, app::Accounts& accounts, Env& env, ApiOptions options = {});
+
+  // Answers one request. Never throws.
+  Response Handle(const Request& req);
+
+ private:
+  Response Dispatch(const Request& req);
+
+  app::App& app_;
+  app::Accounts& accounts_;
+  Env& env_;
+  ApiOptions options_;
+};
+
+}  // namespace duban::http

@@ -1,0 +1,57 @@
+// Every route of the JSON API in one table: the dispatcher matches requests
+// against it, and tests/http_test.cpp checks that it and openapi.yaml name
+// the same set. Pure data and pure functions: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace duban::http {
+
+enum class RouteId : std::uint8_t {
+  kHealth,
+  kSignIn,
+  kSignOut,
+  kCampaigns,
+  kLedger,
+  kUnitEvents,
+  kFire,
+  kUrge,
+  kExtend,
+  kRequests,
+  kApprove,
+  kReject,
+  kNotices,
+};
+
+struct Route {
+  RouteId id;
+  std::string_view method;   // "GET", "POST", "DELETE"
+  std::string_view pattern;  // "/api/v1/campaigns/{campaign}/ledger": {name} matches one path segment
+  bool signed_in;            // false: no credential needed
+};
+
+// The table, in the order openapi.yaml lists the paths.
+std::span<const Route> Routes();
+
+// A request path matched against the table.
+struct Match {
+  const Route* route = nullptr;                // nullptr: no route for this method
+  std::map<std::string, std::string> params;   // {campaign}, {unit}, ... percent-decoded
+  std::vector<std::string_view> allowed;       // the methods the path has (for 405's Allow)
+};
+// Matches `path` (no query; percent-encoded as sent) for `method`. allowed is
+// empty when no route has the path at all.
+Match MatchRoute(std::string_view method, std::string_view path);
+
+// %XX decoded; nullopt for a malformed escape or a decoded NUL.
+std::optional<std::string> PercentDecode(std::string_view s);
+// "a=1&b=x%20y" as name -> value (later repeats win); nullopt when malformed.
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query);
+
+}  // namespace duban::http

@@ -1,0 +1,204 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <vector>
+
+#include "http/problem.h"
+
+namespace duban::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Connection;
+
+// What every connection shares: the API, the options, whether we stop.
+struct Shared {
+  Api& api;
+  ServerOptions options;
+  bool stopping = false;
+  std::vector<std::weak_ptr<Connection>> connections;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    remote_ = ec ? std::string("?") : ep.address().to_string();
+  }
+
+  void Start() { Read(true); }
+
+  // Graceful stop: an idle connection closes now; one with a request under
+  // way closes after its answer.
+  void Stop() {
+    if (state_ == State::kIdle || (state_ == State::kReading && !parser_->got_some())) Close();
+  }
+
+ private:
+  enum class State { kIdle, kReading, kWriting, kClosed };
+
+  void Read(bool first) {
+    if (shared_.stopping) return Close();
+    parser_.emplace();
+    parser_->body_limit(shared_.options.body_limit);
+    state_ = first ? State::kReading : State::kIdle;
+    stream_.expires_after(first ? shared_.options.request_timeout : shared_.options.idle_timeout);
+    // A kept-alive connection is idle until its next request's first bytes.
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    state_ = State::kReading;
+    started_ = std::chrono::steady_clock::now();
+    stream_.expires_after(shared_.options.request_timeout);
+    if (parser_->is_done()) return OnRead({}, 0);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Connection::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      const auto& msg = parser_->get();
+      return Answer(Problem(413, codes::kPayloadTooLarge,
+                            "the body is larger than " + std::to_string(shared_.options.body_limit) + " bytes"),
+                    false, std::string(msg.method_string()), std::string(msg.target()));
+    }
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof)
+      return Close();
+    if (state_ == State::kReading && parser_->got_some())
+      return Answer(Problem(400, codes::kBadRequest, "malformed HTTP request: " + ec.message()), false, "?", "?");
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& field : msg) req.headers[std::string(field.name_string())] = std::string(field.value());
+    req.body = std::move(msg.body());
+    req.remote = remote_;
+    if (shared_.options.trust_forwarded_for)
+      if (auto fwd = req.Header("X-Forwarded-For"); fwd && !fwd->empty()) req.remote = fwd->substr(0, fwd->find(','));
+    Response res = shared_.api.Handle(req);
+    Answer(std::move(res), msg.keep_alive(), req.method, req.target);
+  }
+
+  void Answer(Response res, bool keep_alive, const std::string& method, const std::string& target) {
+    state_ = State::kWriting;
+    keep_alive = keep_alive && !shared_.stopping;
+    auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
+    out->version(11);
+    out->result(static_cast<unsigned>(res.status));
+    out->set(bhttp::field::server, "duban");
+    for (auto& [k, v] : res.headers) out->insert(k, v);
+    out->body() = std::move(res.body);
+    out->keep_alive(keep_alive);
+    out->prepare_payload();
+    const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    auto& log = shared_.options.access_log ? *shared_.options.access_log : *spdlog::default_logger_raw();
+    log.info("{} {} {} {} {}B {:.1f}ms", remote_, method, target, res.status, out->body().size(),
+             static_cast<double>(ms.count()) / 1000.0);
+    stream_.expires_after(shared_.options.request_timeout);
+    bhttp::async_write(stream_, *out,
+                       [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec || !keep_alive) return self->Close();
+                         self->Read(false);
+                       });
+  }
+
+  void Close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Shared& shared_;
+  std::string remote_;
+  State state_ = State::kIdle;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(asio::io_context& context, Api& api, ServerOptions options)
+      : io(context), acceptor(context), shared{api, std::move(options), false, {}} {}
+
+  void Accept() {
+    acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || shared.stopping) return;
+      if (!ec) {
+        auto c = std::make_shared<Connection>(std::move(socket), shared);
+        std::erase_if(shared.connections, [](const auto& w) { return w.expired(); });
+        shared.connections.push_back(c);
+        c->Start();
+      } else {
+        spdlog::warn("http: accept: {}", ec.message());
+      }
+      Accept();
+    });
+  }
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  Shared shared;
+};
+
+Server::Server(asio::io_context& io, Api& api, ServerOptions options)
+    : impl_(std::make_unique<Impl>(io, api, std::move(options))) {}
+
+Server::~Server() = default;
+
+Status Server::Start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->shared.options.address, ec);
+  if (ec) return Status::InvalidInput("cannot listen on '" + impl_->shared.options.address + "': " + ec.message());
+  const tcp::endpoint ep(address, impl_->shared.options.port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status::Io("cannot listen on " + impl_->shared.options.address + ":" +
+                      std::to_string(impl_->shared.options.port) + ": " + ec.message());
+  impl_->Accept();
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  impl_->shared.stopping = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  for (auto& w : impl_->shared.connections)
+    if (auto c = w.lock()) c->Stop();
+}
+
+std::uint16_t Server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+}  // namespace duban::http

@@ -1,0 +1,64 @@
+// The HTTP server of `duban serve --listen`: Boost.Beast on the serve loop's
+// io_context, answering every request through an Api (api.h). Keep-alive,
+// a time-out on every read and write, a body size limit (413), an access
+// log line per request (spdlog), and a graceful stop: no new connections,
+// idle ones closed, a request in flight answered before its connection
+// closes. Plain HTTP; TLS is the reverse proxy's (openapi.yaml describes the
+// set-up).
+//
+// Thread-safety: runs on the io_context's one thread; Start and Stop must be
+// called from it (or before it runs).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "http/api.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace duban::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;                       // 0: any free port (port() says which)
+  std::size_t body_limit = 1024 * 1024;            // bytes; a larger body is 413
+  std::chrono::seconds request_timeout{30};        // to read one request, or write one answer
+  std::chrono::seconds idle_timeout{60};           // a kept-alive connection waiting for its next request
+  bool trust_forwarded_for = false;                // behind a reverse proxy: the client is X-Forwarded-For's
+  // One line per request: client, method, target, status, bytes, time.
+  // nullptr: spdlog's default logger, at info.
+  std::shared_ptr<spdlog::logger> access_log;
+};
+
+class Server {
+ public:
+  // `api` must outlive the server.
+  Server(boost::asio::io_context& io, Api& api, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; Io when the address cannot be bound.
+  Status Start();
+  // Stops accepting, closes idle connections and lets requests in flight
+  // finish; the io_context runs out of work once they have.
+  void Stop();
+  // The port bound (after Start).
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace duban::http

@@ -1,0 +1,479 @@
+// The HTTP API over loopback: a real server (http::Server on its own thread
+// and io_context, over one SQLite store with the Taishan campaign and a
+// little history, tests/support/store_support.h) and a small Beast client.
+// The issue's Done-when scenario (a director signs in with a password,
+// approves a unit's request, and the event records the director and the
+// channel "session"), a liaison's token kept to its own unit, every error
+// status, CSRF, an expired session, a revoked token, a replaced liaison,
+// ETag, Idempotency-Key, keep-alive, and the routes served against the routes
+// documented in engine/http/openapi.yaml.
+#include <gtest/gtest.h>
+#include <openssl/rand.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "app/accounts.h"
+#include "app/app.h"
+#include "http/api.h"
+#include "http/routes.h"
+#include "http/server.h"
+#include "machine/machine.h"
+#include "model/permissions.h"
+#include "store/store.h"
+#include "support/fake_env.h"
+#include "support/store_support.h"
+#include "support/temp_dir.h"
+#include "workflow/permissions.h"
+
+namespace duban {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+using namespace duban::testing;  // NOLINT: the Taishan helpers
+
+constexpr const char* kDirector = "office-director-sun-yecun";
+constexpr const char* kPassword = "correct horse battery";
+
+struct Reply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  json Json() const { return json::parse(body, nullptr, false); }
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+using Headers = std::map<std::string, std::string>;
+
+// One HTTP/1.1 exchange on `stream` (kept open for the next one).
+Reply Exchange(beast::tcp_stream& stream, const std::string& method, const std::string& target,
+               const std::string& body, const Headers& headers) {
+  bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
+  req.set(bhttp::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  if (!body.empty() && !headers.count("Content-Type")) req.set(bhttp::field::content_type, "application/json");
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  if (method == "HEAD") parser.skip(true);
+  bhttp::read(stream, buffer, parser);
+  auto res = parser.release();
+  Reply r;
+  r.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    r.headers[name] = std::string(f.value());
+  }
+  r.body = res.body();
+  return r;
+}
+
+class HttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::OpenStore((dir_.path() / "duban.db").string());
+    ASSERT_TRUE(s.ok()) << s.status().str();
+    store_ = std::move(*s);
+    app_ = std::make_unique<app::App>(*store_);
+    CreateTaishan(*app_);
+    Populate(*app_, dir_.path());  // finance#1: office-cao-bin asks to accept finance
+    app::AccountsOptions o;
+    o.argon2_memory_kib = 1024;
+    o.argon2_iterations = 1;
+    o.secret_bytes = [](std::span<unsigned char> out) -> Status {
+      return RAND_bytes(out.data(), static_cast<int>(out.size())) == 1 ? Status::Ok() : Status::Io("RAND_bytes");
+    };
+    accounts_ = std::make_unique<app::Accounts>(*store_, *app_, o);
+    const auto rc = As("operator", "2021-10-01");
+    for (const char* p : {kDirector, "office-cao-bin", "finance-liaison"})
+      ASSERT_TRUE(accounts_->SetPassword(p, "", kPassword, rc).ok());
+    auto liaison = accounts_->CreateToken("finance-liaison", "", "tests", rc);
+    auto office = accounts_->CreateToken("office-cao-bin", "", "tests", rc);
+    ASSERT_TRUE(liaison.ok() && office.ok());
+    liaison_token_ = liaison->secret;
+    liaison_token_id_ = liaison->token.id;
+    office_token_ = office->secret;
+    env_.Set(At("2021-10-16T09:00"));
+    api_ = std::make_unique<http::Api>(*app_, *accounts_, env_);
+    http::ServerOptions so;
+    so.port = 0;
+    so.body_limit = 64 * 1024;
+    server_ = std::make_unique<http::Server>(io_, *api_, so);
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    StopServer();
+  }
+
+  void StopServer() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] { server_->Stop(); });
+    thread_.join();
+  }
+
+  beast::tcp_stream Connect() {
+    beast::tcp_stream stream(client_io_);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    return stream;
+  }
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const Headers& headers = {}) {
+    auto stream = Connect();
+    Reply r = Exchange(stream, method, target, body, headers);
+    beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return r;
+  }
+  static Headers Bearer(const std::string& token, Headers h = {}) {
+    h["Authorization"] = "Bearer " + token;
+    return h;
+  }
+
+  struct Signed {
+    std::string cookie;  // "duban_session=..."
+    std::string csrf;
+  };
+  Signed SignIn(const std::string& person) {
+    Reply r = Call("POST", "/api/v1/session", json{{"person", person}, {"password", kPassword}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    const std::string set = r.Header("set-cookie");
+    EXPECT_NE(set.find("HttpOnly"), std::string::npos) << set;
+    EXPECT_NE(set.find("SameSite=Strict"), std::string::npos) << set;
+    return {set.substr(0, set.find(';')), r.Json().value("csrf", "")};
+  }
+  static Headers WithSession(const Signed& s, bool csrf = true) {
+    Headers h{{"Cookie", s.cookie}};
+    if (csrf) h["X-CSRF-Token"] = s.csrf;
+    return h;
+  }
+
+  static std::string Campaign(const std::string& rest) { return std::string("/api/v1/campaigns/") + kCampaign + rest; }
+
+  TempDir dir_{"http"};
+  FakeEnv env_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<app::App> app_;
+  std::unique_ptr<app::Accounts> accounts_;
+  std::unique_ptr<http::Api> api_;
+  asio::io_context io_;
+  asio::io_context client_io_;
+  std::unique_ptr<http::Server> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  std::string liaison_token_, liaison_token_id_, office_token_;
+};
+
+TEST_F(HttpTest, HealthNeedsNoSignIn) {
+  Reply r = Call("GET", "/api/v1/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json().value("status", ""), "ok");
+  EXPECT_EQ(r.Header("content-type"), "application/json; charset=utf-8");
+}
+
+// Done when: a director signs in with a password over HTTP, approves a unit's
+// request, and the event records the director and the channel.
+TEST_F(HttpTest, ADirectorSignsInAndApprovesAndTheEventRecordsTheSession) {
+  const Signed s = SignIn(kDirector);
+  Reply pending = Call("GET", Campaign("/requests"), "", WithSession(s, false));
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  ASSERT_EQ(pending.Json()["requests"].size(), 1u);
+  EXPECT_EQ(pending.Json()["requests"][0]["id"], "finance#1");
+  Reply approved = Call("POST", Campaign("/requests/finance%231/approve"), json{{"note", "材料齐全"}}.dump(),
+                        WithSession(s));
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(approved.Json()["outcome"], "approved");
+  EXPECT_EQ(approved.Json()["to"]["id"], "accepted");
+  Reply events = Call("GET", Campaign("/units/finance/events?type=transition.approved"), "", WithSession(s, false));
+  ASSERT_EQ(events.status, 200) << events.body;
+  const json body = events.Json();
+  const json& list = body["events"];
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["actor"], kDirector);
+  EXPECT_EQ(list[0]["channel"], "session");
+  // And in the store itself.
+  store::EventFilter f;
+  f.campaign = kCampaign;
+  f.type = "transition.approved";
+  auto stored = store_->ListEvents(f);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].event.channel, "session");
+  EXPECT_EQ((*stored)[0].event.actor, kDirector);
+  auto verify = store_->Verify(kCampaign);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok);
+  // Signed out: the cookie is refused.
+  Reply out = Call("DELETE", "/api/v1/session", "", WithSession(s));
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns", "", WithSession(s, false)).status, 401);
+}
+
+TEST_F(HttpTest, ALiaisonsTokenCannotReadAnotherUnit) {
+  Reply other = Call("GET", Campaign("/units/water/events"), "", Bearer(liaison_token_));
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(other.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(other.Json()["rule"], workflow::PermissionRule(model::Verb::kEvents));
+  EXPECT_EQ(other.Json()["code"], "forbidden");
+  Reply own = Call("GET", Campaign("/units/finance/events?limit=3"), "", Bearer(liaison_token_));
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_EQ(own.Json()["events"].size(), 3u);
+  // The next page starts after the last.
+  const auto next = own.Json()["next_after"].get<std::int64_t>();
+  Reply page2 = Call("GET", Campaign("/units/finance/events?after=" + std::to_string(next)), "",
+                     Bearer(liaison_token_));
+  ASSERT_EQ(page2.status, 200);
+  ASSERT_FALSE(page2.Json()["events"].empty());
+  EXPECT_GT(page2.Json()["events"][0]["seq"].get<std::int64_t>(), next);
+  // The ledger holds the liaison's own unit only.
+  Reply ledger = Call("GET", Campaign("/ledger"), "", Bearer(liaison_token_));
+  ASSERT_EQ(ledger.status, 200);
+  ASSERT_EQ(ledger.Json()["rows"].size(), 1u);
+  EXPECT_EQ(ledger.Json()["rows"][0]["unit"], "finance");
+}
+
+TEST_F(HttpTest, TheRequesterCannotApproveTheirOwnRequest) {
+  Reply r = Call("POST", Campaign("/requests/finance%231/approve"), "{}", Bearer(office_token_));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.Json()["rule"], workflow::PermissionRule(model::Verb::kApprove));
+  // Nor can they reject it; the request stays open.
+  EXPECT_EQ(Call("POST", Campaign("/requests/finance%231/reject"), "{}", Bearer(office_token_)).status, 403);
+  Reply pending = Call("GET", Campaign("/requests"), "", Bearer(office_token_));
+  ASSERT_EQ(pending.status, 200);
+  ASSERT_EQ(pending.Json()["requests"].size(), 1u);
+  EXPECT_EQ(pending.Json()["requests"][0]["requested_by"], "office-cao-bin");
+}
+
+TEST_F(HttpTest, EveryErrorStatusIsAProblem) {
+  const Headers office = Bearer(office_token_);
+  // 400: not JSON; a malformed query.
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/fire"), "{not json", office).status, 400);
+  EXPECT_EQ(Call("GET", Campaign("/units/finance/events?after=x"), "", office).status, 400);
+  // 401: no credential, an unknown token.
+  Reply none = Call("GET", "/api/v1/campaigns");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.Json()["code"], "unauthenticated");
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns", "", Bearer("dbn_guess")).status, 401);
+  // 404: an unknown campaign, unit, request, route.
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns/nowhere/ledger", "", office).status, 404);
+  EXPECT_EQ(Call("POST", Campaign("/requests/finance%2399/approve"), "{}", WithSession(SignIn(kDirector))).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/nothing", "", office).status, 404);
+  // 405 with Allow.
+  Reply wrong_method = Call("PUT", "/api/v1/campaigns", "", office);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.Header("allow"), "GET");
+  // 409: a workflow rule (a trigger the stage does not have).
+  Reply rule = Call("POST", Campaign("/units/finance/fire"), json{{"trigger", "kickoff"}}.dump(), office);
+  EXPECT_EQ(rule.status, 409) << rule.body;
+  EXPECT_EQ(rule.Json()["code"], "rule_refused");
+  EXPECT_FALSE(rule.Json().value("rule", "").empty());
+  // 413: larger than the body limit.
+  Reply big = Call("POST", Campaign("/units/finance/urge"), json{{"note", std::string(70 * 1024, 'x')}}.dump(), office);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.Json()["code"], "payload_too_large");
+  // 415: not JSON by type.
+  Headers text = office;
+  text["Content-Type"] = "text/plain";
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/urge"), "note", text).status, 415);
+  // 422: a member missing or of the wrong type; a bad date.
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/fire"), "{}", office).status, 422);
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/fire"), json{{"trigger", 3}}.dump(), office).status, 422);
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/extend"), json{{"due", "10月"}, {"reason", "x"}}.dump(),
+                 Bearer(liaison_token_)).status, 422);
+  // 429: failed sign-ins, with Retry-After.
+  int last = 0;
+  Reply throttled;
+  for (int i = 0; i < 4; ++i) {
+    throttled = Call("POST", "/api/v1/session", json{{"person", "finance-liaison"}, {"password", "wrong"}}.dump());
+    last = throttled.status;
+  }
+  EXPECT_EQ(last, 429);
+  EXPECT_EQ(throttled.Header("retry-after"), "1");
+  EXPECT_EQ(throttled.Json()["code"], "too_many_requests");
+  Reply wrong = Call("POST", "/api/v1/session", json{{"person", kDirector}, {"password", "wrong"}}.dump());
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.Json()["code"], "sign_in_failed");
+}
+
+TEST_F(HttpTest, ACookieRequestThatChangesStateNeedsItsCsrfToken) {
+  const Signed s = SignIn(kDirector);
+  const std::string approve = Campaign("/requests/finance%231/approve");
+  Reply missing = Call("POST", approve, "{}", WithSession(s, false));
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(missing.Json()["rule"], app::kRuleCsrf);
+  Headers wrong = WithSession(s);
+  wrong["X-CSRF-Token"] = std::string(64, '0');
+  EXPECT_EQ(Call("POST", approve, "{}", wrong).status, 403);
+  EXPECT_EQ(Call("DELETE", "/api/v1/session", "", WithSession(s, false)).status, 403);
+  // Reads need none; nothing was approved.
+  Reply pending = Call("GET", Campaign("/requests"), "", WithSession(s, false));
+  ASSERT_EQ(pending.status, 200);
+  EXPECT_EQ(pending.Json()["requests"].size(), 1u);
+  EXPECT_EQ(Call("POST", approve, "{}", WithSession(s)).status, 200);
+}
+
+TEST_F(HttpTest, AnExpiredSessionIsRefused) {
+  const Signed s = SignIn(kDirector);
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns", "", WithSession(s, false)).status, 200);
+  env_.Advance(std::chrono::hours(12));
+  Reply r = Call("GET", "/api/v1/campaigns", "", WithSession(s, false));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json()["rule"], app::kRuleSession);
+}
+
+TEST_F(HttpTest, ARevokedTokenIsRefused) {
+  EXPECT_EQ(Call("GET", Campaign("/ledger"), "", Bearer(liaison_token_)).status, 200);
+  // Revoked by the operator through another connection to the database.
+  auto other = store::OpenStore((dir_.path() / "duban.db").string());
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Accounts().RevokeToken(liaison_token_id_, "operator", At("2021-10-16T09:00")).ok());
+  Reply r = Call("GET", Campaign("/ledger"), "", Bearer(liaison_token_));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json()["rule"], app::kRuleToken);
+}
+
+TEST_F(HttpTest, AReplacedLiaisonIsRefusedAtOnce) {
+  const Signed s = SignIn("finance-liaison");
+  EXPECT_EQ(Call("GET", Campaign("/units/finance/events"), "", WithSession(s, false)).status, 200);
+  EXPECT_EQ(Call("GET", Campaign("/units/finance/events"), "", Bearer(liaison_token_)).status, 200);
+  // The office records a new liaison (another connection, as the CLI would).
+  auto other = store::OpenStore((dir_.path() / "duban.db").string());
+  ASSERT_TRUE(other.ok());
+  app::App office(**other);
+  app::ContactChange change{"liaison", "finance-liaison-2", "新任联络员", "", "", "", std::nullopt};
+  ASSERT_TRUE(office.SetContact(kCampaign, "finance", change, As("office-cao-bin", "2021-10-16T09:30")).ok());
+  for (const Headers& h : {WithSession(s, false), Bearer(liaison_token_)}) {
+    Reply r = Call("GET", Campaign("/units/finance/events"), "", h);
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.Json()["rule"], workflow::PermissionRule(model::Verb::kEvents));
+  }
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/extend"), json{{"due", "2021-10-30"}, {"reason", "x"}}.dump(),
+                 WithSession(s)).status,
+            403);
+}
+
+TEST_F(HttpTest, TheLedgerCarriesAnETag) {
+  Reply first = Call("GET", Campaign("/ledger"), "", Bearer(office_token_));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.Json()["rows"].size(), 15u);
+  const std::string etag = first.Header("etag");
+  ASSERT_FALSE(etag.empty());
+  Headers h = Bearer(office_token_);
+  h["If-None-Match"] = etag;
+  Reply same = Call("GET", Campaign("/ledger"), "", h);
+  EXPECT_EQ(same.status, 304);
+  EXPECT_TRUE(same.body.empty());
+  // A change moves it.
+  ASSERT_EQ(Call("POST", Campaign("/units/water/urge"), json{{"note", "请抓紧"}}.dump(), Bearer(office_token_)).status,
+            200);
+  Reply moved = Call("GET", Campaign("/ledger"), "", h);
+  EXPECT_EQ(moved.status, 200);
+  EXPECT_NE(moved.Header("etag"), etag);
+}
+
+TEST_F(HttpTest, TheIdempotencyKeyIsTheCommandId) {
+  Headers h = Bearer(office_token_);
+  h["Idempotency-Key"] = "urge-water-1";
+  const std::string body = json{{"note", "请抓紧"}}.dump();
+  Reply first = Call("POST", Campaign("/units/water/urge"), body, h);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Header("idempotent-replayed"), "");
+  Reply again = Call("POST", Campaign("/units/water/urge"), body, h);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(again.Json(), first.Json());
+  // The same key for something else is refused.
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/urge"), body, h).status, 422);
+}
+
+TEST_F(HttpTest, AConnectionIsKeptAliveAcrossRequests) {
+  auto stream = Connect();
+  for (int i = 0; i < 3; ++i) {
+    Reply r = Exchange(stream, "GET", Campaign("/ledger"), "", Bearer(office_token_));
+    EXPECT_EQ(r.status, 200);
+  }
+}
+
+TEST_F(HttpTest, StoppingClosesIdleConnectionsAndEndsTheLoop) {
+  auto idle = Connect();
+  EXPECT_EQ(Exchange(idle, "GET", "/api/v1/health", "", {}).status, 200);
+  StopServer();  // returns only once the io_context ran out of work: every connection closed
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  beast::error_code ec;
+  bhttp::read(idle, buffer, res, ec);
+  EXPECT_TRUE(ec) << "the idle connection is closed";
+}
+
+// The routes served (http/routes.h) and the routes documented (openapi.yaml)
+// are the same set.
+TEST(HttpRoutes, ServedAndDocumentedAreTheSame) {
+  std::ifstream in(std::string(DUBAN_SOURCE_DIR) + "/engine/http/openapi.yaml");
+  ASSERT_TRUE(in) << "engine/http/openapi.yaml is missing";
+  const std::regex path_line(R"(^  (/[^:\s]+):\s*$)");
+  const std::regex method_line(R"(^    (get|post|put|patch|delete):\s*$)");
+  std::set<std::string> documented;
+  std::string path;
+  bool in_paths = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "paths:") {
+      in_paths = true;
+      continue;
+    }
+    if (!line.empty() && line[0] != ' ' && line[0] != '#') in_paths = false;
+    if (!in_paths) continue;
+    std::smatch m;
+    if (std::regex_match(line, m, path_line)) path = m[1];
+    else if (std::regex_match(line, m, method_line)) {
+      std::string method = m[1];
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(method + " " + path);
+    }
+  }
+  std::set<std::string> served;
+  for (const auto& r : http::Routes()) served.insert(std::string(r.method) + " " + std::string(r.pattern));
+  EXPECT_EQ(served, documented);
+  EXPECT_GE(served.size(), 12u);
+}
+
+TEST(HttpRoutes, MatchDecodesParamsAndNamesTheMethodsAllowed) {
+  auto m = http::MatchRoute("POST", "/api/v1/campaigns/taishan-2021/requests/finance%231/approve");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params.at("request"), "finance#1");
+  auto wrong = http::MatchRoute("GET", "/api/v1/session");
+  EXPECT_EQ(wrong.route, nullptr);
+  EXPECT_EQ(wrong.allowed.size(), 2u);
+  EXPECT_FALSE(http::PercentDecode("%2"));
+  EXPECT_FALSE(http::PercentDecode("%00"));
+  auto q = http::ParseQuery("after=3&type=transition.%2A&x=a+b");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->at("type"), "transition.*");
+  EXPECT_EQ(q->at("x"), "a b");
+}
+
+}  // namespace
+}  // namespace duban
