@@ -17,8 +17,11 @@
 
 #include "core/time.h"
 #include "model/notice.h"
+#include "notify/dispatcher.h"
 #include "notify/plugin_host.h"
 #include "robot.h"
+#include "runtime/config.h"
+#include "store/testing/memory_outbox.h"
 #include "support/local_server.h"
 #include "support/temp_dir.h"
 #include "templates.h"
@@ -51,8 +54,8 @@ std::vector<json> Requests(const fs::path& log) {
   return out;
 }
 
-// A deadline.missed notice of the Taishan campaign, as the dispatcher hands it over.
-std::string NoticeJson(std::int64_t seq, const std::string& unit, const std::string& unit_name) {
+// A deadline.missed notice of the Taishan campaign.
+model::Notice MakeNotice(std::int64_t seq, const std::string& unit, const std::string& unit_name) {
   model::Notice n;
   n.campaign = "taishan-2021";
   n.campaign_name = "泰山区2021年国家重点生态功能区县域生态环境质量监测评价与考核";
@@ -68,7 +71,12 @@ std::string NoticeJson(std::int64_t seq, const std::string& unit, const std::str
   n.event.payload = {{"stage", "collecting"}, {"due", "2021-10-20T15:59:59Z"}, {"due_date", "2021-10-20"}};
   n.display = {{"stage", "材料收集"}};
   n.recipients = {{"finance-liaison", "王芳", "", "liaison"}};
-  json j = model::ToJson(n);
+  return n;
+}
+
+// The same as the dispatcher hands it to a plugin.
+std::string NoticeJson(std::int64_t seq, const std::string& unit, const std::string& unit_name) {
+  json j = model::ToJson(MakeNotice(seq, unit, unit_name));
   j["delivery"] = {{"plugin", "robot"}, {"attempt", 1}, {"at", "2021-10-21T02:00:00Z"}};
   return j.dump();
 }
@@ -270,6 +278,58 @@ TEST_F(RobotTest, DingTalkWithAWrongSecretTokenOrNoSignatureFailsForGood) {
   EXPECT_EQ(Requests(log_).size(), 3u);
 }
 
+TEST_F(RobotTest, TheDispatcherRetriesARateLimitedNoticeLaterAndDeadLettersAWrongSecret) {
+  ASSERT_TRUE(StartRobot("dingtalk", kToken, kSecret));
+  PluginHost host(kPlugins);
+  const std::string url = Base() + "/robot/send";
+  ASSERT_TRUE(host.Load(Spec("dingtalk", "dingtalk",
+                             {{"url", url},
+                              {"access_token_env", "DUBAN_TEST_DINGTALK_TOKEN"},
+                              {"secret_env", "DUBAN_TEST_DINGTALK_SECRET"}},
+                             tmp_.path()))
+                  .ok());
+  ASSERT_TRUE(host.Load(Spec("stale", "dingtalk",
+                             {{"url", url},
+                              {"access_token_env", "DUBAN_TEST_DINGTALK_TOKEN"},
+                              {"secret_env", "DUBAN_TEST_DINGTALK_WRONG_SECRET"}},
+                             tmp_.path()))
+                  .ok());
+  store::MemoryOutbox outbox;
+  ASSERT_TRUE(outbox.Add(MakeNotice(7, "finance", "区财政局")).ok());
+  ASSERT_TRUE(outbox.Add(MakeNotice(8, "forestry", "区林业局")).ok());
+  DispatcherOptions options;
+  options.hours.enabled = false;
+  options.retry.base = seconds(60);
+  options.seed = 42;
+  Dispatcher d(outbox, host, options);
+  const Instant now = *ParseInstant("2021-10-21T10:00", TimeZone::Default());
+  auto pass = d.RunOnce(now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 1);
+  EXPECT_EQ(pass->retried, 1);  // 区林业局's first try hit the rate limit
+  EXPECT_EQ(pass->dead, 2);     // the wrong secret will never do
+  EXPECT_EQ(outbox.Find("taishan-2021/7", "dingtalk")->state, store::DeliveryState::kDelivered);
+  const store::Delivery* forestry = outbox.Find("taishan-2021/8", "dingtalk");
+  EXPECT_EQ(forestry->state, store::DeliveryState::kPending);
+  EXPECT_NE(forestry->last_error.find("errcode 130101"), std::string::npos) << forestry->last_error;
+  for (const char* id : {"taishan-2021/7", "taishan-2021/8"}) {
+    const store::Delivery* stale = outbox.Find(id, "stale");
+    ASSERT_NE(stale, nullptr);
+    EXPECT_EQ(stale->state, store::DeliveryState::kDead);
+    EXPECT_NE(stale->last_error.find("errcode 310000 (sign not match)"), std::string::npos) << stale->last_error;
+  }
+
+  pass = d.RunOnce(now + seconds(10));  // not yet due again
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered + pass->retried, 0);
+  pass = d.RunOnce(now + seconds(61));
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 1);
+  EXPECT_EQ(outbox.Find("taishan-2021/8", "dingtalk")->state, store::DeliveryState::kDelivered);
+  EXPECT_EQ(outbox.Find("taishan-2021/8", "dingtalk")->attempts, 2);
+  EXPECT_EQ(Requests(log_).size(), 5u);
+}
+
 TEST(DingTalk, BadSettingsAreNamed) {
   TempDir tmp;
   ::unsetenv("DUBAN_TEST_NO_SUCH_TOKEN");
@@ -396,6 +456,43 @@ TEST(WeCom, BadSettingsAreNamed) {
     const Status s = host.Load(Spec("wecom", "wecom", c.settings, tmp.path()));
     EXPECT_EQ(s.code(), Code::kInvalidInput) << c.settings.dump();
     EXPECT_NE(s.message().find(c.message), std::string::npos) << s.message();
+  }
+}
+
+// --- The configuration ---------------------------------------------------------------------
+
+TEST(RobotConfig, TheExamplesTablesLoadOnceEnabledRenderingTheShippedTemplates) {
+  std::ifstream in(kSource / "duban.example.toml");
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const char* table : {"[plugins.dingtalk]\nenabled = false", "[plugins.wecom]\nenabled = false"}) {
+    const auto at = text.find(table);
+    ASSERT_NE(at, std::string::npos) << table;
+    text.replace(text.find("false", at), 5, "true");
+  }
+  auto c = runtime::ParseConfig(text, "duban.example.toml", kSource);
+  ASSERT_TRUE(c.ok()) << c.status().str();
+  ::setenv("DUBAN_DINGTALK_TOKEN", kToken, 1);
+  ::setenv("DUBAN_DINGTALK_SECRET", kSecret, 1);
+  ::setenv("DUBAN_WECOM_KEY", kKey, 1);
+  PluginHost host(c->plugin_dir);
+  int robots = 0;
+  for (const PluginSpec& spec : c->PluginSpecs()) {
+    if (spec.module != "dingtalk" && spec.module != "wecom") continue;
+    ++robots;
+    EXPECT_EQ(spec.settings["templates"], (c->share_dir / "workflows" / "templates").string());
+    EXPECT_EQ(spec.timeout, seconds(30));
+    const Status s = host.Load(spec);
+    EXPECT_TRUE(s.ok()) << s.str();
+    EXPECT_EQ(*host.Wants(spec.instance, model::EventTypeFromName("escalation.raised").value()), true);
+    EXPECT_EQ(*host.Wants(spec.instance, model::EventTypeFromName("material.submitted").value()), false);
+  }
+  EXPECT_EQ(robots, 2);
+  ::unsetenv("DUBAN_DINGTALK_SECRET");  // named by the table, so required
+  PluginHost again(c->plugin_dir);
+  for (const PluginSpec& spec : c->PluginSpecs()) {
+    if (spec.module == "dingtalk") {
+      EXPECT_NE(again.Load(spec).message().find("DUBAN_DINGTALK_SECRET, which is not set"), std::string::npos);
+    }
   }
 }
 

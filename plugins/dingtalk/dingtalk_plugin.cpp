@@ -47,7 +47,8 @@ class DingTalkPlugin {
     if (url_.rfind("https://", 0) != 0 && url_.rfind("http://", 0) != 0)
       s.Fail("url", "must be an http:// or https:// URL");
     const std::string token = s.Secret("access_token", "access_token_env");
-    const bool token_in_url = url_.find("access_token=") != std::string::npos;
+    const bool token_in_url =
+        url_.find("?access_token=") != std::string::npos || url_.find("&access_token=") != std::string::npos;
     if (token.empty() && !token_in_url)
       s.Fail("access_token_env", "(or 'access_token', or access_token= in 'url') is required: the robot's token");
     if (!token.empty() && token_in_url) s.Fail("url", "already holds an access_token: give it in one place only");
@@ -57,6 +58,7 @@ class DingTalkPlugin {
     msgtype_ = s.String("msgtype", "markdown");
     if (msgtype_ != "markdown" && msgtype_ != "text") s.Fail("msgtype", "must be \"markdown\" or \"text\"");
     at_mobiles_ = s.Strings("at_mobiles", {});
+    if (at_mobiles_.size() > 100) s.Fail("at_mobiles", "may name at most 100 members");
     for (const std::string& m : at_mobiles_)
       if (!IsMobile(m)) s.Fail("at_mobiles", "must hold mobile numbers (digits only), not \"" + m + "\"");
     at_all_ = s.Bool("at_all", false);

@@ -47,7 +47,7 @@ class WeComPlugin {
     if (url_.rfind("https://", 0) != 0 && url_.rfind("http://", 0) != 0)
       s.Fail("url", "must be an http:// or https:// URL");
     const std::string key = s.Secret("key", "key_env");
-    const bool key_in_url = url_.find("key=") != std::string::npos;
+    const bool key_in_url = url_.find("?key=") != std::string::npos || url_.find("&key=") != std::string::npos;
     if (key.empty() && !key_in_url)
       s.Fail("key_env", "(or 'key', or key= in 'url') is required: the robot's webhook key");
     if (!key.empty() && key_in_url) s.Fail("url", "already holds a key: give it in one place only");
@@ -56,6 +56,7 @@ class WeComPlugin {
     msgtype_ = s.String("msgtype", "markdown");
     if (msgtype_ != "markdown" && msgtype_ != "text") s.Fail("msgtype", "must be \"markdown\" or \"text\"");
     mentioned_mobiles_ = s.Strings("mentioned_mobiles", {});
+    if (mentioned_mobiles_.size() > 100) s.Fail("mentioned_mobiles", "may name at most 100 members");
     for (const std::string& m : mentioned_mobiles_)
       if (!IsMobile(m)) s.Fail("mentioned_mobiles", "must hold mobile numbers (digits only) or \"@all\", not \"" + m + "\"");
     if (!mentioned_mobiles_.empty() && msgtype_ != "text")
