@@ -6,6 +6,7 @@ set(DUBAN_PACKAGING_DIR ${PROJECT_SOURCE_DIR}/tools/packaging)
 
 install(TARGETS duban RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS duban_plugin_email duban_plugin_webhook duban_plugin_log
+                duban_plugin_dingtalk duban_plugin_wecom
         LIBRARY DESTINATION ${DUBAN_INSTALL_PLUGINDIR})
 # The shipped workflows: the annual cycle, holiday calendars, notice
 # templates, and the 2021 Taishan roster and replay as a worked example.

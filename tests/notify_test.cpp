@@ -1084,8 +1084,8 @@ TEST(NotifyConfig, TheShippedExampleLoads) {
   EXPECT_EQ(c->notify.work_end, minutes(17 * 60 + 30));
   EXPECT_EQ(c->notify.retry.max_attempts, 12);
   EXPECT_EQ(c->smtp.password_env, "DUBAN_SMTP_PASSWORD");
-  ASSERT_EQ(c->plugins.size(), 3u);
-  const auto specs = c->PluginSpecs();  // webhook is disabled
+  ASSERT_EQ(c->plugins.size(), 5u);
+  const auto specs = c->PluginSpecs();  // webhook, dingtalk and wecom are disabled
   ASSERT_EQ(specs.size(), 2u);
   EXPECT_EQ(specs[0].instance, "email");
   EXPECT_EQ(specs[0].timeout, seconds(60));

@@ -357,8 +357,9 @@ std::vector<PluginSpec> Config::PluginSpecs() const {
     spec.settings["duban"] = {{"instance", p.instance},
                               {"base_dir", base_dir.string()},
                               {"data_dir", data_dir.string()}};
-    // An e-mail plugin without templates of its own renders the shipped ones.
-    if (p.module == "email" && !spec.settings.contains("templates"))
+    // An e-mail or group-robot plugin without templates of its own renders the shipped ones.
+    const bool worded = p.module == "email" || p.module == "dingtalk" || p.module == "wecom";
+    if (worded && !spec.settings.contains("templates"))
       spec.settings["templates"] = (share_dir / "workflows" / "templates").string();
     if (p.module == "email" && !spec.settings.contains("smtp")) {
       spec.settings["smtp"] = {{"url", smtp.url},

@@ -18,6 +18,7 @@ cmake --install "$build" --prefix "$work/stage" >/dev/null
 mv "$work/stage" "$work/moved"
 prefix=$work/moved
 for f in bin/duban lib/duban/plugins/libemail.so lib/duban/plugins/libwebhook.so lib/duban/plugins/liblog.so \
+         lib/duban/plugins/libdingtalk.so lib/duban/plugins/libwecom.so \
          share/duban/workflows/annual-cycle.toml share/duban/workflows/calendars share/duban/workflows/templates \
          share/duban/workflows/taishan-2021/replay-2021.txt share/duban/duban.example.toml \
          share/man/man1/duban.1.gz share/bash-completion/completions/duban etc/duban/duban.toml \

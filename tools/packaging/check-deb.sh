@@ -30,7 +30,8 @@ for d in libc6 libstdc++6 libsqlite3-0 libcurl4 libsystemd0 adduser tzdata; do
 done
 
 for f in ./usr/bin/duban ./usr/lib/duban/plugins/libemail.so ./usr/lib/duban/plugins/libwebhook.so \
-         ./usr/lib/duban/plugins/liblog.so ./usr/share/duban/workflows/annual-cycle.toml \
+         ./usr/lib/duban/plugins/liblog.so ./usr/lib/duban/plugins/libdingtalk.so \
+         ./usr/lib/duban/plugins/libwecom.so ./usr/share/duban/workflows/annual-cycle.toml \
          ./usr/share/duban/workflows/calendars/ ./usr/share/duban/workflows/templates/ \
          ./etc/duban/duban.toml ./usr/lib/systemd/system/duban.service ./usr/share/man/man1/duban.1.gz \
          ./usr/share/bash-completion/completions/duban ./usr/share/doc/duban/copyright \
