@@ -41,6 +41,7 @@ constexpr std::array<Layer, 14> kLayers{{
     {"workflow", 3},
     {"machine", 4},
     {"deadline", 4},
+    {"assessment", 4},  // scoring: pure, beside the machine and the deadlines
     {"store", 5},
     {"attach", 6},
     {"notify", 7},
@@ -115,7 +116,7 @@ TEST(Layering, NoModuleIncludesOneAboveOrBesideIt) {
     const int to = *RankOf(i.to);
     EXPECT_LT(to, from) << i.file.string() << ":" << i.line << ": " << i.from << " includes "
                         << i.to << (to == from ? ", beside it" : ", above it")
-                        << " (order: core < calendar < model < workflow < machine, deadline < "
+                        << " (order: core < calendar < model < workflow < machine, deadline, assessment < "
                            "store < attach < notify < wire < app < runtime < http < tools/duban)";
   }
 }

@@ -48,8 +48,10 @@ enum class EventType : std::uint8_t {
   kNoticeSent,
   kNoticeFailed,
   kNoticeRetried,
+  kAssessmentPriorRecorded,
+  kAssessmentEvaluated,
 };
-inline constexpr std::size_t kEventTypeCount = 23;
+inline constexpr std::size_t kEventTypeCount = 25;
 
 // Who hears of an event of a type (engine/machine/notices.h resolves it).
 enum class Audience : std::uint8_t {
@@ -279,15 +281,56 @@ inline constexpr FieldSpec kContactChanged[] = {
 inline constexpr EventSpec kContactChangedEvent{EventType::kContactChanged, "contact.changed",
                                                 "a unit reported a new coordinator or liaison", kContactChanged,
                                                 Audience::kWorkflow};
-inline constexpr FieldSpec kAssessment[] = {
-    {"note", "reserved: not raised yet (the scoring work defines its payload)"},
+// The December assessment (三、（三）; engine/assessment). Points are numbers
+// with at most two decimals, each part out of 100; `correction` is the reason
+// given for a change after a revision was published.
+inline constexpr FieldSpec kCorrection{"correction", "why a published result is corrected", Presence::kOptional};
+inline constexpr FieldSpec kAssessmentPriorRecorded[] = {
+    {"score", "last year's indicator score, 0-100"},
+    {"source", "the CSV file it was imported from, or \"campaign:ID\" when carried over"},
+    {"line", "the CSV line it was read from", Presence::kOptional},
+    kCorrection,
+};
+inline constexpr EventSpec kAssessmentPriorRecordedEvent{EventType::kAssessmentPriorRecorded,
+                                                         "assessment.prior_recorded",
+                                                         "the office recorded a unit's last-year indicator score (30 %)",
+                                                         kAssessmentPriorRecorded, Audience::kWorkflow};
+inline constexpr FieldSpec kAssessmentEvaluated[] = {
+    {"score", "the office's evaluation, 0-100"},
+    {"comment", "the office's comment"},
+    kCorrection,
+};
+inline constexpr EventSpec kAssessmentEvaluatedEvent{EventType::kAssessmentEvaluated, "assessment.evaluated",
+                                                     "the office entered its evaluation of a unit (20 %)",
+                                                     kAssessmentEvaluated, Audience::kWorkflow};
+inline constexpr FieldSpec kAssessmentScored[] = {
+    {"revision", "1, 2, ...: the scoring round; a correction scores a new one"},
+    {"prior", "last year's indicator score"},
+    {"submission", "this year's submission score, from the record"},
+    {"evaluation", "the office's evaluation"},
+    {"weights", "{prior, submission, evaluation} in percent"},
+    {"total", "the weighted total, rounded to two decimals"},
+    {"deductions", "[{item, points, reason, events}]: each deduction from the submission and the seqs behind it"},
+    {"prior_event", "seq of the assessment.prior_recorded used"},
+    {"evaluation_event", "seq of the assessment.evaluated used"},
+    {"comment", "the office's evaluation comment"},
+    kCorrection,
 };
 inline constexpr EventSpec kAssessmentScoredEvent{EventType::kAssessmentScored, "assessment.scored",
-                                                  "the office scored a unit (not raised yet)", kAssessment,
-                                                  Audience::kWorkflow};
+                                                  "the office scored a unit: its parts, total and deductions",
+                                                  kAssessmentScored, Audience::kWorkflow};
+inline constexpr FieldSpec kAssessmentPublished[] = {
+    {"revision", "the revision published"},
+    {"request", "the approved request: \"assessment#1\""},
+    {"requested_by", "who submitted the ranking for approval"},
+    {"ranking", "[{rank, unit, name, total, prior, submission, evaluation}], best first"},
+    {"supersedes", "the published revision this one corrects", Presence::kOptional},
+    kCorrection,
+    {"note", "the approver's note", Presence::kOptional},
+};
 inline constexpr EventSpec kAssessmentPublishedEvent{EventType::kAssessmentPublished, "assessment.published",
-                                                     "the result was circulated (通报; not raised yet)", kAssessment,
-                                                     Audience::kWorkflow};
+                                                     "the ranking was approved and circulated (通报); scores frozen",
+                                                     kAssessmentPublished, Audience::kWorkflow};
 inline constexpr FieldSpec kNoticeEnded[] = {
     kNoticeId,
     {"plugin", "the plugin instance"},
@@ -327,7 +370,8 @@ inline constexpr std::array<EventSpec, kEventTypeCount> kEventSpecs = {
     event_fields::kCommitmentSignedEvent,   event_fields::kContactChangedEvent,
     event_fields::kAssessmentScoredEvent,   event_fields::kAssessmentPublishedEvent,
     event_fields::kNoticeSentEvent,         event_fields::kNoticeFailedEvent,
-    event_fields::kNoticeRetriedEvent};
+    event_fields::kNoticeRetriedEvent,      event_fields::kAssessmentPriorRecordedEvent,
+    event_fields::kAssessmentEvaluatedEvent};
 
 // The row of `t`.
 constexpr const EventSpec& SpecOf(EventType t) { return kEventSpecs[static_cast<std::size_t>(t)]; }

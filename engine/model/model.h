@@ -16,6 +16,7 @@
 #include "calendar/phrase.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "model/assessment_rule.h"
 #include "model/events.h"
 #include "model/permissions.h"
 
@@ -144,6 +145,7 @@ struct Workflow {
   // EventType; empty: nobody.
   std::array<std::vector<NoticeTarget>, kEventTypeCount> notices;
   Permissions permissions;
+  AssessmentRule assessment;  // [assessment]; given = false when the file has none
 
   std::optional<StageId> FindStage(std::string_view wanted) const;
   std::optional<RoleId> FindRole(std::string_view wanted) const;

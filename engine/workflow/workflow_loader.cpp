@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "calendar/phrase.h"
+#include "workflow/assessment_loader.h"
 #include "workflow/deadline_policy.h"
 #include "workflow/loader.h"
 #include "workflow/notices_loader.h"
@@ -73,7 +74,7 @@ class WorkflowReader {
 model::Workflow WorkflowReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("workflow", doc_.root()),
               {"id", "version", "label", "initial", "deadline_policy", "roles", "stages",
-                "transitions", "notices", "permissions"});
+                "transitions", "notices", "permissions", "assessment"});
   wf_.id = root.Id("id").value;
   const std::int64_t version = root.Integer("version");
   if (version < 1 || version > 1'000'000)
@@ -92,6 +93,7 @@ model::Workflow WorkflowReader::Read() {
   CheckEveryOpenStageHasAnExit();
   wf_.notices = detail::ReadNotices(root, wf_);
   detail::ReadPermissions(root, wf_);
+  detail::ReadAssessment(root, wf_);
   return std::move(wf_);
 }
 
