@@ -34,7 +34,7 @@ struct Layer {
   std::string_view module;
   int rank;
 };
-constexpr std::array<Layer, 14> kLayers{{
+constexpr std::array<Layer, 15> kLayers{{
     {"core", 0},
     {"calendar", 1},
     {"model", 2},

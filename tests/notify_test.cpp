@@ -41,6 +41,7 @@
 #include "runtime/maintenance.h"
 #include "runtime/services.h"
 #include "templates.h"
+#include "support/local_server.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -192,69 +193,9 @@ print(json.dumps(out, ensure_ascii=False))
   return j.is_array() ? j : json::array();
 }
 
-// A free TCP port on loopback (free when asked; nothing holds it).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool Listening(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// A server process on loopback: started by the test, stopped by it.
-class Server {
- public:
-  explicit Server(std::vector<std::string> argv, int port) : argv_(std::move(argv)), port_(port) {}
-  ~Server() { Stop(); }
-
-  // Starts the process and waits until it accepts connections.
-  ::testing::AssertionResult Start() {
-    std::vector<char*> args;
-    for (std::string& a : argv_) args.push_back(a.data());
-    args.push_back(nullptr);
-    if (::posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0)
-      return ::testing::AssertionFailure() << "cannot start " << argv_[0];
-    for (int i = 0; i < 200; ++i) {
-      if (Listening(port_)) return ::testing::AssertionSuccess();
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return ::testing::AssertionFailure() << argv_[0] << " exited at once";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ::testing::AssertionFailure() << "nothing listens on port " << port_;
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    for (int i = 0; i < 100 && Listening(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-
- private:
-  std::vector<std::string> argv_;
-  int port_;
-  pid_t pid_ = -1;
-};
+using duban::testing::FreePort;
+using duban::testing::Listening;
+using Server = duban::testing::LocalServer;
 
 // aiosmtpd storing what it receives in the maildir `dir`.
 Server SmtpServer(int port, const fs::path& dir) {
