@@ -32,17 +32,10 @@ using duban_plugin::SettingsError;
 constexpr const char* kName = "dingtalk";
 constexpr std::size_t kMaxText = 20000;  // bytes of message text; longer is cut
 
-bool IsMobile(const std::string& s) {
-  if (s.size() < 5 || s.size() > 20) return false;
-  for (const char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 class DingTalkPlugin {
  public:
-  explicit DingTalkPlugin(const nlohmann::json& config) : events_({}) {
-    const Settings s(config, kName);
+  explicit DingTalkPlugin(const nlohmann::json& config) : DingTalkPlugin(Settings(config, kName)) {}
+  explicit DingTalkPlugin(const Settings& s) : common_(s, kName) {
     url_ = s.String("url", "https://oapi.dingtalk.com/robot/send");
     if (url_.rfind("https://", 0) != 0 && url_.rfind("http://", 0) != 0)
       s.Fail("url", "must be an http:// or https:// URL");
@@ -55,36 +48,24 @@ class DingTalkPlugin {
     if (!token.empty()) url_ += std::string(url_.find('?') == std::string::npos ? "?" : "&") +
                                 "access_token=" + duban_robot::UrlEncode(token);
     secret_ = s.Secret("secret", "secret_env");
-    msgtype_ = s.String("msgtype", "markdown");
-    if (msgtype_ != "markdown" && msgtype_ != "text") s.Fail("msgtype", "must be \"markdown\" or \"text\"");
     at_mobiles_ = s.Strings("at_mobiles", {});
     if (at_mobiles_.size() > 100) s.Fail("at_mobiles", "may name at most 100 members");
     for (const std::string& m : at_mobiles_)
-      if (!IsMobile(m)) s.Fail("at_mobiles", "must hold mobile numbers (digits only), not \"" + m + "\"");
+      if (!duban_robot::IsMobile(m)) s.Fail("at_mobiles", "must hold mobile numbers (digits only), not \"" + m + "\"");
     at_all_ = s.Bool("at_all", false);
-    timeout_seconds_ = s.Integer("request_timeout_seconds", 10, 1, 3600);
-    ca_file_ = s.String("ca_file");
-    try {
-      templates_ = duban_email::Templates::Load(s.Path("templates", "workflows/templates"));
-    } catch (const std::runtime_error& e) {
-      throw SettingsError(std::string(kName) + ": 'templates': " + e.what());
-    }
-    events_ = duban_plugin::EventFilter(s.Strings("events", {"*"}));
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw SettingsError("dingtalk: libcurl failed to start");
   }
   DingTalkPlugin(const DingTalkPlugin&) = delete;
   DingTalkPlugin& operator=(const DingTalkPlugin&) = delete;
-  ~DingTalkPlugin() { curl_global_cleanup(); }
 
-  bool Wants(std::string_view type) const { return events_.Matches(type); }
+  bool Wants(std::string_view type) const { return common_.events.Matches(type); }
 
   Outcome Deliver(const nlohmann::json& notice) {
-    const duban_robot::Message m = duban_robot::Compose(templates_, notice);
+    const duban_robot::Message m = duban_robot::Compose(common_.templates, notice);
     std::string mentions;
     for (const std::string& mobile : at_mobiles_) mentions += (mentions.empty() ? "@" : " @") + mobile;
 
-    nlohmann::json body = {{"msgtype", msgtype_}};
-    if (msgtype_ == "markdown") {
+    nlohmann::json body = {{"msgtype", common_.msgtype}};
+    if (common_.msgtype == "markdown") {
       std::string text = duban_robot::Markdown(m, "  \n");
       text = duban_robot::Truncate(std::move(text), kMaxText - mentions.size() - 2);
       if (!mentions.empty()) text += "\n\n" + mentions;
@@ -104,20 +85,16 @@ class DingTalkPlugin {
       url += "&timestamp=" + std::to_string(ms) + "&sign=" + duban_robot::DingTalkSign(secret_, ms);
     }
     const duban_robot::Reply reply =
-        duban_robot::PostJson({url, body.dump(), timeout_seconds_, ca_file_, "duban-dingtalk/1"});
+        duban_robot::PostJson({url, body.dump(), common_.timeout_seconds, common_.ca_file, "duban-dingtalk/1"});
     return duban_robot::Classify(reply, "POST " + duban_robot::Redacted(url_), {-1, 90030, 130101});
   }
 
  private:
+  duban_robot::Common common_;  // msgtype, time-out, CA file, templates, events
   std::string url_;     // with the access_token
   std::string secret_;  // empty: the robot does not use 加签
-  std::string msgtype_;
   std::vector<std::string> at_mobiles_;
   bool at_all_ = false;
-  long timeout_seconds_ = 10;
-  std::string ca_file_;
-  duban_email::Templates templates_;
-  duban_plugin::EventFilter events_;
 };
 
 }  // namespace

@@ -178,4 +178,28 @@ duban_plugin::Outcome Classify(const Reply& reply, const std::string& where, con
   return Outcome::Permanent(why);
 }
 
+Common::Common(const duban_plugin::Settings& s, const char* name) : events({}) {
+  msgtype = s.String("msgtype", "markdown");
+  if (msgtype != "markdown" && msgtype != "text") s.Fail("msgtype", "must be \"markdown\" or \"text\"");
+  timeout_seconds = s.Integer("request_timeout_seconds", 10, 1, 3600);
+  ca_file = s.String("ca_file");
+  try {
+    templates = duban_email::Templates::Load(s.Path("templates", "workflows/templates"));
+  } catch (const std::runtime_error& e) {
+    throw duban_plugin::SettingsError(std::string(name) + ": 'templates': " + e.what());
+  }
+  events = duban_plugin::EventFilter(s.Strings("events", {"*"}));
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    throw duban_plugin::SettingsError(std::string(name) + ": libcurl failed to start");
+}
+
+Common::~Common() { curl_global_cleanup(); }
+
+bool IsMobile(std::string_view s) {
+  if (s.size() < 5 || s.size() > 20) return false;
+  for (const char ch : s)
+    if (ch < '0' || ch > '9') return false;
+  return true;
+}
+
 }  // namespace duban_robot

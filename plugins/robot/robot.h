@@ -17,6 +17,28 @@
 
 namespace duban_robot {
 
+// What both robots read the same way from their settings: msgtype
+// ("markdown", the default, or "text"), request_timeout_seconds (1-3600,
+// default 10), ca_file, templates (default: the shipped ones) and events
+// (default: every type). Throws SettingsError naming the key. Starts libcurl
+// (stopped by the destructor): hold one per plugin instance.
+struct Common {
+  explicit Common(const duban_plugin::Settings& s, const char* name);
+  ~Common();
+  Common(const Common&) = delete;
+  Common& operator=(const Common&) = delete;
+
+  std::string msgtype;
+  long timeout_seconds = 10;
+  std::string ca_file;
+  duban_email::Templates templates;
+  duban_plugin::EventFilter events;
+};
+
+// Whether `s` is a mobile number as the robots' mention lists take it: 5 to
+// 20 digits.
+bool IsMobile(std::string_view s);
+
 // Standard base64 (RFC 4648, with padding).
 std::string Base64(std::string_view bytes);
 

@@ -31,18 +31,12 @@ constexpr const char* kName = "wecom";
 constexpr std::size_t kMaxMarkdown = 4096;  // bytes, WeCom's limits
 constexpr std::size_t kMaxText = 2048;
 
-bool IsMobile(const std::string& s) {
-  if (s == "@all") return true;
-  if (s.size() < 5 || s.size() > 20) return false;
-  for (const char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
+bool IsMobile(const std::string& s) { return s == "@all" || duban_robot::IsMobile(s); }
 
 class WeComPlugin {
  public:
-  explicit WeComPlugin(const nlohmann::json& config) : events_({}) {
-    const Settings s(config, kName);
+  explicit WeComPlugin(const nlohmann::json& config) : WeComPlugin(Settings(config, kName)) {}
+  explicit WeComPlugin(const Settings& s) : common_(s, kName) {
     url_ = s.String("url", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send");
     if (url_.rfind("https://", 0) != 0 && url_.rfind("http://", 0) != 0)
       s.Fail("url", "must be an http:// or https:// URL");
@@ -53,52 +47,36 @@ class WeComPlugin {
     if (!key.empty() && key_in_url) s.Fail("url", "already holds a key: give it in one place only");
     if (!key.empty())
       url_ += std::string(url_.find('?') == std::string::npos ? "?" : "&") + "key=" + duban_robot::UrlEncode(key);
-    msgtype_ = s.String("msgtype", "markdown");
-    if (msgtype_ != "markdown" && msgtype_ != "text") s.Fail("msgtype", "must be \"markdown\" or \"text\"");
     mentioned_mobiles_ = s.Strings("mentioned_mobiles", {});
     if (mentioned_mobiles_.size() > 100) s.Fail("mentioned_mobiles", "may name at most 100 members");
     for (const std::string& m : mentioned_mobiles_)
       if (!IsMobile(m)) s.Fail("mentioned_mobiles", "must hold mobile numbers (digits only) or \"@all\", not \"" + m + "\"");
-    if (!mentioned_mobiles_.empty() && msgtype_ != "text")
+    if (!mentioned_mobiles_.empty() && common_.msgtype != "text")
       s.Fail("mentioned_mobiles", "works only with msgtype = \"text\" (WeCom's Markdown cannot mention)");
-    timeout_seconds_ = s.Integer("request_timeout_seconds", 10, 1, 3600);
-    ca_file_ = s.String("ca_file");
-    try {
-      templates_ = duban_email::Templates::Load(s.Path("templates", "workflows/templates"));
-    } catch (const std::runtime_error& e) {
-      throw SettingsError(std::string(kName) + ": 'templates': " + e.what());
-    }
-    events_ = duban_plugin::EventFilter(s.Strings("events", {"*"}));
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw SettingsError("wecom: libcurl failed to start");
   }
   WeComPlugin(const WeComPlugin&) = delete;
   WeComPlugin& operator=(const WeComPlugin&) = delete;
-  ~WeComPlugin() { curl_global_cleanup(); }
 
-  bool Wants(std::string_view type) const { return events_.Matches(type); }
+  bool Wants(std::string_view type) const { return common_.events.Matches(type); }
 
   Outcome Deliver(const nlohmann::json& notice) {
-    const duban_robot::Message m = duban_robot::Compose(templates_, notice);
-    nlohmann::json body = {{"msgtype", msgtype_}};
-    if (msgtype_ == "markdown") {
+    const duban_robot::Message m = duban_robot::Compose(common_.templates, notice);
+    nlohmann::json body = {{"msgtype", common_.msgtype}};
+    if (common_.msgtype == "markdown") {
       body["markdown"] = {{"content", duban_robot::Truncate(duban_robot::Markdown(m, "\n"), kMaxMarkdown)}};
     } else {
       body["text"] = {{"content", duban_robot::Truncate(duban_robot::PlainText(m), kMaxText)}};
       if (!mentioned_mobiles_.empty()) body["text"]["mentioned_mobile_list"] = mentioned_mobiles_;
     }
     const duban_robot::Reply reply =
-        duban_robot::PostJson({url_, body.dump(), timeout_seconds_, ca_file_, "duban-wecom/1"});
+        duban_robot::PostJson({url_, body.dump(), common_.timeout_seconds, common_.ca_file, "duban-wecom/1"});
     return duban_robot::Classify(reply, "POST " + duban_robot::Redacted(url_), {-1, 45009});
   }
 
  private:
+  duban_robot::Common common_;  // msgtype, time-out, CA file, templates, events
   std::string url_;  // with the key
-  std::string msgtype_;
   std::vector<std::string> mentioned_mobiles_;
-  long timeout_seconds_ = 10;
-  std::string ca_file_;
-  duban_email::Templates templates_;
-  duban_plugin::EventFilter events_;
 };
 
 }  // namespace
