@@ -7,8 +7,15 @@
 // status, CSRF, an expired session, a revoked token, a replaced liaison,
 // ETag, Idempotency-Key, keep-alive, and the routes served against the routes
 // documented in engine/http/openapi.yaml.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <openssl/rand.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iterator>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -482,6 +489,51 @@ TEST_F(HttpTest, ConcurrentCommandsAreGroupCommittedAndEachRecordedOnce) {
   auto verify = Other()->Verify(kCampaign);
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok) << verify->problem;
+}
+
+// `duban serve --listen` through the real binary: it prints the port it
+// bound, answers, and on SIGTERM stops and exits 0.
+TEST(HttpServe, TheDaemonServesTheApiAndStopsOnSigterm) {
+  TempDir dir("http-serve");
+  const std::string db = (dir.path() / "t.db").string();
+  const std::string out = (dir.path() / "out").string();
+  ASSERT_EQ(std::system((std::string(DUBAN_EXE) + " --db " + db + " init >/dev/null 2>&1").c_str()), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(DUBAN_EXE, DUBAN_EXE, "--db", db.c_str(), "serve", "--listen", "127.0.0.1:0", "--for", "60",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The port, from the line the daemon prints once it listens.
+  int port = 0;
+  const std::regex listening(R"(HTTP API on http://127\.0\.0\.1:(\d+)/api/v1)");
+  for (int i = 0; i < 300 && port == 0; ++i) {
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(port, 0) << "the daemon never said where it listens";
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
+  Reply health = Exchange(stream, "GET", "/api/v1/health", "", {});
+  EXPECT_EQ(health.status, 200);
+  Reply none = Exchange(stream, "GET", "/api/v1/campaigns", "", {});
+  EXPECT_EQ(none.status, 401);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("GET /api/v1/health 200"), std::string::npos) << "the access log:\n" << text;
+  EXPECT_NE(text.find("duban serve: stopped"), std::string::npos) << text;
 }
 
 // The routes served (http/routes.h) and the routes documented (openapi.yaml)

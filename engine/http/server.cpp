@@ -248,6 +248,8 @@ void Server::Stop() {
     if (auto c = w.lock()) c->Stop();
 }
 
+void Server::Settle() { impl_->shared.CloseBatch(); }
+
 std::uint16_t Server::port() const {
   beast::error_code ec;
   auto ep = impl_->acceptor.local_endpoint(ec);

@@ -66,6 +66,9 @@ class Server {
   // Stops accepting, closes idle connections and lets requests in flight
   // finish; the io_context runs out of work once they have.
   void Stop();
+  // Closes the open batch now (group commit), answering its commands; for
+  // work of the loop that must not run inside it.
+  void Settle();
   // The port bound (after Start).
   std::uint16_t port() const;
 

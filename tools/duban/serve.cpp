@@ -83,7 +83,10 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
          [&] {
            if (server) server->Stop();
          },
-         [&] { server.reset(); }});
+         [&] { server.reset(); },
+         [&] {
+           if (server) server->Settle();
+         }});
   }
   const Status s = runtime::Serve(services, options);
   if (!s.ok()) {
