@@ -7,8 +7,15 @@
 // status, CSRF, an expired session, a revoked token, a replaced liaison,
 // ETag, Idempotency-Key, keep-alive, and the routes served against the routes
 // documented in engine/http/openapi.yaml.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <openssl/rand.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iterator>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +30,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <atomic>
 
 #include "app/accounts.h"
 #include "app/app.h"
@@ -119,6 +127,8 @@ class HttpTest : public ::testing::Test {
     http::ServerOptions so;
     so.port = 0;
     so.body_limit = 64 * 1024;
+    so.begin_batch = [this] { return store_->BeginBatch(); };  // group commit, as `duban serve` runs
+    so.commit_batch = [this] { return store_->CommitBatch(); };
     server_ = std::make_unique<http::Server>(io_, *api_, so);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
@@ -172,6 +182,14 @@ class HttpTest : public ::testing::Test {
     return h;
   }
 
+  // Another connection to the server's database: the server's own store is
+  // its thread's alone.
+  std::unique_ptr<store::Store> Other() {
+    auto other = store::OpenStore((dir_.path() / "duban.db").string());
+    EXPECT_TRUE(other.ok());
+    return other.ok() ? std::move(*other) : nullptr;
+  }
+
   static std::string Campaign(const std::string& rest) { return std::string("/api/v1/campaigns/") + kCampaign + rest; }
 
   TempDir dir_{"http"};
@@ -219,12 +237,13 @@ TEST_F(HttpTest, ADirectorSignsInAndApprovesAndTheEventRecordsTheSession) {
   store::EventFilter f;
   f.campaign = kCampaign;
   f.type = "transition.approved";
-  auto stored = store_->ListEvents(f);
+  auto reader = Other();
+  auto stored = reader->ListEvents(f);
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].event.channel, "session");
   EXPECT_EQ((*stored)[0].event.actor, kDirector);
-  auto verify = store_->Verify(kCampaign);
+  auto verify = reader->Verify(kCampaign);
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok);
   // Signed out: the cookie is refused.
@@ -427,6 +446,94 @@ TEST_F(HttpTest, StoppingClosesIdleConnectionsAndEndsTheLoop) {
   beast::error_code ec;
   bhttp::read(idle, buffer, res, ec);
   EXPECT_TRUE(ec) << "the idle connection is closed";
+}
+
+// Group commit: commands from many connections at once are each answered
+// once durable, each recorded exactly once in order, and a refused one in the
+// batch takes no other with it.
+TEST_F(HttpTest, ConcurrentCommandsAreGroupCommittedAndEachRecordedOnce) {
+  auto count = [&] {
+    store::EventFilter f;
+    f.campaign = kCampaign;
+    f.type = std::string(model::EventTypeName(model::EventType::kEscalationRaised));
+    auto events = Other()->ListEvents(f);
+    return events.ok() ? static_cast<int>(events->size()) : -1;
+  };
+  const int before = count();
+  constexpr int kClients = 8;
+  constexpr int kEach = 5;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0}, refused{0}, other_status{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      asio::io_context io;
+      beast::tcp_stream stream(io);
+      stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+      for (int i = 0; i < kEach; ++i) {
+        // Every fourth client is the liaison, whom urging is refused.
+        const bool liaison = c % 4 == 3;
+        Reply r = Exchange(stream, "POST", Campaign(c % 2 == 0 ? "/units/water/urge" : "/units/finance/urge"),
+                           json{{"note", "第" + std::to_string(i) + "次"}}.dump(),
+                           Bearer(liaison ? liaison_token_ : office_token_));
+        if (r.status == 200) ++ok;
+        else if (r.status == 403 && liaison) ++refused;
+        else ++other_status;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(other_status.load(), 0);
+  EXPECT_EQ(refused.load(), 2 * kEach);
+  EXPECT_EQ(ok.load(), (kClients - 2) * kEach);
+  EXPECT_EQ(count() - before, ok.load());
+  auto verify = Other()->Verify(kCampaign);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok) << verify->problem;
+}
+
+// `duban serve --listen` through the real binary: it prints the port it
+// bound, answers, and on SIGTERM stops and exits 0.
+TEST(HttpServe, TheDaemonServesTheApiAndStopsOnSigterm) {
+  TempDir dir("http-serve");
+  const std::string db = (dir.path() / "t.db").string();
+  const std::string out = (dir.path() / "out").string();
+  ASSERT_EQ(std::system((std::string(DUBAN_EXE) + " --db " + db + " init >/dev/null 2>&1").c_str()), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(DUBAN_EXE, DUBAN_EXE, "--db", db.c_str(), "serve", "--listen", "127.0.0.1:0", "--for", "60",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The port, from the line the daemon prints once it listens.
+  int port = 0;
+  const std::regex listening(R"(HTTP API on http://127\.0\.0\.1:(\d+)/api/v1)");
+  for (int i = 0; i < 300 && port == 0; ++i) {
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(port, 0) << "the daemon never said where it listens";
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
+  Reply health = Exchange(stream, "GET", "/api/v1/health", "", {});
+  EXPECT_EQ(health.status, 200);
+  Reply none = Exchange(stream, "GET", "/api/v1/campaigns", "", {});
+  EXPECT_EQ(none.status, 401);
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("GET /api/v1/health 200"), std::string::npos) << "the access log:\n" << text;
+  EXPECT_NE(text.find("duban serve: stopped"), std::string::npos) << text;
 }
 
 // The routes served (http/routes.h) and the routes documented (openapi.yaml)

@@ -634,6 +634,8 @@ class InterleavingStore final : public store::Store {
   }
   Result<store::VerifyReport> Verify(const std::string& c) override { return s_.Verify(c); }
   Result<store::CommitResult> Commit(const store::Changeset& ch) override { return s_.Commit(ch); }
+  Status BeginBatch() override { return s_.BeginBatch(); }
+  Status CommitBatch() override { return s_.CommitBatch(); }
 
  private:
   store::Store& s_;
@@ -949,6 +951,38 @@ TEST_P(StoreConformance, RequestsPageByTheLastId) {
   auto bad = store_->ListRequests(f);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalidInput);
+}
+
+// ----- group commit -----
+
+TEST_P(StoreConformance, ABatchCommitsItsCommandsTogetherAndAFailedOneAlone) {
+  const auto head = Head(*store_).head_seq;
+  auto other = backend_->Open();
+  ASSERT_TRUE(store_->BeginBatch().ok());
+  EXPECT_EQ(store_->BeginBatch().code(), Code::kInternal);
+  ASSERT_TRUE(app_->Urge(kCampaign, "water", "一", As("office-cao-bin", "2021-10-08T09:00")).ok());
+  // A command that fails in the store (a stale version) undoes only itself.
+  auto water = store_->GetInstance(kCampaign, "water");
+  ASSERT_TRUE(water.ok() && water->has_value());
+  store::Changeset stale;
+  stale.campaign = kCampaign;
+  model::Instance next = **water;
+  next.version += 1;
+  stale.instances.push_back({next, (*water)->version - 1});
+  stale.events.push_back(model::Event{model::EventType::kEscalationRaised, "water", "office-cao-bin",
+                                      At("2021-10-08T09:00"), {{"manual", true}}});
+  EXPECT_EQ(store_->Commit(stale).status().code(), Code::kConflict);
+  ASSERT_TRUE(app_->Urge(kCampaign, "finance", "二", As("office-cao-bin", "2021-10-08T09:01")).ok());
+  // The batch sees itself; another connection sees nothing yet.
+  EXPECT_EQ(Head(*store_).head_seq, head + 2);
+  EXPECT_EQ(Head(*other).head_seq, head);
+  ASSERT_TRUE(store_->CommitBatch().ok());
+  EXPECT_EQ(store_->CommitBatch().code(), Code::kInternal);
+  EXPECT_EQ(Head(*other).head_seq, head + 2);
+  EXPECT_TRUE(VerifyChain().ok);
+  // Outside a batch each commit is its own transaction again.
+  ASSERT_TRUE(app_->Urge(kCampaign, "water", "三", As("office-cao-bin", "2021-10-08T09:02")).ok());
+  EXPECT_EQ(Head(*other).head_seq, head + 3);
 }
 
 // ----- accounts, sessions, tokens, failed sign-ins (store/accounts.h) -----

@@ -65,6 +65,17 @@ int HexDigit(char c) {
 
 std::span<const Route> Routes() { return kRoutes; }
 
+bool IsCommand(RouteId id) {
+  switch (id) {
+    case RouteId::kFire:
+    case RouteId::kUrge:
+    case RouteId::kExtend:
+    case RouteId::kApprove:
+    case RouteId::kReject: return true;
+    default: return false;
+  }
+}
+
 Match MatchRoute(std::string_view method, std::string_view path) {
   Match m;
   const auto segments = Segments(path);

@@ -49,6 +49,10 @@ struct Match {
 // empty when no route has the path at all.
 Match MatchRoute(std::string_view method, std::string_view path);
 
+// Whether the route is a command of App (fire, urge, extend, approve,
+// reject): what group commit batches.
+bool IsCommand(RouteId id);
+
 // %XX decoded; nullopt for a malformed escape or a decoded NUL.
 std::optional<std::string> PercentDecode(std::string_view s);
 // "a=1&b=x%20y" as name -> value (later repeats win); nullopt when malformed.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "http/problem.h"
+#include "http/routes.h"
 
 namespace duban::http {
 
@@ -22,12 +24,28 @@ namespace {
 
 class Connection;
 
-// What every connection shares: the API, the options, whether we stop.
+// An answer held until its batch is durable.
+struct Held {
+  std::shared_ptr<Connection> connection;
+  Response response;
+  bool keep_alive = false;
+  std::string method;
+  std::string target;
+};
+
+// What every connection shares: the API, the options, whether we stop, the
+// open batch.
 struct Shared {
+  asio::io_context& io;
   Api& api;
   ServerOptions options;
   bool stopping = false;
   std::vector<std::weak_ptr<Connection>> connections;
+  bool batch_open = false;
+  std::vector<Held> held;  // the open batch's answers, in arrival order
+
+  bool group_commit() const { return options.begin_batch && options.commit_batch; }
+  void CloseBatch();
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -95,10 +113,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req.remote = remote_;
     if (shared_.options.trust_forwarded_for)
       if (auto fwd = req.Header("X-Forwarded-For"); fwd && !fwd->empty()) req.remote = fwd->substr(0, fwd->find(','));
+    const auto route = MatchRoute(req.method, std::string_view(req.target).substr(0, req.target.find('?'))).route;
+    if (shared_.group_commit() && route != nullptr && IsCommand(route->id)) return InBatch(req, msg.keep_alive());
+    if (shared_.batch_open) shared_.CloseBatch();  // nothing is read that is not durable
     Response res = shared_.api.Handle(req);
     Answer(std::move(res), msg.keep_alive(), req.method, req.target);
   }
 
+ private:
+  // A command of the group: applied into the open batch (opened now if
+  // none), answered when the batch is durable.
+  void InBatch(const Request& req, bool keep_alive) {
+    if (!shared_.batch_open) {
+      if (Status s = shared_.options.begin_batch(); !s.ok())
+        return Answer(ProblemOf(s), keep_alive, req.method, req.target);
+      shared_.batch_open = true;
+      // Closed once the handlers ready now (other connections' commands) have run.
+      asio::post(shared_.io, [&shared = shared_] { shared.CloseBatch(); });
+    }
+    shared_.held.push_back({shared_from_this(), shared_.api.Handle(req), keep_alive, req.method, req.target});
+    if (shared_.held.size() >= shared_.options.max_batch) shared_.CloseBatch();
+  }
+
+ public:
+  // Writes `res`, then reads the next request or closes.
   void Answer(Response res, bool keep_alive, const std::string& method, const std::string& target) {
     state_ = State::kWriting;
     keep_alive = keep_alive && !shared_.stopping;
@@ -122,6 +160,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        });
   }
 
+ private:
   void Close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
@@ -139,11 +178,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
+void Shared::CloseBatch() {
+  if (!batch_open) return;
+  batch_open = false;
+  const Status s = options.commit_batch();
+  if (!s.ok()) spdlog::error("http: group commit of {} commands failed: {}", held.size(), s.str());
+  std::vector<Held> answers = std::move(held);
+  held.clear();
+  for (auto& h : answers) {
+    // A command answered 2xx is lost with its batch; a refusal stands.
+    if (!s.ok() && h.response.status < 300) h.response = Problem(503, codes::kUnavailable, "not recorded: " + s.message());
+    h.connection->Answer(std::move(h.response), h.keep_alive, h.method, h.target);
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
   Impl(asio::io_context& context, Api& api, ServerOptions options)
-      : io(context), acceptor(context), shared{api, std::move(options), false, {}} {}
+      : io(context), acceptor(context), shared{context, api, std::move(options), false, {}, false, {}} {}
 
   void Accept() {
     acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
@@ -194,6 +247,8 @@ void Server::Stop() {
   for (auto& w : impl_->shared.connections)
     if (auto c = w.lock()) c->Stop();
 }
+
+void Server::Settle() { impl_->shared.CloseBatch(); }
 
 std::uint16_t Server::port() const {
   beast::error_code ec;

@@ -6,12 +6,21 @@
 // closes. Plain HTTP; TLS is the reverse proxy's (openapi.yaml describes the
 // set-up).
 //
+// Group commit (ServerOptions::begin_batch/commit_batch set): the commands
+// that arrive together on any connections are applied one after another
+// inside one store batch (store::Store::BeginBatch), in arrival order, each
+// atomically on its own, and the batch is made durable with one commit; each
+// command is answered only then (503 for all of them if that commit fails).
+// Any other request first closes the open batch, so no read sees what is not
+// yet durable.
+//
 // Thread-safety: runs on the io_context's one thread; Start and Stop must be
 // called from it (or before it runs).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +47,10 @@ struct ServerOptions {
   // One line per request: client, method, target, status, bytes, time.
   // nullptr: spdlog's default logger, at info.
   std::shared_ptr<spdlog::logger> access_log;
+  // Group commit (above); unset: each command its own transaction.
+  std::function<Status()> begin_batch;
+  std::function<Status()> commit_batch;
+  std::size_t max_batch = 256;  // commands in one batch at most
 };
 
 class Server {
@@ -53,6 +66,9 @@ class Server {
   // Stops accepting, closes idle connections and lets requests in flight
   // finish; the io_context runs out of work once they have.
   void Stop();
+  // Closes the open batch now (group commit), answering its commands; for
+  // work of the loop that must not run inside it.
+  void Settle();
   // The port bound (after Start).
   std::uint16_t port() const;
 

@@ -22,14 +22,16 @@ class NoticeLoop {
  public:
   NoticeLoop(asio::io_context& io, Services& services, const ServeOptions& options, Scheduler& scheduler,
              std::chrono::seconds interval)
-      : timer_(io), services_(services), out_(*options.out), err_(*options.err), scheduler_(scheduler),
-        interval_(interval) {}
+      : timer_(io), services_(services), options_(options), out_(*options.out), err_(*options.err),
+        scheduler_(scheduler), interval_(interval) {}
 
   void Start() { Run(); }
   void Stop() { timer_.cancel(); }
 
  private:
   void Run() {
+    for (const auto& c : options_.components)
+      if (c.settle) c.settle();
     if (auto d = services_.Dispatcher(); !d.ok()) {
       err_ << "duban serve: notices: " << d.status().str() << '\n';
     } else if (auto r = (*d)->RunOnce(services_.env().Now()); !r.ok()) {
@@ -48,6 +50,7 @@ class NoticeLoop {
 
   asio::steady_timer timer_;
   Services& services_;
+  const ServeOptions& options_;
   std::ostream& out_;
   std::ostream& err_;
   Scheduler& scheduler_;
@@ -67,7 +70,9 @@ Status Serve(Services& services, const ServeOptions& options) {
         auto next = app.NextDeadline();
         return next.ok() ? *next : std::nullopt;
       },
-      [&app, &out, &services](Instant now) -> Status {
+      [&app, &out, &services, &options](Instant now) -> Status {
+        for (const auto& c : options.components)
+          if (c.settle) c.settle();
         auto r = app.Tick(app::SystemRequest(now));
         if (!r.ok()) return r.status();
         for (const auto& e : r->value.raised)

@@ -28,6 +28,10 @@ struct ServeComponent {
   std::function<void()> stop;
   // After the loop has ended, before its io_context goes: release what uses it.
   std::function<void()> done;
+  // Before each of the loop's own passes (a tick, a notice pass): make what
+  // the component holds pending durable first (the HTTP server's open
+  // batch), so that no notice goes out, and no plugin is called, inside it.
+  std::function<void()> settle;
 };
 
 struct ServeOptions {

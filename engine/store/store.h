@@ -267,6 +267,16 @@ class Store {
   // instance's expected version no longer matches (another writer won) or the
   // command id was recorded meanwhile.
   virtual Result<CommitResult> Commit(const Changeset& changes) = 0;
+
+  // Group commit: between BeginBatch and CommitBatch every Commit (and every
+  // other write of this store) is applied inside one transaction that holds
+  // the write lock, each atomically on its own (a failed one undoes only
+  // itself), and none is durable until CommitBatch makes them all durable at
+  // once (one fsync). Reads of this store see the batch; other connections
+  // see none of it until then. CommitBatch failing loses the whole batch.
+  // Internal when a batch is (BeginBatch) or is not (CommitBatch) open.
+  virtual Status BeginBatch() = 0;
+  virtual Status CommitBatch() = 0;
 };
 
 struct StoreOptions {

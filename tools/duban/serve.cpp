@@ -63,6 +63,10 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
     server_options.access_log->set_pattern("%Y-%m-%dT%H:%M:%S.%e http %v");
     server_options.access_log->set_level(spdlog::level::info);
     server_options.access_log->flush_on(spdlog::level::info);
+    // Group commit: the commands arriving together are made durable together.
+    store::Store* st = services.store();
+    server_options.begin_batch = [st] { return st->BeginBatch(); };
+    server_options.commit_batch = [st] { return st->CommitBatch(); };
     if (services.app() == nullptr || services.accounts() == nullptr) {
       err << "duban: no database open\n";
       return 1;
@@ -79,7 +83,10 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
          [&] {
            if (server) server->Stop();
          },
-         [&] { server.reset(); }});
+         [&] { server.reset(); },
+         [&] {
+           if (server) server->Settle();
+         }});
   }
   const Status s = runtime::Serve(services, options);
   if (!s.ok()) {

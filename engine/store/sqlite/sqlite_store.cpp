@@ -18,14 +18,19 @@ namespace {
 std::int64_t Secs(Instant t) { return t.time_since_epoch().count(); }
 Instant FromSecs(std::int64_t s) { return Instant(std::chrono::seconds(s)); }
 
-// Rolls back unless committed.
+// Rolls back unless committed. Inside a batch (Store::BeginBatch: a
+// transaction already open on the connection) it is a savepoint: committing
+// releases it into the batch, and rolling back undoes only its own changes.
 class WriteTransaction {
  public:
-  explicit WriteTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit WriteTransaction(SQLite::Database& db)
+      : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
+    db_.exec(nested_ ? "SAVEPOINT command" : "BEGIN IMMEDIATE");
+  }
   ~WriteTransaction() {
     if (!done_) {
       try {
-        db_.exec("ROLLBACK");
+        db_.exec(nested_ ? "ROLLBACK TO command; RELEASE command" : "ROLLBACK");
       } catch (...) {  // the connection is already unusable; nothing more to undo
       }
     }
@@ -33,12 +38,13 @@ class WriteTransaction {
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void Commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE command" : "COMMIT");
     done_ = true;
   }
 
  private:
   SQLite::Database& db_;
+  bool nested_;
   bool done_ = false;
 };
 
@@ -377,6 +383,30 @@ class SqliteStore final : public Store {
 
   store::Outbox& Outbox() override { return outbox_; }
   store::Accounts& Accounts() override { return *accounts_; }
+
+  Status BeginBatch() override {
+    return Guarded([&]() -> Status {
+      if (sqlite3_get_autocommit(db_.getHandle()) == 0) return Status::Internal("a batch is already open");
+      db_.exec("BEGIN IMMEDIATE");
+      return Status::Ok();
+    });
+  }
+
+  Status CommitBatch() override {
+    return Guarded([&]() -> Status {
+      if (sqlite3_get_autocommit(db_.getHandle()) != 0) return Status::Internal("no batch is open");
+      try {
+        db_.exec("COMMIT");
+      } catch (...) {
+        try {
+          db_.exec("ROLLBACK");
+        } catch (...) {  // nothing more to undo
+        }
+        throw;
+      }
+      return Status::Ok();
+    });
+  }
 
   Result<std::vector<NoticeRecord>> ListNotices(const NoticeFilter& f) override {
     return Guarded([&]() -> Result<std::vector<NoticeRecord>> {
