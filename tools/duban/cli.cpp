@@ -16,7 +16,8 @@ namespace {
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
     "material", "copies",    "ack",    "contact", "commitments", "sign",  "events",  "calendar",
-    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "verify",  "replay",
+    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "user",    "token",
+    "verify", "replay",
     "backup", "restore",     "doctor", "migrate"};
 
 }  // namespace
