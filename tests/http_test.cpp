@@ -213,6 +213,12 @@ TEST_F(HttpTest, HealthNeedsNoSignIn) {
   EXPECT_EQ(r.Header("content-type"), "application/json; charset=utf-8");
 }
 
+TEST_F(HttpTest, ReadyWhenTheDatabaseAnswers) {
+  Reply r = Call("GET", "/api/v1/ready");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().value("status", ""), "ready");
+}
+
 // Done when: a director signs in with a password over HTTP, approves a unit's
 // request, and the event records the director and the channel.
 TEST_F(HttpTest, ADirectorSignsInAndApprovesAndTheEventRecordsTheSession) {

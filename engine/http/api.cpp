@@ -168,6 +168,14 @@ Response Api::Dispatch(const Request& req) {
     case RouteId::kHealth:
       return Json(200, {{"status", "ok"}, {"time", FormatUtc(now)}});
 
+    case RouteId::kReady: {
+      // Ready when the database answers a read: what a load balancer or
+      // systemd's watchdog may poll. 503 (problem+json) when it does not.
+      auto next = app_.NextDeadline();
+      if (!next.ok()) return ProblemOf(Status::Io("the database does not answer: " + next.status().message()));
+      return Json(200, {{"status", "ready"}, {"time", FormatUtc(now)}});
+    }
+
     case RouteId::kSignIn: {
       auto person = c.Text("person");
       auto password = c.Text("password");

@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::array kRoutes = {
     Route{RouteId::kHealth, "GET", "/api/v1/health", false},
+    Route{RouteId::kReady, "GET", "/api/v1/ready", false},
     Route{RouteId::kSignIn, "POST", "/api/v1/session", false},
     Route{RouteId::kSignOut, "DELETE", "/api/v1/session", true},
     Route{RouteId::kCampaigns, "GET", "/api/v1/campaigns", true},

@@ -15,6 +15,7 @@ namespace duban::http {
 
 enum class RouteId : std::uint8_t {
   kHealth,
+  kReady,
   kSignIn,
   kSignOut,
   kCampaigns,
