@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
     "material", "copies",    "ack",    "contact", "commitments", "sign",  "events",  "calendar",
-    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "verify",  "replay"};
+    "tick",   "deadline",    "extend", "urge",   "notices",  "assess",   "serve",    "verify",  "replay"};
 
 }  // namespace
 
@@ -32,6 +32,7 @@ const VerbTable& Verbs() {
     AddRecordVerbs(t);
     AddDeadlinesVerbs(t);
     AddNoticesVerbs(t);
+    AddAssessVerbs(t);
     AddServeVerbs(t);
     AddReplayVerbs(t);
     return t;

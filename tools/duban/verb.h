@@ -153,6 +153,7 @@ void AddPaperworkVerbs(VerbTable& t);  // material *, copies, contact *, commitm
 void AddRecordVerbs(VerbTable& t);     // events, verify
 void AddDeadlinesVerbs(VerbTable& t);  // calendar *, tick, deadline set, extend, urge
 void AddNoticesVerbs(VerbTable& t);    // notices *
+void AddAssessVerbs(VerbTable& t);     // assess *
 void AddServeVerbs(VerbTable& t);      // serve
 void AddReplayVerbs(VerbTable& t);     // replay
 
