@@ -419,6 +419,22 @@ TEST(PriorCsv, ReadsEveryUnitOnceWithBomQuotesAndCrlf) {
   EXPECT_EQ((*rows)[2].score, 0);
 }
 
+TEST(PriorFromRanking, TakesEachUnitsPublishedTotalAndNamesTheMissing) {
+  const nlohmann::json ranking = {{{"rank", 1}, {"unit", "water"}, {"total", 93.1}},
+                                  {{"rank", 2}, {"unit", "finance"}, {"total", 90}},
+                                  {{"rank", 3}, {"unit", "emergency"}, {"total", 28}}};
+  auto rows = assessment::PriorFromRanking(ranking, "test-2020", Roster());
+  ASSERT_TRUE(rows.ok()) << rows.status().str();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0].unit, "finance");  // roster order
+  EXPECT_EQ((*rows)[0].score, 9000);
+  EXPECT_EQ((*rows)[1].score, 9310);
+  auto short_of_one = assessment::PriorFromRanking(nlohmann::json::array({ranking[0], ranking[1]}), "test-2020", Roster());
+  ASSERT_FALSE(short_of_one.ok());
+  EXPECT_THAT(short_of_one.status().message(), HasSubstr("test-2020"));
+  EXPECT_THAT(short_of_one.status().message(), HasSubstr("emergency"));
+}
+
 // ----- the [assessment] loader -----
 
 TEST(AssessmentLoader, TheShippedWorkflowHasThePlansDefaults) {

@@ -193,6 +193,13 @@ TEST_F(Authz, EveryVerbForEveryKindOfPerson) {
       {Verb::kCommitments, {[&](auto& rc) { return StatusOf(app_->Commitments(c, "finance", rc)); }, "APAAPXXXX"}},
       {Verb::kNotices, {[&](auto& rc) { return StatusOf(app_->Notices(notice_filter(), rc)); }, "APAAPXXXX"}},
       {Verb::kVerify, {[&](auto& rc) { return StatusOf(app_->Verify(c, rc)); }, "PPAAPXXXX"}},
+      {Verb::kAssessImport, {[&](auto& rc) { return StatusOf(app_->AssessImportPrior(c, scan_, "", rc)); }, "PPAPPXXXX"}},
+      {Verb::kAssessEvaluate,
+       {[&](auto& rc) { return StatusOf(app_->AssessEvaluate(c, "finance", 9000, "按时报送", "", rc)); }, "PPAPPXXXX"}},
+      {Verb::kAssessScore, {[&](auto& rc) { return StatusOf(app_->AssessScore(c, "", rc)); }, "PPAPPXXXX"}},
+      {Verb::kAssessSubmit, {[&](auto& rc) { return StatusOf(app_->AssessSubmit(c, "", rc)); }, "PPAPPXXXX"}},
+      {Verb::kAssessShow, {[&](auto& rc) { return StatusOf(app_->AssessShow(c, "finance", rc)); }, "APAAPXXXX"}},
+      {Verb::kAssessVerify, {[&](auto& rc) { return StatusOf(app_->AssessVerify(c, rc)); }, "PPAAPXXXX"}},
   };
   // A verb added to the list needs its row here.
   for (const auto& spec_row : model::kVerbSpecs)

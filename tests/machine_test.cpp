@@ -35,6 +35,7 @@ GuardFacts AllHold() {
   GuardFacts f;
   f.materials_complete.holds = f.materials_accepted.holds = f.commitment_signed.holds = true;
   f.materials_returned.holds = true;
+  f.assessment_scored.holds = f.assessment_submitted.holds = true;
   return f;
 }
 

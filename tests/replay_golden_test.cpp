@@ -1,6 +1,9 @@
 // The 2021 replay's record, compared with the one the engine produced before
 // the front-door refactor (tests/golden/replay-2021-events.jsonl, written by
-// the pre-refactor binary): every event's type, unit, actor, time and payload,
+// the pre-refactor binary, then extended by the December assessment's steps:
+// tests/golden/only_adds.py checked that the extension only added the
+// assessment's events and the notices about them, a few earlier deliveries
+// going out at the new steps): every event's type, unit, actor, time and payload,
 // in order. A change of behaviour shows as the first differing event. And
 // every payload carries what model/events.h says it does: each member it
 // always has, and no member the list lacks.

@@ -158,6 +158,15 @@ Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& r
                           " attempts: other writers kept changing the same unit");
 }
 
+// Commands defined in other files of the module (assessment.cpp) run through
+// the same commit path.
+template Result<Outcome<wire::Recorded>> App::Run<wire::Recorded>(const std::string&, const RequestContext&,
+                                                                  const nlohmann::json&, const Context*,
+                                                                  const std::function<Result<Plan<wire::Recorded>>()>&);
+template Result<Outcome<wire::Decided>> App::Run<wire::Decided>(const std::string&, const RequestContext&,
+                                                                const nlohmann::json&, const Context*,
+                                                                const std::function<Result<Plan<wire::Decided>>()>&);
+
 Result<std::shared_ptr<const calendar::Calendar>> App::LoadCalendar() {
   auto hashes = store_.CalendarHashes();
   if (!hashes.ok()) return hashes.status();
@@ -472,7 +481,9 @@ Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& un
   if (!signatures.ok()) return signatures.status();
   std::optional<model::Commitment> current;
   if (!signatures->empty()) current = signatures->back();
-  return machine::FactsFor(*ctx.workflow, *ctx.roster, unit, *materials, current);
+  machine::GuardFacts facts = machine::FactsFor(*ctx.workflow, *ctx.roster, unit, *materials, current);
+  if (auto assessed = AssessmentFacts(ctx, unit, facts); !assessed.ok()) return assessed;
+  return facts;
 }
 
 Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& from, model::StageId to,
@@ -548,6 +559,8 @@ Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const st
                             const std::string& note, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
+  // The assessment's ranking (assessment#N) is the campaign's, not a unit's.
+  if (request.rfind(assessment::kApprovalPrefix, 0) == 0) return DecideAssessment(*ctx, request, approve, note, rc);
   // "finance#1" names a request of unit "finance"; "finance" the unit's open one.
   const std::string request_unit = request.substr(0, request.find('#'));
   if (auto allowed = Authorized(*ctx, rc, approve ? Verb::kApprove : Verb::kReject, request_unit); !allowed.ok())

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "assessment/assessment.h"
 #include "attach/file_store.h"
 #include "calendar/calendar.h"
 #include "core/env.h"
@@ -136,6 +137,29 @@ struct ContactChange {
   std::optional<Date> reported_on;  // default: the day of the command
 };
 
+// The December assessment as one person may see it (assess show): the parts
+// recorded, this year's submission as the record stands now, the latest
+// revision's scores, and the ranking once circulated (every reader's).
+struct AssessmentView {
+  Context context;
+  Instant now{};
+  assessment::Record record;  // cut to the asker's units
+  struct Row {
+    const model::Unit* unit = nullptr;
+    std::optional<assessment::Part> prior;
+    std::optional<assessment::Part> evaluation;
+    assessment::SubmissionScore preview;  // this year's submission at `now`
+    std::optional<assessment::Scored> scored;  // the latest revision's assessment.scored
+  };
+  std::vector<Row> rows;  // roster order
+};
+
+// `assess verify`: every recorded score and ranking recomputed from the log.
+struct AssessmentCheck {
+  int checked = 0;  // assessment.scored and assessment.published events recomputed
+  std::vector<assessment::Difference> differences;
+};
+
 class App {
  public:
   explicit App(store::Store& store, AppOptions options = {})
@@ -198,7 +222,37 @@ class App {
                        Date signed_on, bool stamped, const std::filesystem::path& document,
                        const RequestContext& rc);
 
+  // ----- the December assessment (assessment.cpp; scores by engine/assessment) -----
+  // Each changes nothing once a revision is published unless `correction`
+  // gives the reason (rule assessment_frozen), and nothing while a ranking
+  // awaits approval (assessment_pending).
+
+  // Records last year's indicator score of every unit from a CSV file
+  // (assessment::ParsePriorCsv), one assessment.prior_recorded per unit.
+  Result<Outcome<wire::Recorded>> AssessImportPrior(const std::string& campaign, const std::filesystem::path& csv,
+                                                    const std::string& correction, const RequestContext& rc);
+  // Carries over last year's score of every unit from campaign `from`'s
+  // latest published ranking (its totals), when it recorded one.
+  Result<Outcome<wire::Recorded>> AssessCarryOverPrior(const std::string& campaign, const std::string& from,
+                                                       const std::string& correction, const RequestContext& rc);
+  // The office's evaluation of a unit (0 to 100, hundredths) with its comment.
+  Result<Outcome<wire::Recorded>> AssessEvaluate(const std::string& campaign, const std::string& unit,
+                                                 model::Points score, const std::string& comment,
+                                                 const std::string& correction, const RequestContext& rc);
+  // Scores every unit (every part complete, else assessment_incomplete) as a
+  // new revision: one assessment.scored per unit, each heard of by the unit.
+  Result<Outcome<wire::Recorded>> AssessScore(const std::string& campaign, const std::string& correction,
+                                              const RequestContext& rc);
+  // Sends the latest revision's ranking for approval: request assessment#N to
+  // the workflow's assessment_approvers. `approve assessment#N` (Decide)
+  // publishes it (assessment.published, carrying the ranking).
+  Result<Outcome<wire::Recorded>> AssessSubmit(const std::string& campaign, const std::string& note,
+                                               const RequestContext& rc);
+
   // ----- queries -----
+
+  Result<AssessmentView> AssessShow(const std::string& campaign, const std::string& unit, const RequestContext& rc);
+  Result<AssessmentCheck> AssessVerify(const std::string& campaign, const RequestContext& rc);
 
   // The campaign `id`, or the only campaign when `id` is empty, with its
   // definitions. Not authorised: for the composition root and tests; never
@@ -291,6 +345,8 @@ class App {
   Result<std::vector<store::CalendarYear>> ReadCalendarYears(const std::filesystem::path& path, Instant at);
   Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
   Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
+  // The assessment guards' facts of `unit` (assessment.cpp), from the event log.
+  duban::Status AssessmentFacts(const Context& ctx, const std::string& unit, machine::GuardFacts& facts);
   // The unit's material `material`, unless it does not owe it (or it was dropped).
   Result<model::MaterialRecord> OwedMaterial(const std::string& campaign, const std::string& unit,
                                              const std::string& material);
@@ -298,6 +354,18 @@ class App {
   // the database; one transaction per campaign, the events by rc's person.
   // Returns what moved.
   Result<std::vector<wire::CalendarLoaded::Moved>> RecomputeDeadlines(const RequestContext& rc);
+  // Approves or rejects the assessment's request `request` ("assessment#1").
+  Result<Outcome<wire::Decided>> DecideAssessment(const Context& ctx, const std::string& request, bool approve,
+                                                  const std::string& note, const RequestContext& rc);
+  // Records `rows` as last year's scores from `source`.
+  Result<Outcome<wire::Recorded>> RecordPrior(const Context& ctx, const std::vector<assessment::PriorRow>& rows,
+                                              const std::string& source, const nlohmann::json& fingerprint,
+                                              const std::string& correction, const RequestContext& rc);
+  // The campaign's whole event log, in seq order.
+  Result<std::vector<model::StoredEvent>> AllEvents(const Context& ctx);
+  // Every unit's instance written with its version bumped: the command is
+  // ordered against every other command on any unit.
+  Result<store::Changeset> TouchingAll(const Context& ctx);
   // Refused unless rc may use `verb` in every campaign of the database.
   duban::Status AuthorizeEverywhere(const RequestContext& rc, model::Verb verb);
   // The instance after a move to `to` at `at`: version bumped, due recomputed.

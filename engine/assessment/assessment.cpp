@@ -255,6 +255,7 @@ Record ReadRecord(std::span<const StoredEvent> events) {
         if (!score) break;
         auto& parts = e.event.type == EventType::kAssessmentPriorRecorded ? rec.prior : rec.evaluation;
         parts[e.event.unit] = Part{*score, e.seq, Str(p, "comment")};
+        rec.parts_seq = e.seq;
         break;
       }
       case EventType::kAssessmentScored: {
@@ -282,6 +283,7 @@ Record ReadRecord(std::span<const StoredEvent> events) {
       case EventType::kAssessmentPublished:
         rec.published = p.value("revision", 0);
         rec.published_seq = e.seq;
+        rec.published_payload = p;
         break;
       default:
         break;
@@ -381,6 +383,14 @@ std::optional<UnitScore> FromPayload(const std::string& unit, const nlohmann::js
 }
 
 }  // namespace
+
+std::vector<UnitScore> RecordedScores(const Record& rec, const model::Roster& roster) {
+  std::vector<UnitScore> out;
+  for (const auto& u : roster.units)
+    if (auto it = rec.scored.find(u.id); it != rec.scored.end())
+      if (auto s = FromPayload(u.id, it->second.payload)) out.push_back(*s);
+  return out;
+}
 
 std::vector<Difference> VerifyLog(const model::Workflow& wf, const model::Roster& roster,
                                   std::span<const StoredEvent> events, const calendar::Calendar& cal,

@@ -62,6 +62,12 @@ struct PriorRow {
 Result<std::vector<PriorRow>> ParsePriorCsv(std::string_view text, std::string_view source,
                                             const model::Roster& roster);
 
+// Last year's scores carried over from the previous campaign's published
+// ranking (its assessment.published payload's "ranking"): each unit's total.
+// Fails with InvalidInput naming the units of `roster` the ranking lacks.
+Result<std::vector<PriorRow>> PriorFromRanking(const nlohmann::json& ranking, std::string_view campaign,
+                                               const model::Roster& roster);
+
 // ----- (b) this year's submission, from the record -----
 
 // Rules a command is refused by (Status::Refused), named in messages and docs.
@@ -152,6 +158,8 @@ struct Record {
   std::map<std::string, Scored> scored;    // the latest revision's assessment.scored, by unit
   int published = 0;                       // the latest published revision; 0: none
   std::int64_t published_seq = 0;
+  nlohmann::json published_payload;        // its assessment.published payload (null: none)
+  std::int64_t parts_seq = 0;              // the last event that recorded a part
   std::vector<Approval> approvals;         // every assessment request, in order
   const Approval* pending() const;         // the open one, if any
   // Once a revision is published the scores are frozen: every later change
@@ -195,6 +203,9 @@ struct Ranked {
   const UnitScore* score = nullptr;
 };
 std::vector<Ranked> Rank(const std::vector<UnitScore>& scores);
+
+// The latest revision's scores as `rec` recorded them, in roster order.
+std::vector<UnitScore> RecordedScores(const Record& rec, const model::Roster& roster);
 
 // The ranking as assessment.published carries it.
 nlohmann::json RankingJson(const std::vector<UnitScore>& scores, const model::Roster& roster);

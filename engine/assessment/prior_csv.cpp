@@ -147,4 +147,27 @@ Result<std::vector<PriorRow>> ParsePriorCsv(std::string_view text, std::string_v
   return rows;
 }
 
+Result<std::vector<PriorRow>> PriorFromRanking(const nlohmann::json& ranking, std::string_view campaign,
+                                               const model::Roster& roster) {
+  std::vector<PriorRow> rows;
+  std::vector<std::string> missing;
+  for (const auto& u : roster.units) {
+    std::optional<Points> total;
+    if (ranking.is_array())
+      for (const auto& r : ranking)
+        if (r.is_object() && r.value("unit", "") == u.id && r.contains("total")) total = PointsFromJson(r["total"]);
+    if (!total || *total < 0 || *total > model::kFullMarks) {
+      missing.push_back(u.id);
+      continue;
+    }
+    rows.push_back({u.id, *total, 0});
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return Status::InvalidInput("campaign '" + std::string(campaign) + "' published no score for: " + list);
+  }
+  return rows;
+}
+
 }  // namespace duban::assessment

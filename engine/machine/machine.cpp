@@ -66,6 +66,8 @@ const GuardFacts::Fact& GuardFacts::Get(Guard g) const {
     case Guard::kMaterialsAccepted: return materials_accepted;
     case Guard::kCommitmentSigned: return commitment_signed;
     case Guard::kMaterialsReturned: return materials_returned;
+    case Guard::kAssessmentScored: return assessment_scored;
+    case Guard::kAssessmentSubmitted: return assessment_submitted;
   }
   return materials_complete;
 }

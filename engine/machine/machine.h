@@ -22,6 +22,8 @@ struct GuardFacts {
   Fact materials_accepted;
   Fact commitment_signed;
   Fact materials_returned;
+  Fact assessment_scored;     // from the event log (app: engine/assessment)
+  Fact assessment_submitted;
   std::vector<std::string> returned_items;  // names of the items in the returned state
 
   const Fact& Get(model::Guard g) const;

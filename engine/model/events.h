@@ -115,13 +115,14 @@ inline constexpr FieldSpec kTransitionRequested[] = {
     {"trigger", "the trigger fired (absent for an extension)", Presence::kOptional},
     {"from", "the stage it leaves (absent for an extension)", Presence::kOptional},
     {"to", "the stage it enters (absent for an extension)", Presence::kOptional},
-    {"kind", "\"extension\" for a request to move the stage's due day", Presence::kOptional},
+    {"kind", "\"extension\" for a request to move the stage's due day; \"assessment\" for the ranking", Presence::kOptional},
     {"stage", "extension: the stage whose due day would move", Presence::kOptional},
     {"due_date", "extension: the current due day", Presence::kOptional},
     {"new_due_date", "extension: the due day asked for", Presence::kOptional},
     {"request", "the request's id: \"finance#1\""},
     {"approvers", "the roles that may approve it", Presence::kRoleIds},
     {"note", "the requester's reason", Presence::kOptional},
+    {"revision", "assessment (kind = \"assessment\", campaign-wide): the revision of the ranking", Presence::kOptional},
     kReturnedItems,
 };
 inline constexpr EventSpec kTransitionRequestedEvent{EventType::kTransitionRequested,
@@ -140,6 +141,7 @@ inline constexpr FieldSpec kTransitionDecided[] = {
     {"request", "the request decided"},
     {"requested_by", "the person who asked"},
     {"note", "the approver's note (required for a rejection)", Presence::kOptional},
+    {"revision", "assessment: the revision of the ranking decided", Presence::kOptional},
 };
 inline constexpr EventSpec kTransitionApprovedEvent{EventType::kTransitionApproved, "transition.approved",
                                                     "a request was approved", kTransitionDecided, Audience::kWorkflow};

@@ -9,11 +9,13 @@ namespace duban::model {
 
 namespace {
 
-constexpr std::array<EnumName<Guard>, 4> kGuardNames{{
+constexpr std::array<EnumName<Guard>, 6> kGuardNames{{
     {Guard::kMaterialsComplete, "materials_complete"},
     {Guard::kMaterialsAccepted, "materials_accepted"},
     {Guard::kCommitmentSigned, "commitment_signed"},
     {Guard::kMaterialsReturned, "materials_returned"},
+    {Guard::kAssessmentScored, "assessment_scored"},
+    {Guard::kAssessmentSubmitted, "assessment_submitted"},
 }};
 
 constexpr std::array<EnumName<RequestStatus>, 3> kRequestStatusNames{{
@@ -22,9 +24,10 @@ constexpr std::array<EnumName<RequestStatus>, 3> kRequestStatusNames{{
     {RequestStatus::kRejected, "rejected"},
 }};
 
-constexpr std::array<EnumName<RequestKind>, 2> kRequestKindNames{{
+constexpr std::array<EnumName<RequestKind>, 3> kRequestKindNames{{
     {RequestKind::kTransition, "transition"},
     {RequestKind::kExtension, "extension"},
+    {RequestKind::kAssessment, "assessment"},
 }};
 
 constexpr std::array<EnumName<CommitmentState>, 3> kCommitmentStateNames{{

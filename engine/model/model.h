@@ -86,6 +86,8 @@ enum class Guard : std::uint8_t {
   kMaterialsAccepted,  // "materials_accepted": every item accepted
   kCommitmentSigned,   // "commitment_signed": a signed, stamped commitment with its scan
   kMaterialsReturned,  // "materials_returned": some item was returned, naming what failed review
+  kAssessmentScored,     // "assessment_scored": the unit has a current score (engine/assessment)
+  kAssessmentSubmitted,  // "assessment_submitted": that score's ranking went to the approvers, or was published
 };
 std::string_view GuardName(Guard g);
 std::optional<Guard> GuardFromName(std::string_view name);
@@ -126,6 +128,7 @@ struct Permissions {
   std::vector<RoleId> commitment_signers;  // who signs a unit's commitment (unit-scoped)
   std::vector<RoleId> unit_contacts;       // the contact roles `contact set` records (unit-scoped)
   std::vector<RoleId> extension_approvers; // who approves an extension of a due day
+  std::vector<RoleId> assessment_approvers; // who approves the assessment's ranking (may be empty without [assessment])
   Grant contact_details;                   // who sees other people's phone and e-mail
   SourcePos pos;
 
@@ -243,8 +246,10 @@ std::string_view RequestStatusName(RequestStatus s);  // "pending", "approved", 
 std::optional<RequestStatus> RequestStatusFromName(std::string_view name);
 
 // What a request asks for: a stage transition, or a later due day.
-enum class RequestKind : std::uint8_t { kTransition, kExtension };
-std::string_view RequestKindName(RequestKind k);  // "transition", "extension"
+// An assessment request (the ranking for approval) lives in the event log
+// only (engine/assessment), never in the store's requests.
+enum class RequestKind : std::uint8_t { kTransition, kExtension, kAssessment };
+std::string_view RequestKindName(RequestKind k);  // "transition", "extension", "assessment"
 std::optional<RequestKind> RequestKindFromName(std::string_view name);
 
 // Where a unit's signed commitment stands: none yet, one in force that meets

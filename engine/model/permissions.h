@@ -33,6 +33,10 @@ enum class Verb : std::uint8_t {
   kExtend,
   kUrge,
   kNoticesRetry,
+  kAssessImport,    // the December assessment: last year's scores
+  kAssessEvaluate,  // the office's evaluation of a unit
+  kAssessScore,     // score every unit
+  kAssessSubmit,    // send the ranking for approval
   // queries
   kCampaignList,
   kRoster,
@@ -45,6 +49,8 @@ enum class Verb : std::uint8_t {
   kCommitments,
   kNotices,
   kVerify,
+  kAssessShow,
+  kAssessVerify,
 };
 
 struct VerbSpec {
@@ -75,6 +81,10 @@ inline constexpr std::array kVerbSpecs = {
     VerbSpec{Verb::kExtend, "extend", true, false},
     VerbSpec{Verb::kUrge, "urge", true, false},
     VerbSpec{Verb::kNoticesRetry, "notices_retry", true, false},
+    VerbSpec{Verb::kAssessImport, "assess_import", true, false},
+    VerbSpec{Verb::kAssessEvaluate, "assess_evaluate", true, false},
+    VerbSpec{Verb::kAssessScore, "assess_score", true, false},
+    VerbSpec{Verb::kAssessSubmit, "assess_submit", true, false},
     VerbSpec{Verb::kCampaignList, "campaign_list", false, false},
     VerbSpec{Verb::kRoster, "roster", false, false},
     VerbSpec{Verb::kStatus, "status", false, false},
@@ -86,6 +96,8 @@ inline constexpr std::array kVerbSpecs = {
     VerbSpec{Verb::kCommitments, "commitments", false, false},
     VerbSpec{Verb::kNotices, "notices", false, false},
     VerbSpec{Verb::kVerify, "verify", false, false},
+    VerbSpec{Verb::kAssessShow, "assess_show", false, false},
+    VerbSpec{Verb::kAssessVerify, "assess_verify", false, false},
 };
 inline constexpr std::size_t kVerbCount = kVerbSpecs.size();
 

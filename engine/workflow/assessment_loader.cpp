@@ -138,6 +138,10 @@ void ReadAssessment(const Fields& root, model::Workflow& wf) {
   rule.pos = section.pos();
   ReadWeights(section, rule);
   ReadSubmission(section, wf, rule.submission);
+  if (wf.permissions.assessment_approvers.empty())
+    Fail("[assessment]: [permissions] must name 'assessment_approvers', who approves the ranking "
+         "(考核结果报区政府领导审核)",
+         section.pos());
   wf.assessment = std::move(rule);
 }
 

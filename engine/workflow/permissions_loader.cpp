@@ -19,11 +19,14 @@ constexpr std::string_view kExtensionApprovers = "extension_approvers";
 constexpr std::string_view kContactDetails = "contact_details";
 constexpr std::array<std::string_view, 4> kEngineKeys = {kSigners, kContacts, kExtensionApprovers,
                                                          kContactDetails};
+// Needed only by a workflow with [assessment] (assessment_loader.cpp checks it).
+constexpr std::string_view kAssessmentApprovers = "assessment_approvers";
 
 std::vector<std::string> KnownKeys() {
   std::vector<std::string> out;
   for (const auto& s : model::kVerbSpecs) out.emplace_back(s.name);
   for (auto k : kEngineKeys) out.emplace_back(k);
+  out.emplace_back(kAssessmentApprovers);
   return out;
 }
 
@@ -50,6 +53,10 @@ class PermissionsReader {
       if (auto verb = model::VerbFromName(name)) {
         p.verbs[static_cast<std::size_t>(*verb)] = ReadGrant(value, what, doc_.PosOf(key));
         given[static_cast<std::size_t>(*verb)] = true;
+        continue;
+      }
+      if (name == kAssessmentApprovers) {
+        p.assessment_approvers = ReadEngineRoles(value, what, std::nullopt);
         continue;
       }
       const auto engine = std::find(kEngineKeys.begin(), kEngineKeys.end(), name);
@@ -164,6 +171,11 @@ class PermissionsReader {
     for (auto r : p.extension_approvers)
       if (!Grants(p.Of(model::Verb::kApprove), r) || !Grants(p.Of(model::Verb::kReject), r))
         Fail("[permissions] 'extension_approvers': role " + Quoted(wf_.roles[r].id) +
+                 " is not granted both 'approve' and 'reject'",
+             p.pos);
+    for (auto r : p.assessment_approvers)
+      if (!Grants(p.Of(model::Verb::kApprove), r) || !Grants(p.Of(model::Verb::kReject), r))
+        Fail("[permissions] 'assessment_approvers': role " + Quoted(wf_.roles[r].id) +
                  " is not granted both 'approve' and 'reject'",
              p.pos);
   }

@@ -16,9 +16,8 @@ namespace {
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
     "material", "copies",    "ack",    "contact", "commitments", "sign",  "events",  "calendar",
-    "tick",   "deadline",    "extend", "urge",   "notices",  "serve",    "user",    "token",
-    "verify", "replay",
-    "backup", "restore",     "doctor", "migrate"};
+    "tick",   "deadline",    "extend", "urge",   "notices",  "assess",   "serve",    "user",
+    "token",  "verify",      "replay", "backup", "restore",  "doctor",   "migrate"};
 
 }  // namespace
 
@@ -32,6 +31,7 @@ const VerbTable& Verbs() {
     AddRecordVerbs(t);
     AddDeadlinesVerbs(t);
     AddNoticesVerbs(t);
+    AddAssessVerbs(t);
     AddServeVerbs(t);
     AddUsersVerbs(t);
     AddReplayVerbs(t);
