@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/shell.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -22,22 +23,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-struct Ran {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using duban::testing::Quote;
+using duban::testing::Ran;
+using duban::testing::Slurp;
 
 Ran Shell(const std::string& cmd, const fs::path& dir) {
   const int raw = std::system((cmd + " >" + Quote((dir / "out").string()) + " 2>" + Quote((dir / "err").string())).c_str());

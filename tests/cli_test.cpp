@@ -14,28 +14,16 @@
 
 #include "core/text.h"
 #include "model/events.h"
+#include "support/shell.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Ran {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using duban::testing::Quote;
+using duban::testing::Ran;
+using duban::testing::Slurp;
 
 class Cli : public ::testing::Test {
  protected:
