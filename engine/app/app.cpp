@@ -474,7 +474,7 @@ Result<model::Instance> App::GetInstance(const Context& ctx, const std::string& 
   return **inst;
 }
 
-Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& unit) {
+Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& unit, model::TransitionId tid) {
   auto materials = store_.ListMaterials(ctx.campaign.id, unit);
   if (!materials.ok()) return materials.status();
   auto signatures = store_.ListCommitments(ctx.campaign.id, unit);
@@ -482,7 +482,7 @@ Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& un
   std::optional<model::Commitment> current;
   if (!signatures->empty()) current = signatures->back();
   machine::GuardFacts facts = machine::FactsFor(*ctx.workflow, *ctx.roster, unit, *materials, current);
-  if (auto assessed = AssessmentFacts(ctx, unit, facts); !assessed.ok()) return assessed;
+  if (auto assessed = AssessmentFacts(ctx, unit, tid, facts); !assessed.ok()) return assessed;
   return facts;
 }
 
@@ -516,7 +516,7 @@ Result<Outcome<wire::Fired>> App::Fire(const std::string& campaign, const std::s
     auto tid = wf.FindTransition(trigger, inst->stage);
     machine::GuardFacts facts;
     if (tid && !wf.transitions[*tid].guards.empty()) {
-      auto f = Facts(*ctx, unit);
+      auto f = Facts(*ctx, unit, *tid);
       if (!f.ok()) return f.status();
       facts = std::move(*f);
     }
@@ -583,7 +583,7 @@ Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const st
     const model::Request& r = **req;
     auto inst = GetInstance(*ctx, r.unit);
     if (!inst.ok()) return inst.status();
-    auto facts = Facts(*ctx, r.unit);
+    auto facts = Facts(*ctx, r.unit, r.transition);
     if (!facts.ok()) return facts.status();
     auto d = machine::DecideRequest(wf, *ctx->roster, *inst, r,
                                     machine::Decide{approve, rc.person, rc.at, note}, *facts);

@@ -344,9 +344,12 @@ class App {
   // Reads and checks a calendar file or directory of year files.
   Result<std::vector<store::CalendarYear>> ReadCalendarYears(const std::filesystem::path& path, Instant at);
   Result<model::Instance> GetInstance(const Context& ctx, const std::string& unit);
-  Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit);
+  // The guard facts of `unit` for transition `tid`: the assessment's are read
+  // (from the whole event log) only when that transition is guarded by them.
+  Result<machine::GuardFacts> Facts(const Context& ctx, const std::string& unit, model::TransitionId tid);
   // The assessment guards' facts of `unit` (assessment.cpp), from the event log.
-  duban::Status AssessmentFacts(const Context& ctx, const std::string& unit, machine::GuardFacts& facts);
+  duban::Status AssessmentFacts(const Context& ctx, const std::string& unit, model::TransitionId tid,
+                                machine::GuardFacts& facts);
   // The unit's material `material`, unless it does not owe it (or it was dropped).
   Result<model::MaterialRecord> OwedMaterial(const std::string& campaign, const std::string& unit,
                                              const std::string& material);

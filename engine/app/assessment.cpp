@@ -76,12 +76,14 @@ duban::Status Current(const assessment::Record& rec, int revision) {
 
 }  // namespace
 
-duban::Status App::AssessmentFacts(const Context& ctx, const std::string& unit, machine::GuardFacts& facts) {
+duban::Status App::AssessmentFacts(const Context& ctx, const std::string& unit, model::TransitionId tid,
+                                   machine::GuardFacts& facts) {
+  // Reading the record means reading the whole log: only for a transition
+  // the assessment guards, never for every guarded move of the year.
   const auto& wf = *ctx.workflow;
-  const bool wanted = std::any_of(wf.transitions.begin(), wf.transitions.end(), [](const model::TransitionDef& t) {
-    return std::any_of(t.guards.begin(), t.guards.end(), [](model::Guard g) {
-      return g == model::Guard::kAssessmentScored || g == model::Guard::kAssessmentSubmitted;
-    });
+  const auto& guards = wf.transitions.at(tid).guards;
+  const bool wanted = std::any_of(guards.begin(), guards.end(), [](model::Guard g) {
+    return g == model::Guard::kAssessmentScored || g == model::Guard::kAssessmentSubmitted;
   });
   if (!wanted) return Status::Ok();
   auto events = AllEvents(ctx);
