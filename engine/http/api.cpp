@@ -164,6 +164,15 @@ Response Api::Dispatch(const Request& req) {
       if (auto scope = c.who.MayUse(it->second); !scope.ok()) return ProblemOf(scope);
   }
 
+  // ?limit of a paged list: the default page without it, 400 above max_page.
+  const auto PageLimit = [&] {
+    return Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
+                 static_cast<std::int64_t>(options_.max_page));
+  };
+  const auto BadLimit = [&] {
+    return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+  };
+
   switch (m.route->id) {
     case RouteId::kHealth:
       return Json(200, {{"status", "ok"}, {"time", FormatUtc(now)}});
@@ -245,10 +254,9 @@ Response Api::Dispatch(const Request& req) {
 
     case RouteId::kUnitEvents: {
       auto after = Count(c, "after", 0, std::numeric_limits<std::int64_t>::max());
-      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
-                         static_cast<std::int64_t>(options_.max_page));
+      auto limit = PageLimit();
       if (!after) return Problem(400, codes::kBadRequest, "?after must be an event sequence number");
-      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      if (!limit) return BadLimit();
       store::EventFilter f;
       f.campaign = c.Param("campaign");
       f.unit = c.Param("unit");
@@ -297,9 +305,8 @@ Response Api::Dispatch(const Request& req) {
         f.status = *s;
       }
       f.after = c.query.count("after") ? c.query.at("after") : "";
-      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
-                         static_cast<std::int64_t>(options_.max_page));
-      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      auto limit = PageLimit();
+      if (!limit) return BadLimit();
       f.limit = static_cast<std::size_t>(*limit);
       auto list = app_.Requests(f, c.Context());
       if (!list.ok()) return ProblemOf(list.status());
@@ -324,9 +331,8 @@ Response Api::Dispatch(const Request& req) {
       if (auto unit = c.query.find("unit"); unit != c.query.end()) f.unit = unit->second;
       if (auto state = c.query.find("state"); state != c.query.end()) f.state = state->second;
       f.after = c.query.count("after") ? c.query.at("after") : "";
-      auto limit = Count(c, "limit", static_cast<std::int64_t>(options_.default_page),
-                         static_cast<std::int64_t>(options_.max_page));
-      if (!limit) return Problem(400, codes::kBadRequest, "?limit must be 0.." + std::to_string(options_.max_page));
+      auto limit = PageLimit();
+      if (!limit) return BadLimit();
       f.limit = static_cast<std::size_t>(*limit);
       auto list = app_.Notices(f, c.Context());
       if (!list.ok()) return ProblemOf(list.status());
