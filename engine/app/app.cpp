@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/admission.h"
 #include "core/hash.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
@@ -115,6 +116,8 @@ Result<std::optional<Instant>> Context::DueFor(model::StageId stage, Instant ent
 template <typename T>
 Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& rc, const nlohmann::json& fingerprint,
                             const Context* ctx, const std::function<Result<Plan<T>>()>& plan) {
+  if (auto admitted = AdmitText(fingerprint); !admitted.ok()) return admitted;
+  if (auto admitted = AdmitText(nlohmann::json{{"as", rc.person}}); !admitted.ok()) return admitted;
   const std::string fp = Sha256Hex(fingerprint.dump());
   // The answer already recorded for this command id, if any.
   auto recorded = [&]() -> std::optional<Result<Outcome<T>>> {
@@ -135,6 +138,18 @@ Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& r
   };
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (auto answer = recorded()) return std::move(*answer);
+    // The record moves forward in time: a person's command is not dated
+    // before the campaign's last event (the engine's own catch-up steps are
+    // stamped on the days they fell due, and are exempt).
+    if (attempt == 0 && ctx != nullptr && rc.channel != Channel::kSystem) {
+      std::optional<Instant> last;
+      if (ctx->campaign.head_seq > 0) {
+        auto tail = store_.ListEvents({campaign, std::nullopt, std::nullopt, std::nullopt, ctx->campaign.head_seq - 1, 1});
+        if (!tail.ok()) return tail.status();
+        if (!tail->empty()) last = tail->back().event.at;
+      }
+      if (auto admitted = AdmitTime(rc.at, ctx->campaign.year, last, ctx->tz); !admitted.ok()) return admitted;
+    }
     auto p = plan();
     if (!p.ok()) {
       // A retry racing its first attempt may read the state that attempt
@@ -1113,6 +1128,11 @@ Result<Outcome<wire::Recorded>> App::Sign(const std::string& campaign, const std
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
   if (auto allowed = Authorized(*ctx, rc, Verb::kSign, unit); !allowed.ok()) return allowed.status();
+  if (const Date today = ctx->tz.local_date(rc.at); signed_on > today)
+    return Status::InvalidInput("the commitment is dated " + FormatDate(signed_on) + ", after the day it is recorded (" +
+                                FormatDate(today) + "): a signature cannot come from the future");
+  if (static_cast<int>(signed_on.year()) < ctx->campaign.year - 1)
+    return Status::InvalidInput("the commitment is dated " + FormatDate(signed_on) + ", before the campaign's years");
   auto scan = files_.Put(document);
   if (!scan.ok()) return scan.status();
   const std::string doc_hash = scan->sha256;

@@ -66,14 +66,40 @@ std::uint32_t ColumnOf(std::string_view s, std::size_t offset) {
   return col;
 }
 
-bool IsValidUtf8(std::string_view s) {
+std::size_t FirstInvalidUtf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto b = static_cast<unsigned char>(s[i]);
     std::size_t before = i;
     char32_t c = Decode(s, i);
-    if (c == 0xFFFD && !(b == 0xEF && i - before == 3)) return false;
+    if (c == 0xFFFD && !(b == 0xEF && i - before == 3)) return before;
   }
-  return true;
+  return std::string_view::npos;
+}
+
+bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
+
+std::string Quoted(std::string_view s, std::size_t max_chars) {
+  std::string out;
+  std::size_t chars = 0, i = 0;
+  while (i < s.size() && chars < max_chars) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t before = i;
+    const char32_t c = Decode(s, i);
+    if (c == 0xFFFD && !(b == 0xEF && i - before == 3)) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+      i = before + 1;
+    } else if (c < 0x20) {
+      out += ' ';
+    } else {
+      out.append(s.substr(before, i - before));
+    }
+    ++chars;
+  }
+  if (i < s.size()) out += "… (" + std::to_string(s.size()) + " bytes)";
+  return out;
 }
 
 }  // namespace duban

@@ -22,5 +22,13 @@ std::uint32_t ColumnOf(std::string_view s, std::size_t offset);
 
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view s);
+// The byte offset of the first malformed sequence in `s`; npos when none.
+std::size_t FirstInvalidUtf8(std::string_view s);
+
+// What an error message may quote of a value from outside: at most
+// `max_chars` characters of `s` (whole UTF-8 characters; an invalid byte is
+// shown as \xHH), followed by "…" and the full length when cut. A 5 MB bad
+// value is never echoed back whole.
+std::string Quoted(std::string_view s, std::size_t max_chars = 40);
 
 }  // namespace duban

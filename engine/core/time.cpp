@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/text.h"
+
 namespace duban {
 
 namespace {
@@ -66,16 +68,19 @@ Result<Date> ParseDate(std::string_view s) {
   int y = 0, m = 0, d = 0;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !ParseInt(s.substr(0, 4), y) ||
       !ParseInt(s.substr(5, 2), m) || !ParseInt(s.substr(8, 2), d))
-    return Status::InvalidInput("'" + std::string(s) + "' is not a date (expected YYYY-MM-DD)");
+    return Status::InvalidInput("'" + Quoted(s) + "' is not a date (expected YYYY-MM-DD)");
   Date date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
             std::chrono::day(static_cast<unsigned>(d))};
-  if (!date.ok()) return Status::InvalidInput("'" + std::string(s) + "' is not a calendar date");
+  if (!date.ok()) return Status::InvalidInput("'" + Quoted(s) + "' is not a calendar date");
+  if (y < kMinYear || y > kMaxYear)
+    return Status::InvalidInput("'" + Quoted(s) + "': the year must lie within " + std::to_string(kMinYear) +
+                                " and " + std::to_string(kMaxYear));
   return date;
 }
 
 Result<Instant> ParseInstant(std::string_view text, const TimeZone& tz) {
   auto bad = [&] {
-    return Status::InvalidInput("'" + std::string(text) +
+    return Status::InvalidInput("'" + Quoted(text) +
                                 "' is not a time (expected YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM])");
   };
   if (text.size() < 10) return bad();
@@ -111,6 +116,10 @@ Result<Instant> ParseInstant(std::string_view text, const TimeZone& tz) {
     } else {
       return bad();
     }
+    // UTC offsets in use run from -12:00 to +14:00 (ISO 8601 allows no more).
+    if (om > 59 || oh * 60 + om > 14 * 60)
+      return Status::InvalidInput("'" + Quoted(text) +
+                                  "': the UTC offset must lie within -14:00 and +14:00");
     auto offset = std::chrono::hours(oh) + std::chrono::minutes(om);
     return rest[0] == '+' ? as_utc - offset : as_utc + offset;
   }

@@ -46,9 +46,14 @@ class TimeZone {
 
 // Parses ISO 8601: "2021-10-08", "2021-10-08T09:30", "2021-10-08 09:30:15",
 // each optionally followed by "Z" or an offset "+08:00"/"+0800". A time with no
-// offset is local to `tz`; a bare date means its local midnight.
+// offset is local to `tz`; a bare date means its local midnight. Offsets lie
+// within ±14:00.
 Result<Instant> ParseInstant(std::string_view text, const TimeZone& tz);
-// Parses "YYYY-MM-DD".
+// The years a date may name: anything else is a typing slip.
+inline constexpr int kMinYear = 1970;
+inline constexpr int kMaxYear = 2199;
+
+// Parses "YYYY-MM-DD" (years kMinYear..kMaxYear).
 Result<Date> ParseDate(std::string_view text);
 
 // "2021-10-08T01:30:00Z"

@@ -1,10 +1,15 @@
 #include "runtime/services.h"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 #include <filesystem>
 #include <utility>
 
 #include "calendar/calendar.h"
+#include "core/text.h"
 #include "runtime/system_env.h"
 
 namespace duban::runtime {
@@ -18,6 +23,17 @@ Services::~Services() = default;
 Result<app::App*> Services::Open(const std::string& database, const std::string& files_dir,
                                  const std::string& config_file, bool create) {
   const std::string files = files_dir.empty() ? database + ".files" : files_dir;
+  std::optional<std::int64_t> max_attachment_bytes;
+  if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0') {
+    // A whole number of MiB, 1 to 4096: "abc" or "-1" is a mistake, not a limit of 0.
+    const std::string_view text(mb);
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 4096)
+      return Status::InvalidInput("DUBAN_MAX_ATTACHMENT_MB must be a whole number of MiB from 1 to 4096, not '" +
+                                  Quoted(text) + "'");
+    max_attachment_bytes = value * 1024 * 1024;
+  }
   if (app_ && database == path_ && files == files_dir_) return app_.get();
   // The configuration file, or the embedded default beside the database:
   // every notice by e-mail into a local maildir.
@@ -47,8 +63,7 @@ Result<app::App*> Services::Open(const std::string& database, const std::string&
   options.files_dir = files;
   options.env = env_;
   options.files.env = env_;
-  if (const char* mb = std::getenv("DUBAN_MAX_ATTACHMENT_MB"); mb != nullptr && *mb != '\0')
-    options.files.max_bytes = std::atoll(mb) * 1024 * 1024;
+  if (max_attachment_bytes) options.files.max_bytes = *max_attachment_bytes;
   app_ = std::make_unique<app::App>(*store_, options);
   app::AccountsOptions accounts;
   accounts.secret_bytes = SecretBytes;

@@ -27,9 +27,13 @@ Result<model::Workflow> ParseWorkflow(std::string_view toml_content, std::string
 Result<model::Roster> ParseRoster(std::string_view toml_content, std::string_view source_name,
                                   const model::Workflow& wf);
 
+// The largest definition, roster, calendar or scenario file read.
+inline constexpr std::size_t kMaxTextFileBytes = 16 * 1024 * 1024;
+
 // The whole file as text. Fails with NotFound when it does not exist, Io when
-// it cannot be read, and InvalidInput (at the first bad byte's line and
-// column) when it is not UTF-8.
+// it cannot be read, and InvalidInput when it is not a regular file, is over
+// kMaxTextFileBytes, or is not UTF-8 (at the first bad byte's line and
+// column).
 Result<std::string> ReadTextFile(const std::filesystem::path& path);
 
 }  // namespace duban::workflow

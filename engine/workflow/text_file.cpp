@@ -49,12 +49,24 @@ Result<std::string> ReadTextFile(const std::filesystem::path& path) {
     return Status::NotFound("cannot read '" + name + "': no such file");
   if (std::filesystem::is_directory(status))
     return Status::InvalidInput("cannot read '" + name + "': it is a directory, not a file");
+  // A device or a pipe (/dev/zero, /dev/stdin) may never end: only a
+  // regular file of a bounded size is read.
+  if (!std::filesystem::is_regular_file(status))
+    return Status::InvalidInput("cannot read '" + name + "': not a regular file");
 
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::Io("cannot open '" + name + "': " + std::strerror(errno));
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string text;
+  char buf[64 * 1024];
+  while (in && text.size() <= kMaxTextFileBytes) {
+    in.read(buf, sizeof buf);
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) return Status::Io("cannot read '" + name + "': " + std::strerror(errno));
+  if (text.size() > kMaxTextFileBytes)
+    return Status::InvalidInput("cannot read '" + name + "': over the limit of " +
+                                std::to_string(kMaxTextFileBytes / (1024 * 1024)) + " MiB for a text file");
 
   if (!IsValidUtf8(text))
     return Status::InvalidInput("not UTF-8 text: save the file as UTF-8", FirstBadByte(text, name));

@@ -12,6 +12,9 @@ namespace duban::cli {
 
 namespace {
 
+// An argument longer than this is a mistake (a file pasted into --note).
+constexpr std::size_t kMaxArgumentBytes = 64 * 1024;
+
 // The order the top-level verbs are listed in `duban --help`.
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
@@ -79,6 +82,9 @@ CommandLine::CommandLine()
            "\nshared files: " + l.share_dir.string() + "\nplugins:      " + l.plugin_dir.string() +
            (l.installed ? "\nsystem configuration: " + l.system_config().string() : std::string());
   }, "print the version and where this duban finds its files");
+  for (CLI::Option* o : cli.get_options())
+    if (o->get_name() != "--help" && o->get_name() != "--help-all" && o->get_name() != "--version")
+      global_options_.push_back(o);
   bound_ = Verbs().Install(cli, kHelpOrder);
 }
 
@@ -128,7 +134,26 @@ std::optional<int> CommandLine::Parse(const std::vector<std::string>& args, Io i
 
 bool CommandLine::db_given() const { return db_option_->count() > 0; }
 
+std::string CommandLine::global_given() const {
+  for (const CLI::Option* o : global_options_)
+    if (o->count() > 0) return o->get_name();
+  return "";
+}
+
 int Run(const std::vector<std::string>& args, Io io, Session& session, const std::filesystem::path& base_dir) {
+  // Text from the shell is checked before anything reads it: well-formed
+  // UTF-8 and bounded (a note is a few lines, not a file).
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (!IsValidUtf8(args[i])) {
+      io.err << "duban: argument " << i + 1 << " is not valid UTF-8 text: '" << Quoted(args[i]) << "'\n";
+      return 2;
+    }
+    if (args[i].size() > kMaxArgumentBytes) {
+      io.err << "duban: argument " << i + 1 << " is " << args[i].size() << " bytes, over the limit of "
+             << kMaxArgumentBytes << ": '" << Quoted(args[i]) << "'\n";
+      return 2;
+    }
+  }
   CommandLine line;
   if (auto done = line.Parse(args, io)) return *done;
   Globals& g = line.globals();

@@ -78,6 +78,10 @@ Result<std::vector<Step>> Parse(const std::string& file, const std::string& cont
     start = end + 1;
     ++number;
     SourcePos pos{file, number, 1};
+    if (const std::size_t bad = FirstInvalidUtf8(line); bad != std::string::npos) {
+      pos.column = ColumnOf(line, bad);
+      return Status::InvalidInput("not valid UTF-8 text", pos);
+    }
     auto tokens = Tokenize(line, pos);
     if (!tokens.ok()) return tokens.status();
     if (tokens->empty()) {
@@ -188,6 +192,11 @@ int RunReplay(const std::string& file, const std::string& db, const std::string&
       g.format = format;
       if (auto done = line.Parse(s.args, io)) return *done;
       Call c{g, io, session, base};
+      // The step's database, files, time and person are the replay's: a step
+      // naming its own would run elsewhere than the scenario says.
+      if (auto given = line.global_given(); !given.empty())
+        return c.Fail(Status::InvalidInput(file + ":" + std::to_string(s.line) + ": a step cannot give " + given +
+                                           ": the replay sets the database, the time and the person"));
       auto at = ParseInstant(g.at, TimeZone::Default());
       if (!at.ok()) return c.Fail(Status::InvalidInput("--at: " + at.status().message()));
       c.now = *at;

@@ -136,12 +136,16 @@ class CommandLine {
   const Bound& chosen() const { return *chosen_; }
   // Whether the line gave --db.
   bool db_given() const;
+  // The first global option (--db, --at, ...) the line gave, as written;
+  // empty when none: a replay step takes none of them.
+  std::string global_given() const;
 
  private:
   std::unique_ptr<CLI::App> cli_;
   Globals g_;
   std::vector<Bound> bound_;
   CLI::Option* db_option_ = nullptr;
+  std::vector<CLI::Option*> global_options_;
   const Bound* chosen_ = nullptr;
 };
 

@@ -189,7 +189,10 @@ void AddDeadlinesVerbs(VerbTable& t) {
   t.Add({{"calendar", "add"}, "print the date N working days after DATE (negative N: before)", [](CLI::App& cmd) -> Runner {
            auto a = std::make_shared<CalArgs>();
            cmd.add_option("date", a->from, "YYYY-MM-DD")->required();
-           cmd.add_option("n", a->n, "working days")->required()->allow_extra_args(false);
+           cmd.add_option("n", a->n, "working days (at most 1000 either way)")
+               ->required()
+               ->check(CLI::Range(-1000, 1000))
+               ->allow_extra_args(false);
            return [a](Call& c) { return DoCalendarAdd(c, a->from, a->n); };
          }});
   t.Add({{"calendar", "load"}, "load a year file (or a directory of them) into the database", [](CLI::App& cmd) -> Runner {

@@ -111,7 +111,7 @@ void AddMovesVerbs(VerbTable& t) {
            auto a = std::make_shared<RequestsArgs>();
            cmd.add_flag("--all", a->all, "include decided requests");
            cmd.add_option("--after", a->after, "only requests after this one (a request id: the next page)");
-           cmd.add_option("--limit", a->limit, "at most this many");
+           cmd.add_option("--limit", a->limit, "at most this many")->check(CLI::Range(0, 1000000));
            return [a](Call& c) { return DoRequests(c, *a); };
          }});
   struct DecideArgs {

@@ -59,7 +59,7 @@ void AddRecordVerbs(VerbTable& t) {
            cmd.add_option("--unit", a->unit, "only this unit's events");
            cmd.add_option("--type", a->type, "only this type (transition.applied) or family (transition.*)");
            cmd.add_option("--since", a->since, "only events at or after this time");
-           cmd.add_option("--limit", a->filter.limit, "at most this many");
+           cmd.add_option("--limit", a->filter.limit, "at most this many")->check(CLI::Range(0, 1000000));
            return [a](Call& c) {
              store::EventFilter filter = a->filter;
              if (!a->unit.empty()) filter.unit = a->unit;
