@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "http/api.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "runtime/serve.h"
 #include "verb.h"
@@ -71,7 +72,12 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
       err << "duban: no database open\n";
       return 1;
     }
-    api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env());
+    // Uploads are spooled beside the file store they are copied into.
+    server_options.spool_dir = std::filesystem::path(services.files_dir()) / ".uploads";
+    server_options.metrics = std::make_shared<http::Metrics>();
+    http::ApiOptions api_options;
+    api_options.metrics = server_options.metrics.get();
+    api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env(), api_options);
     options.components.push_back(
         {[&](boost::asio::io_context& io) -> Status {
            server = std::make_unique<http::Server>(io, *api, server_options);
