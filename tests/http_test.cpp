@@ -22,6 +22,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <future>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -75,7 +77,8 @@ struct Reply {
 using Headers = std::map<std::string, std::string>;
 
 // One HTTP/1.1 exchange on `stream` (kept open for the next one).
-Reply Exchange(beast::tcp_stream& stream, const std::string& method, const std::string& target,
+template <class Stream>
+Reply Exchange(Stream& stream, const std::string& method, const std::string& target,
                const std::string& body, const Headers& headers) {
   bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
   req.set(bhttp::field::host, "127.0.0.1");
@@ -781,6 +784,66 @@ TEST_F(HttpTest, MetricsAreThePrometheusTextFormatAndCount) {
   EXPECT_EQ(values["duban_http_requests_total{route=\"/api/v1/metrics\",method=\"GET\",status=\"403\"}"], 1);
   EXPECT_TRUE(values.count(std::string("duban_notices_pending{campaign=\"") + kCampaign + "\"}"));
   EXPECT_GT(values["duban_next_deadline_timestamp_seconds"], 1.6e9);
+}
+
+
+TEST_F(HttpTest, OverTlsTheApiAnswersAndTheCookieIsSecure) {
+  // A self-signed certificate made now by the openssl CLI.
+  const auto cert = dir_.path() / "cert.pem";
+  const auto key = dir_.path() / "key.pem";
+  const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout '" +
+                           key.string() + "' -out '" + cert.string() + "' 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  http::ServerOptions so;
+  so.port = 0;
+  so.tls_cert = cert;
+  so.tls_key = key;
+  std::unique_ptr<http::Server> tls;
+  std::promise<Status> started;
+  asio::post(io_, [&] {
+    tls = std::make_unique<http::Server>(io_, *api_, so);
+    started.set_value(tls->Start());
+  });
+  const Status st = started.get_future().get();
+  ASSERT_TRUE(st.ok()) << st.str();
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), tls->port());
+  {
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.load_verify_file(cert.string());
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(client_io_, ctx);
+    beast::get_lowest_layer(stream).connect(at);
+    stream.handshake(asio::ssl::stream_base::client);
+    Reply in = Exchange(stream, "POST", "/api/v1/session",
+                        json{{"person", kDirector}, {"password", kPassword}}.dump(), {});
+    ASSERT_EQ(in.status, 201) << in.body;
+    EXPECT_NE(in.Header("set-cookie").find("; Secure"), std::string::npos) << in.Header("set-cookie");
+    Reply health = Exchange(stream, "GET", "/api/v1/health", "", {});
+    EXPECT_EQ(health.status, 200);
+    beast::error_code ec;
+    stream.shutdown(ec);
+  }
+  // Plain HTTP to the TLS port gets no HTTP answer.
+  {
+    beast::tcp_stream plain(client_io_);
+    plain.connect(at);
+    plain.expires_after(std::chrono::seconds(10));
+    bhttp::request<bhttp::string_body> req(bhttp::verb::get, "/api/v1/health", 11);
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.prepare_payload();
+    beast::error_code ec;
+    bhttp::write(plain, req, ec);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(plain, buffer, res, ec);
+    EXPECT_TRUE(ec) << "answered " << res.result_int();
+  }
+  // Plain HTTP's cookie is not Secure.
+  Reply plain_in = Call("POST", "/api/v1/session", json{{"person", kDirector}, {"password", kPassword}}.dump());
+  EXPECT_EQ(plain_in.Header("set-cookie").find("Secure"), std::string::npos);
+  asio::post(io_, [&] { tls->Stop(); });
+  StopServer();
+  tls.reset();
 }
 
 TEST(HttpMultipart, FieldsAndTheFilePartAreReadAcrossAnyChunking) {

@@ -4,9 +4,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
 #include <vector>
 
@@ -21,10 +23,21 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 
 namespace {
 
-class Connection;
+// A connection as the batch and the server see it, over plain TCP or TLS.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  virtual void Start() = 0;
+  // Graceful stop: an idle connection closes now; one with a request under
+  // way closes after its answer.
+  virtual void Stop() = 0;
+  // Writes `res`, then reads the next request or closes.
+  virtual void Answer(Response res, bool keep_alive, const std::string& method, const std::string& target) = 0;
+};
 
 // A multipart/form-data body fed to a FormReader as it arrives, never kept.
 struct FormBody {
@@ -75,23 +88,40 @@ struct Shared {
   void CloseBatch();
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// Stream: beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> (TLS).
+template <class Stream>
+class Conn : public Connection {
  public:
-  Connection(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  Conn(Shared& shared, tcp::socket socket, Args&... args) : stream_(std::move(socket), args...), shared_(shared) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Lowest().socket().remote_endpoint(ec);
     remote_ = ec ? std::string("?") : ep.address().to_string();
   }
 
-  void Start() { Read(true); }
+  void Start() override {
+    if constexpr (kTls) {
+      state_ = State::kReading;
+      Lowest().expires_after(shared_.options.request_timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = Self()](beast::error_code ec) {
+        if (ec) return self->Close();
+        self->Read(true);
+      });
+    } else {
+      Read(true);
+    }
+  }
 
-  // Graceful stop: an idle connection closes now; one with a request under
-  // way closes after its answer.
-  void Stop() {
+  void Stop() override {
     if (state_ == State::kIdle || (state_ == State::kReading && header_ && !header_->got_some())) Close();
   }
 
  private:
+  std::shared_ptr<Conn> Self() { return std::static_pointer_cast<Conn>(shared_from_this()); }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   enum class State { kIdle, kReading, kWriting, kClosed };
 
   void Read(bool first) {
@@ -101,17 +131,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     header_.emplace();
     header_->body_limit(boost::none);  // the limit is the route's, checked once the header is in
     state_ = first ? State::kReading : State::kIdle;
-    stream_.expires_after(first ? shared_.options.request_timeout : shared_.options.idle_timeout);
+    Lowest().expires_after(first ? shared_.options.request_timeout : shared_.options.idle_timeout);
     // A kept-alive connection is idle until its next request's first bytes.
     bhttp::async_read_header(stream_, buffer_, *header_,
-                             beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+                             beast::bind_front_handler(&Conn::OnHeader, Self()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     state_ = State::kReading;
     started_ = std::chrono::steady_clock::now();
-    stream_.expires_after(shared_.options.request_timeout);
+    Lowest().expires_after(shared_.options.request_timeout);
     const auto& h = header_->get();
     const std::string target(h.target());
     const auto route = MatchRoute(std::string(h.method_string()), std::string_view(target).substr(0, target.find('?'))).route;
@@ -135,13 +165,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
           limits);
       if (form_parser_->is_done()) return OnRead({}, 0);
       return bhttp::async_read(stream_, buffer_, *form_parser_,
-                               beast::bind_front_handler(&Connection::OnRead, shared_from_this()));
+                               beast::bind_front_handler(&Conn::OnRead, Self()));
     }
     parser_.emplace(std::move(*header_));
     header_.reset();
     parser_->body_limit(shared_.options.body_limit);
     if (parser_->is_done()) return OnRead({}, 0);
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Connection::OnRead, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Conn::OnRead, Self()));
   }
 
   // The request's header, whichever parser holds it.
@@ -191,6 +221,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       keep_alive = parser_->get().keep_alive();
     }
     req.remote = remote_;
+    req.tls = kTls;
     if (shared_.options.trust_forwarded_for)
       if (auto fwd = req.Header("X-Forwarded-For"); fwd && !fwd->empty()) req.remote = fwd->substr(0, fwd->find(','));
     const auto route = MatchRoute(req.method, std::string_view(req.target).substr(0, req.target.find('?'))).route;
@@ -216,13 +247,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // Closed once the handlers ready now (other connections' commands) have run.
       asio::post(shared_.io, [&shared = shared_] { shared.CloseBatch(); });
     }
-    shared_.held.push_back({shared_from_this(), shared_.api.Handle(req), keep_alive, req.method, req.target});
+    shared_.held.push_back({Self(), shared_.api.Handle(req), keep_alive, req.method, req.target});
     if (shared_.held.size() >= shared_.options.max_batch) shared_.CloseBatch();
   }
 
  public:
   // Writes `res`, then reads the next request or closes.
-  void Answer(Response res, bool keep_alive, const std::string& method, const std::string& target) {
+  void Answer(Response res, bool keep_alive, const std::string& method, const std::string& target) override {
     state_ = State::kWriting;
     keep_alive = keep_alive && !shared_.stopping;
     if (!res.file.empty()) {
@@ -272,9 +303,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   template <class Message>
   void Write(std::shared_ptr<Message> out, bool keep_alive) {
-    stream_.expires_after(shared_.options.request_timeout);
+    Lowest().expires_after(shared_.options.request_timeout);
     bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+                       [self = Self(), out, keep_alive](beast::error_code ec, std::size_t) {
                          if (ec || !keep_alive) return self->Close();
                          self->Read(false);
                        });
@@ -284,12 +315,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    if constexpr (kTls) {
+      // close_notify, then the socket (at most a few seconds).
+      Lowest().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseSocket(); });
+    } else {
+      CloseSocket();
+    }
+  }
+  void CloseSocket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> header_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -324,7 +364,9 @@ struct Server::Impl {
     acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || shared.stopping) return;
       if (!ec) {
-        auto c = std::make_shared<Connection>(std::move(socket), shared);
+        std::shared_ptr<Connection> c;
+        if (tls) c = std::make_shared<Conn<beast::ssl_stream<beast::tcp_stream>>>(shared, std::move(socket), *tls);
+        else c = std::make_shared<Conn<beast::tcp_stream>>(shared, std::move(socket));
         std::erase_if(shared.connections, [](const auto& w) { return w.expired(); });
         shared.connections.push_back(c);
         c->Start();
@@ -338,6 +380,7 @@ struct Server::Impl {
   asio::io_context& io;
   tcp::acceptor acceptor;
   Shared shared;
+  std::optional<ssl::context> tls;  // set when the options name a certificate
 };
 
 Server::Server(asio::io_context& io, Api& api, ServerOptions options)
@@ -347,6 +390,18 @@ Server::~Server() = default;
 
 Status Server::Start() {
   beast::error_code ec;
+  const auto& o = impl_->shared.options;
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    if (o.tls_cert.empty() || o.tls_key.empty())
+      return Status::InvalidInput("TLS needs both a certificate (tls_cert) and its key (tls_key)");
+    auto& ctx = impl_->tls.emplace(ssl::context::tls_server);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(o.tls_cert.string(), ec);
+    if (ec) return Status::InvalidInput("cannot read the TLS certificate " + o.tls_cert.string() + ": " + ec.message());
+    ctx.use_private_key_file(o.tls_key.string(), ssl::context::pem, ec);
+    if (ec) return Status::InvalidInput("cannot read the TLS key " + o.tls_key.string() + ": " + ec.message());
+  }
   const auto address = asio::ip::make_address(impl_->shared.options.address, ec);
   if (ec) return Status::InvalidInput("cannot listen on '" + impl_->shared.options.address + "': " + ec.message());
   const tcp::endpoint ep(address, impl_->shared.options.port);
@@ -371,6 +426,8 @@ void Server::Stop() {
 }
 
 void Server::Settle() { impl_->shared.CloseBatch(); }
+
+bool Server::tls() const { return impl_->tls.has_value(); }
 
 std::uint16_t Server::port() const {
   beast::error_code ec;

@@ -4,8 +4,9 @@
 // log line per request (spdlog), and a graceful stop: no new connections,
 // idle ones closed, a request in flight answered before its connection
 // closes. Uploads are read into a spool file as they arrive (multipart.h),
-// downloads sent from disk as they are read. Plain HTTP; TLS is the reverse
-// proxy's (README describes the set-up).
+// downloads sent from disk as they are read. Plain HTTP, or TLS through
+// OpenSSL when the options name a certificate and key (or TLS at a reverse
+// proxy, README).
 //
 // Group commit (ServerOptions::begin_batch/commit_batch set): the commands
 // that arrive together on any connections are applied one after another
@@ -61,6 +62,11 @@ struct ServerOptions {
   // "" : the system's temporary directory / duban-uploads.
   std::filesystem::path spool_dir;
   std::int64_t max_file = 50LL * 1024 * 1024;
+  // TLS (OpenSSL): a PEM certificate chain and its PEM private key; both
+  // empty: plain HTTP (TLS at a reverse proxy, README). Under TLS the
+  // session cookie is Secure.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
   // Counts every answer (GET /api/v1/metrics renders them); nullptr: none.
   std::shared_ptr<Metrics> metrics;
 };
@@ -83,6 +89,8 @@ class Server {
   void Settle();
   // The port bound (after Start).
   std::uint16_t port() const;
+  // Whether it speaks TLS (after Start).
+  bool tls() const;
 
  private:
   struct Impl;
