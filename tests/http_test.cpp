@@ -919,6 +919,73 @@ TEST(HttpServe, TheDaemonServesTheApiAndStopsOnSigterm) {
   EXPECT_NE(text.find("duban serve: stopped"), std::string::npos) << text;
 }
 
+
+TEST(HttpServe, TheConfigsServeTableTurnsOnTlsAndABadValueIsNamed) {
+  TempDir dir("http-serve-tls");
+  const std::string db = (dir.path() / "t.db").string();
+  const std::string out = (dir.path() / "out").string();
+  const auto conf = dir.path() / "duban.toml";
+  ASSERT_EQ(std::system((std::string(DUBAN_EXE) + " --db " + db + " init >/dev/null 2>&1").c_str()), 0);
+  const std::string make = "cd '" + dir.path().string() +
+                           "' && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                           "-keyout key.pem -out cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  // A wrong value: exit 2, the key and its place named.
+  std::ofstream(conf) << "[serve]\ntls_cert = 5\n";
+  const std::string bad = std::string(DUBAN_EXE) + " --db " + db + " --config '" + conf.string() +
+                          "' serve --listen 127.0.0.1:0 --for 1 >'" + out + "' 2>&1";
+  const int rc = std::system(bad.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  {
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("serve.tls_cert must be a file path"), std::string::npos) << text;
+    EXPECT_NE(text.find("duban.toml:2:"), std::string::npos) << text;
+  }
+  // Relative to the config file's directory.
+  std::ofstream(conf) << "[serve]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(DUBAN_EXE, DUBAN_EXE, "--db", db.c_str(), "--config", conf.c_str(), "serve", "--listen", "127.0.0.1:0",
+            "--for", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int port = 0;
+  const std::regex listening(R"(HTTP API on https://127\.0\.0\.1:(\d+)/api/v1)");
+  std::string text;
+  for (int i = 0; i < 300 && port == 0; ++i) {
+    std::ifstream in(out);
+    text.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (port == 0) ::kill(pid, SIGKILL);
+  ASSERT_GT(port, 0) << "the daemon never said it listens over TLS:\n" << text;
+  {
+    asio::io_context io;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.load_verify_file((dir.path() / "cert.pem").string());
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+    beast::get_lowest_layer(stream).connect(
+        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
+    stream.handshake(asio::ssl::stream_base::client);
+    EXPECT_EQ(Exchange(stream, "GET", "/api/v1/health", "", {}).status, 200);
+    beast::error_code ec;
+    stream.shutdown(ec);
+  }
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 // The routes served (http/routes.h) and the routes documented (openapi.yaml)
 // are the same set.
 TEST(HttpRoutes, ServedAndDocumentedAreTheSame) {
