@@ -22,11 +22,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <future>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -34,7 +37,10 @@
 
 #include "app/accounts.h"
 #include "app/app.h"
+#include "core/hash.h"
 #include "http/api.h"
+#include "http/metrics.h"
+#include "http/multipart.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "machine/machine.h"
@@ -71,7 +77,8 @@ struct Reply {
 using Headers = std::map<std::string, std::string>;
 
 // One HTTP/1.1 exchange on `stream` (kept open for the next one).
-Reply Exchange(beast::tcp_stream& stream, const std::string& method, const std::string& target,
+template <class Stream>
+Reply Exchange(Stream& stream, const std::string& method, const std::string& target,
                const std::string& body, const Headers& headers) {
   bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
   req.set(bhttp::field::host, "127.0.0.1");
@@ -103,7 +110,10 @@ class HttpTest : public ::testing::Test {
     auto s = store::OpenStore((dir_.path() / "duban.db").string());
     ASSERT_TRUE(s.ok()) << s.status().str();
     store_ = std::move(*s);
-    app_ = std::make_unique<app::App>(*store_);
+    app::AppOptions ao;
+    ao.files_dir = dir_.path() / "files";
+    ao.files.max_bytes = kMaxFile;
+    app_ = std::make_unique<app::App>(*store_, ao);
     CreateTaishan(*app_);
     Populate(*app_, dir_.path());  // finance#1: office-cao-bin asks to accept finance
     app::AccountsOptions o;
@@ -118,13 +128,23 @@ class HttpTest : public ::testing::Test {
       ASSERT_TRUE(accounts_->SetPassword(p, "", kPassword, rc).ok());
     auto liaison = accounts_->CreateToken("finance-liaison", "", "tests", rc);
     auto office = accounts_->CreateToken("office-cao-bin", "", "tests", rc);
-    ASSERT_TRUE(liaison.ok() && office.ok());
+    auto gov = accounts_->CreateToken("gov-office-liaison", "", "tests", rc);
+    auto director = accounts_->CreateToken(kDirector, "", "tests", rc);
+    ASSERT_TRUE(liaison.ok() && office.ok() && gov.ok() && director.ok());
+    gov_token_ = gov->secret;
+    director_token_ = director->secret;
     liaison_token_ = liaison->secret;
     liaison_token_id_ = liaison->token.id;
     office_token_ = office->secret;
     env_.Set(At("2021-10-16T09:00"));
-    api_ = std::make_unique<http::Api>(*app_, *accounts_, env_);
+    metrics_ = std::make_shared<http::Metrics>();
+    http::ApiOptions api_options;
+    api_options.metrics = metrics_.get();
+    api_ = std::make_unique<http::Api>(*app_, *accounts_, env_, api_options);
     http::ServerOptions so;
+    so.spool_dir = dir_.path() / "spool";
+    so.max_file = kMaxFile;
+    so.metrics = metrics_;
     so.port = 0;
     so.body_limit = 64 * 1024;
     so.begin_batch = [this] { return store_->BeginBatch(); };  // group commit, as `duban serve` runs
@@ -203,7 +223,9 @@ class HttpTest : public ::testing::Test {
   std::unique_ptr<http::Server> server_;
   std::thread thread_;
   std::uint16_t port_ = 0;
-  std::string liaison_token_, liaison_token_id_, office_token_;
+  std::string liaison_token_, liaison_token_id_, office_token_, gov_token_, director_token_;
+  std::shared_ptr<http::Metrics> metrics_;
+  static constexpr std::int64_t kMaxFile = 256 * 1024;
 };
 
 TEST_F(HttpTest, HealthNeedsNoSignIn) {
@@ -499,6 +521,361 @@ TEST_F(HttpTest, ConcurrentCommandsAreGroupCommittedAndEachRecordedOnce) {
 
 // `duban serve --listen` through the real binary: it prints the port it
 // bound, answers, and on SIGTERM stops and exits 0.
+// ----- uploads, downloads, the unit's page, /me, /metrics, the calendar -----
+
+constexpr const char* kBoundary = "----duban-test-boundary-7MA4YWxkTrZu0gW";
+
+// A multipart/form-data body: `fields` then a part `file` named `filename`.
+std::string FormBody(const std::map<std::string, std::string>& fields, const std::string& filename,
+                     const std::string& content) {
+  std::string out;
+  for (const auto& [k, v] : fields)
+    out += std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+  if (!filename.empty())
+    out += std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+           "\"\r\nContent-Type: application/pdf\r\n\r\n" + content + "\r\n";
+  return out + "--" + kBoundary + "--\r\n";
+}
+
+Headers Multipart(Headers h) {
+  h["Content-Type"] = std::string("multipart/form-data; boundary=") + kBoundary;
+  return h;
+}
+
+// Bytes that look like a boundary's beginning here and there.
+std::string ScanBytes(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  std::uint32_t x = 12345;
+  while (out.size() < n) {
+    x = x * 1103515245u + 12345u;
+    out.push_back(static_cast<char>(x >> 24));
+    if (out.size() % 997 == 0) out += "\r\n------duban-test-boundary";
+  }
+  out.resize(n);
+  return out;
+}
+
+// Regular files under `dir`, recursively.
+int FilesUnder(const std::filesystem::path& dir) {
+  int n = 0;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec))
+    if (e.is_regular_file()) ++n;
+  return n;
+}
+
+TEST_F(HttpTest, AnUploadIsStoredWithItsHashAndDownloadsAsSent) {
+  const std::string content = ScanBytes(100 * 1024);
+  const std::string name = "自查报告（2021）.pdf";
+  const int before = FilesUnder(dir_.path() / "files");
+  Reply up = Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/files"),
+                  FormBody({{"note", "第一次报送"}}, name, content), Multipart(Bearer(gov_token_)));
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string sha = Sha256Hex(content);
+  EXPECT_EQ(up.Header("x-content-sha256"), sha);
+  const json result = up.Json();
+  EXPECT_EQ(result["to"], "submitted") << result.dump();
+  ASSERT_TRUE(result["files"].is_array()) << result.dump();
+  EXPECT_EQ(result["files"][0]["sha256"], sha);
+  EXPECT_EQ(result["files"][0]["name"], name);
+  EXPECT_EQ(result["files"][0]["size"], content.size());
+  EXPECT_EQ(FilesUnder(dir_.path() / "files"), before + 1);
+  EXPECT_EQ(FilesUnder(dir_.path() / "spool"), 0) << "the spool is emptied once the upload is answered";
+
+  Reply list = Call("GET", Campaign("/units/gov-office/files"), "", Bearer(gov_token_));
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.Json()["files"].size(), 1u);
+  EXPECT_EQ(list.Json()["files"][0]["sha256"], sha);
+
+  Reply down = Call("GET", Campaign("/units/gov-office/files/" + sha), "", Bearer(gov_token_));
+  ASSERT_EQ(down.status, 200) << down.body;
+  EXPECT_EQ(down.body, content);
+  EXPECT_EQ(Sha256Hex(down.body), sha);
+  EXPECT_EQ(down.Header("content-type"), "application/pdf");
+  EXPECT_EQ(down.Header("content-disposition"), http::AttachmentDisposition(name));
+  EXPECT_NE(down.Header("content-disposition").find("filename*=UTF-8''%E8%87%AA%E6%9F%A5"), std::string::npos)
+      << down.Header("content-disposition");
+  EXPECT_EQ(down.Header("etag"), "\"" + sha + "\"");
+  EXPECT_EQ(Call("GET", Campaign("/units/gov-office/files/" + sha), "", Bearer(gov_token_, {{"If-None-Match", "\"" + sha + "\""}})).status, 304);
+  // Another unit's liaison cannot fetch it, nor can it be fetched through another unit.
+  EXPECT_EQ(Call("GET", Campaign("/units/gov-office/files/" + sha), "", Bearer(liaison_token_)).status, 403);
+  EXPECT_EQ(Call("GET", Campaign("/units/finance/files/" + sha), "", Bearer(liaison_token_)).status, 404);
+}
+
+TEST_F(HttpTest, ATooLargeUploadIsRefusedAndNothingIsStored) {
+  const int before = FilesUnder(dir_.path() / "files");
+  Reply r = Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/files"),
+                 FormBody({}, "big.pdf", ScanBytes(static_cast<std::size_t>(kMaxFile) + 1)),
+                 Multipart(Bearer(gov_token_)));
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(r.Json()["code"], "payload_too_large");
+  EXPECT_EQ(FilesUnder(dir_.path() / "files"), before);
+  EXPECT_EQ(FilesUnder(dir_.path() / "spool"), 0);
+  Reply m = Call("GET", Campaign("/units/gov-office/materials"), "", Bearer(gov_token_));
+  ASSERT_EQ(m.status, 200) << m.body;
+  const json materials = m.Json()["materials"];
+  for (const auto& x : materials)
+    if (x["material"] == "self-inspection-report") {
+      EXPECT_EQ(x["state"], "pending");
+    }
+}
+
+TEST_F(HttpTest, ALiaisonCannotUploadToAnotherUnitAndARefusalKeepsNoFile) {
+  const int before = FilesUnder(dir_.path() / "files");
+  Reply other = Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/files"),
+                     FormBody({}, "x.pdf", "not finance's to send"), Multipart(Bearer(liaison_token_)));
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(other.Json()["rule"], workflow::PermissionRule(model::Verb::kMaterialSubmit));
+  // Allowed, but refused by the workflow (finance's report is accepted already): no file kept either.
+  Reply late = Call("POST", Campaign("/units/finance/materials/self-inspection-report/files"),
+                    FormBody({}, "late.pdf", "a new version nobody asked for"), Multipart(Bearer(liaison_token_)));
+  EXPECT_EQ(late.status, 409) << late.body;
+  EXPECT_EQ(FilesUnder(dir_.path() / "files"), before);
+  EXPECT_EQ(FilesUnder(dir_.path() / "spool"), 0);
+  // Not multipart: 415; no file part: 422.
+  EXPECT_EQ(Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/files"), "{}",
+                 Bearer(gov_token_)).status,
+            415);
+  EXPECT_EQ(Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/files"),
+                 FormBody({{"note", "x"}}, "", ""), Multipart(Bearer(gov_token_))).status,
+            422);
+}
+
+TEST_F(HttpTest, ACommitmentScanIsRecordedWithItsSignerAndDate) {
+  const std::string scan = "%PDF-1.4 承诺书 signed and stamped " + ScanBytes(5000);
+  Reply missing = Call("POST", Campaign("/units/gov-office/commitment"),
+                       FormBody({{"signer", "gov-office-principal-leader"}}, "承诺书.pdf", scan),
+                       Multipart(Bearer(gov_token_)));
+  EXPECT_EQ(missing.status, 422) << missing.body;
+  Reply r = Call("POST", Campaign("/units/gov-office/commitment"),
+                 FormBody({{"signer", "gov-office-principal-leader"}, {"signed_on", "2021-10-15"}, {"stamped", "true"}},
+                          "承诺书.pdf", scan),
+                 Multipart(Bearer(gov_token_)));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["document_sha256"], Sha256Hex(scan));
+  Reply unit = Call("GET", Campaign("/units/gov-office"), "", Bearer(gov_token_));
+  ASSERT_EQ(unit.status, 200) << unit.body;
+  const json commitments = unit.Json()["commitments"];
+  ASSERT_EQ(commitments.size(), 1u) << unit.body;
+  EXPECT_EQ(commitments[0]["signer"], "gov-office-principal-leader");
+  EXPECT_EQ(commitments[0]["signed_on"], "2021-10-15");
+  EXPECT_EQ(commitments[0]["stamped"], true);
+  EXPECT_EQ(commitments[0]["document_name"], "承诺书.pdf");
+  EXPECT_EQ(commitments[0]["current"], true);
+  EXPECT_EQ(Call("GET", Campaign("/units/gov-office/files/" + Sha256Hex(scan)), "", Bearer(office_token_)).body, scan);
+}
+
+TEST_F(HttpTest, AUnitsPageCarriesItsPartsAndItsMoves) {
+  Reply r = Call("GET", Campaign("/units/finance"), "", Bearer(office_token_));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = r.Json();
+  EXPECT_EQ(j["unit"]["unit"], "finance");
+  EXPECT_FALSE(j["materials"].empty());
+  EXPECT_EQ(j["commitments"].size(), 1u);
+  ASSERT_EQ(j["requests"].size(), 1u) << r.body;
+  EXPECT_EQ(j["requests"][0]["id"], "finance#1");
+  EXPECT_EQ(Call("GET", Campaign("/units/finance"), "", Bearer(gov_token_)).status, 403);
+  EXPECT_EQ(Call("GET", Campaign("/units/nowhere"), "", Bearer(office_token_)).status, 404);
+
+  // Paper copies: the office's, not a liaison's.
+  Reply paper = Call("POST", Campaign("/units/finance/paper"), json{{"received", 2}}.dump(), Bearer(office_token_));
+  EXPECT_EQ(paper.status, 200) << paper.body;
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/paper"), json{{"received", 2}}.dump(), Bearer(liaison_token_)).status,
+            403);
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/paper"), json{{"received", "two"}}.dump(), Bearer(office_token_)).status,
+            422);
+  // A material moved by id, then every open one with `all`.
+  Reply one = Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/submit"), "{}", Bearer(gov_token_));
+  EXPECT_EQ(one.status, 200) << one.body;
+  Reply all = Call("POST", Campaign("/units/gov-office/materials/all/submit"), "{}", Bearer(gov_token_));
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_GE(all.Json()["results"].size(), 1u);
+  const json results = all.Json()["results"];
+  for (const auto& x : results) EXPECT_EQ(x["status"], 200) << x.dump();
+  EXPECT_EQ(Call("POST", Campaign("/units/gov-office/materials/self-inspection-report/sing"), "{}", Bearer(gov_token_)).status,
+            404);
+  // The assessment and the contacts read.
+  EXPECT_EQ(Call("GET", Campaign("/assessment"), "", Bearer(office_token_)).Json()["revision"], 0);
+  EXPECT_EQ(Call("GET", Campaign("/units/finance/contacts"), "", Bearer(office_token_)).status, 200);
+}
+
+TEST_F(HttpTest, AContactChangeOverHttpEndsTheOldLiaisonsRights) {
+  ASSERT_EQ(Call("GET", Campaign("/units/finance"), "", Bearer(liaison_token_)).status, 200);
+  Reply put = Call("PUT", Campaign("/units/finance/contacts"),
+                   json{{"role", "liaison"}, {"person", "finance-liaison-2"}, {"name", "新任联络员"}}.dump(),
+                   Bearer(office_token_));
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.Json()["previous"], "finance-liaison");
+  Reply old = Call("GET", Campaign("/units/finance"), "", Bearer(liaison_token_));
+  EXPECT_EQ(old.status, 403) << old.body;
+  Reply contacts = Call("GET", Campaign("/units/finance/contacts"), "", Bearer(office_token_));
+  ASSERT_EQ(contacts.Json()["contacts"].size(), 1u);
+  EXPECT_EQ(contacts.Json()["contacts"][0]["person"], "finance-liaison-2");
+  // A liaison may not name someone who holds roles elsewhere.
+  Reply takeover = Call("PUT", Campaign("/units/gov-office/contacts"),
+                        json{{"role", "liaison"}, {"person", "office-cao-bin"}}.dump(), Bearer(gov_token_));
+  EXPECT_EQ(takeover.status, 409) << takeover.body;
+  EXPECT_EQ(takeover.Json()["rule"], "contact_takeover");
+}
+
+TEST_F(HttpTest, MeSaysWhatTheCallerMayDo) {
+  Reply liaison = Call("GET", "/api/v1/me", "", Bearer(liaison_token_));
+  ASSERT_EQ(liaison.status, 200) << liaison.body;
+  const json l = liaison.Json();
+  EXPECT_EQ(l["person"], "finance-liaison");
+  EXPECT_EQ(l["roles"], json::array({"liaison"}));
+  EXPECT_EQ(l["units"], json::array({"finance"}));
+  ASSERT_EQ(l["campaigns"].size(), 1u);
+  const json& may = l["campaigns"][0]["may"];
+  EXPECT_EQ(may["material_submit"]["units"], json::array({"finance"}));
+  EXPECT_EQ(may["material_submit"]["campaign_wide"], false);
+  EXPECT_FALSE(may.contains("copies")) << may.dump();
+  EXPECT_FALSE(may.contains("approve")) << may.dump();
+  Reply director = Call("GET", "/api/v1/me", "", Bearer(director_token_));
+  ASSERT_EQ(director.status, 200) << director.body;
+  EXPECT_EQ(director.Json()["campaigns"][0]["may"]["copies"]["campaign_wide"], true);
+  EXPECT_EQ(Call("GET", "/api/v1/me").status, 401);
+}
+
+TEST_F(HttpTest, TheCalendarIsPublic) {
+  Reply r = Call("GET", "/api/v1/calendar?year=2021");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = r.Json();
+  EXPECT_EQ(j["has_data"], true);
+  ASSERT_EQ(j["days"].size(), 365u);
+  const json oct1 = j["days"][273];  // 2021-10-01
+  EXPECT_EQ(oct1["date"], "2021-10-01");
+  EXPECT_EQ(oct1["working"], false);
+  EXPECT_EQ(j["days"][280]["date"], "2021-10-08");  // a Friday
+  EXPECT_EQ(Call("GET", "/api/v1/calendar?year=twenty").status, 400);
+}
+
+TEST_F(HttpTest, MetricsAreThePrometheusTextFormatAndCount) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Call("GET", "/api/v1/health").status, 200);
+  EXPECT_EQ(Call("POST", Campaign("/units/finance/urge"), json{{"note", "请抓紧"}}.dump(), Bearer(office_token_)).status,
+            200);
+  EXPECT_EQ(Call("GET", "/api/v1/metrics", "", Bearer(liaison_token_)).status, 403);
+  Reply r = Call("GET", "/api/v1/metrics", "", Bearer(office_token_));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type").rfind("text/plain; version=0.0.4", 0), 0u);
+  // Every line a comment (# HELP / # TYPE) or `name{labels} value`.
+  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+$)");
+  const std::regex comment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
+  std::map<std::string, double> values;
+  std::istringstream in(r.body);
+  int samples = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) {
+      EXPECT_TRUE(std::regex_match(line, comment)) << line;
+      continue;
+    }
+    ASSERT_TRUE(std::regex_match(line, sample)) << line;
+    const auto space = line.rfind(' ');
+    values[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    ++samples;
+  }
+  EXPECT_GT(samples, 10);
+  EXPECT_EQ(values["duban_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"}"], 3);
+  EXPECT_EQ(values["duban_http_request_duration_seconds_count{route=\"/api/v1/health\"}"], 3);
+  EXPECT_EQ(values["duban_http_request_duration_seconds_bucket{route=\"/api/v1/health\",le=\"+Inf\"}"], 3);
+  EXPECT_EQ(values["duban_commands_total{outcome=\"applied\"}"], 1);
+  EXPECT_EQ(values["duban_http_requests_total{route=\"/api/v1/metrics\",method=\"GET\",status=\"403\"}"], 1);
+  EXPECT_TRUE(values.count(std::string("duban_notices_pending{campaign=\"") + kCampaign + "\"}"));
+  EXPECT_GT(values["duban_next_deadline_timestamp_seconds"], 1.6e9);
+}
+
+
+TEST_F(HttpTest, OverTlsTheApiAnswersAndTheCookieIsSecure) {
+  // A self-signed certificate made now by the openssl CLI.
+  const auto cert = dir_.path() / "cert.pem";
+  const auto key = dir_.path() / "key.pem";
+  const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout '" +
+                           key.string() + "' -out '" + cert.string() + "' 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  http::ServerOptions so;
+  so.port = 0;
+  so.tls_cert = cert;
+  so.tls_key = key;
+  std::unique_ptr<http::Server> tls;
+  std::promise<Status> started;
+  asio::post(io_, [&] {
+    tls = std::make_unique<http::Server>(io_, *api_, so);
+    started.set_value(tls->Start());
+  });
+  const Status st = started.get_future().get();
+  ASSERT_TRUE(st.ok()) << st.str();
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), tls->port());
+  {
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.load_verify_file(cert.string());
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(client_io_, ctx);
+    beast::get_lowest_layer(stream).connect(at);
+    stream.handshake(asio::ssl::stream_base::client);
+    Reply in = Exchange(stream, "POST", "/api/v1/session",
+                        json{{"person", kDirector}, {"password", kPassword}}.dump(), {});
+    ASSERT_EQ(in.status, 201) << in.body;
+    EXPECT_NE(in.Header("set-cookie").find("; Secure"), std::string::npos) << in.Header("set-cookie");
+    Reply health = Exchange(stream, "GET", "/api/v1/health", "", {});
+    EXPECT_EQ(health.status, 200);
+    beast::error_code ec;
+    stream.shutdown(ec);
+  }
+  // Plain HTTP to the TLS port gets no HTTP answer.
+  {
+    beast::tcp_stream plain(client_io_);
+    plain.connect(at);
+    plain.expires_after(std::chrono::seconds(10));
+    bhttp::request<bhttp::string_body> req(bhttp::verb::get, "/api/v1/health", 11);
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.prepare_payload();
+    beast::error_code ec;
+    bhttp::write(plain, req, ec);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(plain, buffer, res, ec);
+    EXPECT_TRUE(ec) << "answered " << res.result_int();
+  }
+  // Plain HTTP's cookie is not Secure.
+  Reply plain_in = Call("POST", "/api/v1/session", json{{"person", kDirector}, {"password", kPassword}}.dump());
+  EXPECT_EQ(plain_in.Header("set-cookie").find("Secure"), std::string::npos);
+  asio::post(io_, [&] { tls->Stop(); });
+  StopServer();
+  tls.reset();
+}
+
+TEST(HttpMultipart, FieldsAndTheFilePartAreReadAcrossAnyChunking) {
+  TempDir dir{"multipart"};
+  const std::string content = ScanBytes(20000);
+  const std::string body = FormBody({{"note", "说明"}, {"signer", "p"}}, "a b.pdf", content);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}, body.size()}) {
+    http::FormReader reader(kBoundary, dir.path(), {});
+    for (std::size_t i = 0; i < body.size(); i += chunk) reader.Feed(std::string_view(body).substr(i, chunk));
+    auto form = reader.Finish();
+    ASSERT_EQ(form->error_status, 0) << form->error;
+    EXPECT_EQ(form->fields.at("note"), "说明");
+    EXPECT_EQ(form->fields.at("signer"), "p");
+    ASSERT_TRUE(form->file);
+    EXPECT_EQ(form->file->filename, "a b.pdf");
+    EXPECT_EQ(form->file->sha256, Sha256Hex(content));
+    std::ifstream in(form->file->path, std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), content);
+    form->Discard();
+  }
+  EXPECT_EQ(FilesUnder(dir.path()), 0);
+  http::FormReader cut(kBoundary, dir.path(), {});
+  cut.Feed(body.substr(0, body.size() / 2));
+  EXPECT_EQ(cut.Finish()->error_status, 400);
+  EXPECT_EQ(http::DispositionFilename("form-data; name=\"file\"; filename=\"C:\\\\x\\\\a.pdf\""), "a.pdf");
+  EXPECT_EQ(http::DispositionFilename("form-data; name=\"file\"; filename*=UTF-8''%E6%89%BF.pdf; filename=\"x.pdf\""),
+            "承.pdf");
+  EXPECT_FALSE(http::DispositionFilename("form-data; name=\"file\"; filename=\"..\""));
+  EXPECT_EQ(http::AttachmentDisposition("承诺书 \"1\".pdf"),
+            "attachment; filename=\"___ _1_.pdf\"; filename*=UTF-8''%E6%89%BF%E8%AF%BA%E4%B9%A6%20%221%22.pdf");
+}
+
 TEST(HttpServe, TheDaemonServesTheApiAndStopsOnSigterm) {
   TempDir dir("http-serve");
   const std::string db = (dir.path() / "t.db").string();
@@ -540,6 +917,73 @@ TEST(HttpServe, TheDaemonServesTheApiAndStopsOnSigterm) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("GET /api/v1/health 200"), std::string::npos) << "the access log:\n" << text;
   EXPECT_NE(text.find("duban serve: stopped"), std::string::npos) << text;
+}
+
+
+TEST(HttpServe, TheConfigsServeTableTurnsOnTlsAndABadValueIsNamed) {
+  TempDir dir("http-serve-tls");
+  const std::string db = (dir.path() / "t.db").string();
+  const std::string out = (dir.path() / "out").string();
+  const auto conf = dir.path() / "duban.toml";
+  ASSERT_EQ(std::system((std::string(DUBAN_EXE) + " --db " + db + " init >/dev/null 2>&1").c_str()), 0);
+  const std::string make = "cd '" + dir.path().string() +
+                           "' && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                           "-keyout key.pem -out cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  // A wrong value: exit 2, the key and its place named.
+  std::ofstream(conf) << "[serve]\ntls_cert = 5\n";
+  const std::string bad = std::string(DUBAN_EXE) + " --db " + db + " --config '" + conf.string() +
+                          "' serve --listen 127.0.0.1:0 --for 1 >'" + out + "' 2>&1";
+  const int rc = std::system(bad.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  {
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("serve.tls_cert must be a file path"), std::string::npos) << text;
+    EXPECT_NE(text.find("duban.toml:2:"), std::string::npos) << text;
+  }
+  // Relative to the config file's directory.
+  std::ofstream(conf) << "[serve]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(DUBAN_EXE, DUBAN_EXE, "--db", db.c_str(), "--config", conf.c_str(), "serve", "--listen", "127.0.0.1:0",
+            "--for", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int port = 0;
+  const std::regex listening(R"(HTTP API on https://127\.0\.0\.1:(\d+)/api/v1)");
+  std::string text;
+  for (int i = 0; i < 300 && port == 0; ++i) {
+    std::ifstream in(out);
+    text.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (port == 0) ::kill(pid, SIGKILL);
+  ASSERT_GT(port, 0) << "the daemon never said it listens over TLS:\n" << text;
+  {
+    asio::io_context io;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.load_verify_file((dir.path() / "cert.pem").string());
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+    beast::get_lowest_layer(stream).connect(
+        asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
+    stream.handshake(asio::ssl::stream_base::client);
+    EXPECT_EQ(Exchange(stream, "GET", "/api/v1/health", "", {}).status, 200);
+    beast::error_code ec;
+    stream.shutdown(ec);
+  }
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 // The routes served (http/routes.h) and the routes documented (openapi.yaml)

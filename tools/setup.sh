@@ -10,7 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  libssl-dev
+  libssl-dev openssl
   libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev libkainjow-mustache-dev
   libargon2-dev libsystemd-dev

@@ -923,7 +923,14 @@ Result<Outcome<wire::Recorded>> App::Material(const std::string& campaign, const
   nlohmann::json fingerprint = {{"verb", "material"}, {"unit", unit}, {"material", material},
                                 {"action", static_cast<int>(action)}, {"note", note}, {"actor", rc.person}};
   for (const auto& f : stored) fingerprint["files"].push_back(f.sha256);
-  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
+  // A refused command keeps no file it brought.
+  auto forget = [&](Result<Outcome<wire::Recorded>> r) {
+    if (!r.ok())
+      for (const auto& f : stored)
+        if (f.added) files_.Remove(f.sha256);
+    return r;
+  };
+  return forget(Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto owed = OwedMaterial(ctx->campaign.id, unit, material);
@@ -942,7 +949,7 @@ Result<Outcome<wire::Recorded>> App::Material(const std::string& campaign, const
     plan.changes.events.push_back(d.event);
     plan.result = wire::Recorded{unit, d.event.payload};
     return plan;
-  });
+  }));
 }
 
 Result<model::MaterialRecord> App::OwedMaterial(const std::string& campaign, const std::string& unit,
@@ -1139,7 +1146,12 @@ Result<Outcome<wire::Recorded>> App::Sign(const std::string& campaign, const std
   nlohmann::json fingerprint = {{"verb", "sign"}, {"unit", unit}, {"signer", signer},
                                 {"signed_on", FormatDate(signed_on)}, {"stamped", stamped},
                                 {"document", doc_hash}, {"actor", rc.person}};
-  return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
+  // A refused signature keeps no scan it brought.
+  auto forget = [&](Result<Outcome<wire::Recorded>> r) {
+    if (!r.ok() && scan->added) files_.Remove(scan->sha256);
+    return r;
+  };
+  return forget(Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
     auto inst = GetInstance(*ctx, unit);
     if (!inst.ok()) return inst.status();
     auto signatures = store_.ListCommitments(ctx->campaign.id, unit);
@@ -1157,7 +1169,7 @@ Result<Outcome<wire::Recorded>> App::Sign(const std::string& campaign, const std
     plan.changes.events.push_back(d.event);
     plan.result = wire::Recorded{unit, d.event.payload};
     return plan;
-  });
+  }));
 }
 
 Result<Ledger> App::Status(const std::string& campaign, const std::string& unit_filter, const RequestContext& rc) {

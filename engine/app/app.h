@@ -137,6 +137,22 @@ struct ContactChange {
   std::optional<Date> reported_on;  // default: the day of the command
 };
 
+// What one person is and may do in one campaign (GET /api/v1/me): their
+// roster entry with the roles they hold now (contact changes applied), and
+// every verb the workflow's [permissions] grant them, with its reach. The
+// verdicts are workflow::Authorize's, the one place permissions are decided.
+struct SelfView {
+  std::string campaign;
+  std::shared_ptr<const model::Workflow> workflow;  // for the roles' ids and labels
+  model::Person person;
+  struct Grant {
+    model::Verb verb;
+    bool campaign_wide = false;
+    std::vector<std::string> units;  // when not campaign-wide
+  };
+  std::vector<Grant> grants;  // the verbs allowed, in kVerbSpecs order
+};
+
 // The December assessment as one person may see it (assess show): the parts
 // recorded, this year's submission as the record stands now, the latest
 // revision's scores, and the ranking once circulated (every reader's).
@@ -251,6 +267,9 @@ class App {
 
   // ----- queries -----
 
+  // The asker as the campaign knows them. Refused (the actor rule) when the
+  // campaign's roster does not have them.
+  Result<SelfView> Self(const std::string& campaign, const RequestContext& rc);
   Result<AssessmentView> AssessShow(const std::string& campaign, const std::string& unit, const RequestContext& rc);
   Result<AssessmentCheck> AssessVerify(const std::string& campaign, const RequestContext& rc);
 

@@ -23,5 +23,25 @@ nlohmann::json EventJson(const model::StoredEvent& e);
 // A notice with its deliveries.
 nlohmann::json NoticeJson(const store::NoticeRecord& k);
 nlohmann::json DeliveryJson(const store::Delivery& d);
+// A material of a unit, as `material list` prints it.
+nlohmann::json MaterialJson(const model::MaterialRecord& m);
+// A file attached to a material or commitment, as `material files` prints it
+// (the CLI adds where it is stored).
+nlohmann::json AttachmentJson(const model::Attachment& a);
+// A contact change, as `contact history` prints it.
+nlohmann::json ContactJson(const model::Contact& k);
+// A signed commitment; `current` when it is the unit's signature in force.
+nlohmann::json CommitmentJson(const model::Commitment& k, bool current);
+// Commitments (unit by unit, oldest first, as App::Commitments lists them),
+// each marked current when the last of its unit.
+nlohmann::json CommitmentsJson(const std::vector<model::Commitment>& list);
+// The assessment as `assess show` prints it: revision, published, rows,
+// pending and ranking.
+nlohmann::json AssessmentJson(const AssessmentView& v);
+// One year of the working-day calendar: its notice, holidays, make-up days
+// and every day with whether it is worked (has_data false: plain weekends).
+nlohmann::json CalendarYearJson(const calendar::Calendar& cal, int year);
+// What a person is and may do in a campaign (GET /api/v1/me).
+nlohmann::json SelfJson(const SelfView& v);
 
 }  // namespace duban::app

@@ -13,25 +13,6 @@ namespace duban::attach {
 
 namespace {
 
-// Writes `data` to `path` and syncs it to disk.
-Status WriteSynced(const std::filesystem::path& path, const std::string& data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Io("cannot create " + path.string());
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      ::close(fd);
-      return Status::Io("cannot write " + path.string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Status::Io("cannot sync " + path.string());
-  return Status::Ok();
-}
-
 void SyncDir(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
@@ -82,37 +63,82 @@ Result<StoredFile> FileStore::Put(const std::filesystem::path& source) const {
   if (static_cast<std::int64_t>(size) > options_.max_bytes)
     return Status::InvalidInput(source.string() + " is " + std::to_string(size) + " bytes, over the limit of " +
                                 std::to_string(options_.max_bytes) + " bytes");
-  std::ifstream in(source, std::ios::binary);
-  if (!in) return Status::InvalidInput("cannot read " + source.string() + ": permission denied or unreadable");
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::InvalidInput("cannot read " + source.string());
+  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status::InvalidInput("cannot read " + source.string() + ": permission denied or unreadable");
 
-  StoredFile out;
-  out.sha256 = Sha256Hex(data);
-  out.name = source.filename().string();
-  out.size = static_cast<std::int64_t>(data.size());
-  out.media_type = MediaTypeOf(source.filename());
-  const auto target = PathOf(out.sha256);
-  if (std::filesystem::exists(target, ec)) return out;  // the same content is kept once
-
-  std::filesystem::create_directories(target.parent_path(), ec);
-  if (ec) return Status::Io("cannot create " + target.parent_path().string() + ": " + ec.message());
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) {
+    ::close(in);
+    return Status::Io("cannot create " + dir_.string() + ": " + ec.message());
+  }
   static std::atomic<std::uint64_t> copies{0};
   const std::string unique = options_.env != nullptr
                                  ? std::to_string(options_.env->Random())
                                  : std::to_string(::getpid()) + "-" + std::to_string(copies++);
-  const auto tmp = target.parent_path() / (".tmp-" + unique + "-" + out.sha256);
-  if (auto st = WriteSynced(tmp, data); !st.ok()) {
-    std::filesystem::remove(tmp, ec);
-    return st;
+  const auto tmp = dir_ / (".tmp-" + unique);
+  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    ::close(in);
+    return Status::Io("cannot create " + tmp.string());
   }
-  std::filesystem::rename(tmp, target, ec);
+  // Copied and hashed in chunks.
+  Sha256 hash;
+  std::int64_t total = 0;
+  std::string chunk(64 * 1024, '\0');
+  Status copied = Status::Ok();
+  for (;;) {
+    const ssize_t n = ::read(in, chunk.data(), chunk.size());
+    if (n < 0) {
+      copied = Status::InvalidInput("cannot read " + source.string());
+      break;
+    }
+    if (n == 0) break;
+    total += n;
+    if (total > options_.max_bytes) {
+      copied = Status::InvalidInput(source.string() + " grew over the limit of " +
+                                    std::to_string(options_.max_bytes) + " bytes");
+      break;
+    }
+    hash.Update(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+    for (ssize_t done = 0; done < n && copied.ok();) {
+      const ssize_t w = ::write(out, chunk.data() + done, static_cast<std::size_t>(n - done));
+      if (w < 0) copied = Status::Io("cannot write " + tmp.string());
+      else done += w;
+    }
+    if (!copied.ok()) break;
+  }
+  ::close(in);
+  if (copied.ok() && ::fsync(out) != 0) copied = Status::Io("cannot sync " + tmp.string());
+  ::close(out);
+  if (!copied.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return copied;
+  }
+
+  StoredFile stored;
+  stored.sha256 = hash.Hex();
+  stored.name = source.filename().string();
+  stored.size = total;
+  stored.media_type = MediaTypeOf(source.filename());
+  const auto target = PathOf(stored.sha256);
+  if (std::filesystem::exists(target, ec)) {  // the same content is kept once
+    std::filesystem::remove(tmp, ec);
+    return stored;
+  }
+  std::filesystem::create_directories(target.parent_path(), ec);
+  if (!ec) std::filesystem::rename(tmp, target, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
     return Status::Io("cannot store " + source.string() + ": " + ec.message());
   }
   SyncDir(target.parent_path());
-  return out;
+  stored.added = true;
+  return stored;
+}
+
+void FileStore::Remove(const std::string& sha256) const {
+  std::error_code ec;
+  std::filesystem::remove(PathOf(sha256), ec);
 }
 
 Result<std::string> FileStore::Read(const std::string& sha256) const {

@@ -27,6 +27,7 @@ struct StoredFile {
   std::string name;        // the original file name, without its directory
   std::int64_t size = 0;
   std::string media_type;  // from the file name's extension
+  bool added = false;      // this Put stored the content (it was not there before)
 };
 
 // Thread-safety: Put and Read may run on any threads at once, in any number of
@@ -39,8 +40,13 @@ class FileStore {
   // Copies the file at `source` into the store (if its content is not there
   // yet) and returns what it holds. A missing, unreadable, empty-named or
   // oversized file is InvalidInput naming the path; the store is unchanged.
-  // The copy is written to a temporary name, synced, then renamed into place.
+  // The copy is written to a temporary name, synced, then renamed into place;
+  // the file is read and hashed in chunks, never held whole in memory.
   Result<StoredFile> Put(const std::filesystem::path& source) const;
+
+  // Removes stored content (a Put whose command was then refused: `added`
+  // says the content was new). Missing content is not an error.
+  void Remove(const std::string& sha256) const;
 
   // Where the content with this hash is kept.
   std::filesystem::path PathOf(const std::string& sha256) const;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "app/accounts.h"
 #include "app/app.h"
@@ -20,9 +21,18 @@ namespace duban::http {
 
 inline constexpr const char* kSessionCookie = "duban_session";
 
+// A Content-Disposition value for a download of `filename` (RFC 6266): an
+// ASCII fallback in filename= and the UTF-8 name in filename* (RFC 5987).
+std::string AttachmentDisposition(std::string_view filename);
+
+class Metrics;
+
 struct ApiOptions {
   std::size_t default_page = 100;  // events, requests, notices per page without ?limit
   std::size_t max_page = 1000;     // a larger ?limit is 400
+  // What GET /api/v1/metrics renders (the server's counts); nullptr: only
+  // the gauges. Not owned; must outlive the Api.
+  const Metrics* metrics = nullptr;
 };
 
 class Api {
@@ -35,6 +45,8 @@ class Api {
 
  private:
   Response Dispatch(const Request& req);
+  // GET /api/v1/metrics for a caller who sees every campaign's whole ledger.
+  Response MetricsAnswer(const app::RequestContext& rc, const app::Principal& who);
 
   app::App& app_;
   app::Accounts& accounts_;

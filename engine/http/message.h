@@ -3,7 +3,9 @@
 // quickly and are tested without a socket. Safe to copy between threads.
 #pragma once
 
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +13,8 @@
 #include <vector>
 
 namespace duban::http {
+
+struct Form;  // multipart.h
 
 // Header names compare without regard to case.
 struct Caseless {
@@ -24,6 +28,10 @@ struct Request {
   std::string body;
   std::string remote;  // the client's address
   bool tls = false;    // came over TLS (cookies get Secure)
+  // A multipart/form-data body of an upload route, read by the server as it
+  // arrived (multipart.h); `body` is then empty. Its spool is removed when
+  // the last copy of the request goes.
+  std::shared_ptr<Form> form;
 
   // The header's value, or nullopt.
   std::optional<std::string> Header(const std::string& name) const;
@@ -33,6 +41,9 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this file's content, sent by the server from disk
+  // as it is read (a download); `body` is then empty.
+  std::filesystem::path file;
 
   void Set(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
   // The first header `name`, or empty.

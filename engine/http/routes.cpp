@@ -1,5 +1,6 @@
 #include "http/routes.h"
 
+#include <algorithm>
 #include <array>
 
 namespace duban::http {
@@ -21,6 +22,21 @@ constexpr std::array kRoutes = {
     Route{RouteId::kApprove, "POST", "/api/v1/campaigns/{campaign}/requests/{request}/approve", true},
     Route{RouteId::kReject, "POST", "/api/v1/campaigns/{campaign}/requests/{request}/reject", true},
     Route{RouteId::kNotices, "GET", "/api/v1/campaigns/{campaign}/notices", true},
+    Route{RouteId::kMe, "GET", "/api/v1/me", true},
+    Route{RouteId::kCalendar, "GET", "/api/v1/calendar", false},
+    Route{RouteId::kMetrics, "GET", "/api/v1/metrics", true},
+    Route{RouteId::kUnit, "GET", "/api/v1/campaigns/{campaign}/units/{unit}", true},
+    Route{RouteId::kMaterials, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/materials", true},
+    // Before {action}: "files" is the upload, not an action.
+    Route{RouteId::kMaterialUpload, "POST", "/api/v1/campaigns/{campaign}/units/{unit}/materials/{material}/files", true},
+    Route{RouteId::kMaterialMove, "POST", "/api/v1/campaigns/{campaign}/units/{unit}/materials/{material}/{action}", true},
+    Route{RouteId::kFiles, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/files", true},
+    Route{RouteId::kDownload, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/files/{file}", true},
+    Route{RouteId::kPaper, "POST", "/api/v1/campaigns/{campaign}/units/{unit}/paper", true},
+    Route{RouteId::kCommitment, "POST", "/api/v1/campaigns/{campaign}/units/{unit}/commitment", true},
+    Route{RouteId::kContacts, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/contacts", true},
+    Route{RouteId::kSetContact, "PUT", "/api/v1/campaigns/{campaign}/units/{unit}/contacts", true},
+    Route{RouteId::kAssessment, "GET", "/api/v1/campaigns/{campaign}/assessment", true},
 };
 
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -72,10 +88,17 @@ bool IsCommand(RouteId id) {
     case RouteId::kUrge:
     case RouteId::kExtend:
     case RouteId::kApprove:
-    case RouteId::kReject: return true;
+    case RouteId::kReject:
+    case RouteId::kMaterialUpload:
+    case RouteId::kMaterialMove:
+    case RouteId::kPaper:
+    case RouteId::kCommitment:
+    case RouteId::kSetContact: return true;
     default: return false;
   }
 }
+
+bool IsUpload(RouteId id) { return id == RouteId::kMaterialUpload || id == RouteId::kCommitment; }
 
 Match MatchRoute(std::string_view method, std::string_view path) {
   Match m;
@@ -83,7 +106,7 @@ Match MatchRoute(std::string_view method, std::string_view path) {
   for (const Route& r : kRoutes) {
     std::map<std::string, std::string> params;
     if (!Fits(r.pattern, segments, params)) continue;
-    m.allowed.push_back(r.method);
+    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
     if (r.method == method && m.route == nullptr) {
       m.route = &r;
       m.params = std::move(params);

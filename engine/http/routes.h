@@ -28,11 +28,25 @@ enum class RouteId : std::uint8_t {
   kApprove,
   kReject,
   kNotices,
+  kMe,
+  kCalendar,
+  kMetrics,
+  kUnit,
+  kMaterials,
+  kMaterialUpload,
+  kMaterialMove,
+  kFiles,
+  kDownload,
+  kPaper,
+  kCommitment,
+  kContacts,
+  kSetContact,
+  kAssessment,
 };
 
 struct Route {
   RouteId id;
-  std::string_view method;   // "GET", "POST", "DELETE"
+  std::string_view method;   // "GET", "POST", "PUT", "DELETE"
   std::string_view pattern;  // "/api/v1/campaigns/{campaign}/ledger": {name} matches one path segment
   bool signed_in;            // false: no credential needed
 };
@@ -51,8 +65,11 @@ struct Match {
 Match MatchRoute(std::string_view method, std::string_view path);
 
 // Whether the route is a command of App (fire, urge, extend, approve,
-// reject): what group commit batches.
+// reject, materials, paper, commitment, contacts): what group commit batches.
 bool IsCommand(RouteId id);
+// Whether the route takes a multipart/form-data upload (the server streams
+// its file part to disk, multipart.h).
+bool IsUpload(RouteId id);
 
 // %XX decoded; nullopt for a malformed escape or a decoded NUL.
 std::optional<std::string> PercentDecode(std::string_view s);

@@ -3,8 +3,10 @@
 // a time-out on every read and write, a body size limit (413), an access
 // log line per request (spdlog), and a graceful stop: no new connections,
 // idle ones closed, a request in flight answered before its connection
-// closes. Plain HTTP; TLS is the reverse proxy's (openapi.yaml describes the
-// set-up).
+// closes. Uploads are read into a spool file as they arrive (multipart.h),
+// downloads sent from disk as they are read. Plain HTTP, or TLS through
+// OpenSSL when the options name a certificate and key (or TLS at a reverse
+// proxy, README).
 //
 // Group commit (ServerOptions::begin_batch/commit_batch set): the commands
 // that arrive together on any connections are applied one after another
@@ -20,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +40,8 @@ class io_context;
 
 namespace duban::http {
 
+class Metrics;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;                       // 0: any free port (port() says which)
@@ -51,6 +56,19 @@ struct ServerOptions {
   std::function<Status()> begin_batch;
   std::function<Status()> commit_batch;
   std::size_t max_batch = 256;  // commands in one batch at most
+  // Uploads (multipart/form-data to an upload route, routes.h IsUpload): the
+  // file part is streamed into a spool directory here, at most max_file
+  // bytes (413 above it), the whole body at most max_file + body_limit.
+  // "" : the system's temporary directory / duban-uploads.
+  std::filesystem::path spool_dir;
+  std::int64_t max_file = 50LL * 1024 * 1024;
+  // TLS (OpenSSL): a PEM certificate chain and its PEM private key; both
+  // empty: plain HTTP (TLS at a reverse proxy, README). Under TLS the
+  // session cookie is Secure.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+  // Counts every answer (GET /api/v1/metrics renders them); nullptr: none.
+  std::shared_ptr<Metrics> metrics;
 };
 
 class Server {
@@ -71,6 +89,8 @@ class Server {
   void Settle();
   // The port bound (after Start).
   std::uint16_t port() const;
+  // Whether it speaks TLS (after Start).
+  bool tls() const;
 
  private:
   struct Impl;

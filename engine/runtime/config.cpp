@@ -300,7 +300,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
   c.source = file;
   try {
     Reader r(root, "", file,
-             {"database", "data_dir", "plugin_dir", "share_dir", "log", "notify", "smtp", "plugins"});
+             {"database", "data_dir", "plugin_dir", "share_dir", "log", "notify", "smtp", "plugins", "serve"});
     if (auto v = r.PathValue("data_dir", base_dir)) {
       if (v->empty()) r.Wrong("data_dir", *r.Find("data_dir"), "a directory");
       c.data_dir = *v;

@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <ostream>
+#include <toml++/toml.h>
 
 #include "http/api.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "runtime/serve.h"
 #include "verb.h"
@@ -39,6 +41,48 @@ Result<http::ServerOptions> ParseListen(const std::string& listen) {
   return o;
 }
 
+// The server's keys of the config file's [serve] table (public_url is the
+// notices'): tls_cert and tls_key (PEM files, relative to the file's
+// directory), max_body_kb (a JSON body's limit), trust_forwarded_for (behind
+// a reverse proxy).
+Status ReadServeSection(const runtime::Config& config, http::ServerOptions& o) {
+  if (config.source.empty()) return Status::Ok();
+  toml::table root;
+  try {
+    root = toml::parse_file(config.source.string());
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidInput(std::string(e.description()));
+  }
+  const toml::table* serve = root["serve"].as_table();
+  if (serve == nullptr) return Status::Ok();
+  const std::string file = config.source.string();
+  auto wrong = [&](const char* key, const char* what) {
+    const auto& where = serve->get(key)->source().begin;
+    return Status::InvalidInput(std::string("serve.") + key + " must be " + what,
+                                SourcePos{file, static_cast<std::uint32_t>(where.line),
+                                          static_cast<std::uint32_t>(where.column)});
+  };
+  for (const char* key : {"tls_cert", "tls_key"}) {
+    if (!serve->contains(key)) continue;
+    auto v = serve->get(key)->value<std::string>();
+    if (!v || v->empty()) return wrong(key, "a file path (PEM)");
+    std::filesystem::path p(*v);
+    if (p.is_relative()) p = config.base_dir / p;
+    (std::string_view(key) == "tls_cert" ? o.tls_cert : o.tls_key) = p;
+  }
+  if (serve->contains("max_body_kb")) {
+    auto v = serve->get("max_body_kb")->value<std::int64_t>();
+    if (!v || *v < 1 || *v > 1024 * 1024) return wrong("max_body_kb", "a size in KiB (1 to 1048576)");
+    o.body_limit = static_cast<std::size_t>(*v) * 1024;
+  }
+  if (serve->contains("trust_forwarded_for")) {
+    auto v = serve->get("trust_forwarded_for")->value<bool>();
+    if (!v) return wrong("trust_forwarded_for", "true or false");
+    o.trust_forwarded_for = *v;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds,
@@ -57,6 +101,10 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
       return parsed.status().exit_code();
     }
     server_options = std::move(*parsed);
+    if (Status st = ReadServeSection(services.config(), server_options); !st.ok()) {
+      err << "duban: " << st.str() << '\n';
+      return st.exit_code();
+    }
     // The access log: one line per request on standard output.
     server_options.access_log = spdlog::get("access");
     if (!server_options.access_log) server_options.access_log = spdlog::stdout_logger_mt("access");
@@ -71,12 +119,17 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
       err << "duban: no database open\n";
       return 1;
     }
-    api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env());
+    // Uploads are spooled beside the file store they are copied into.
+    server_options.spool_dir = std::filesystem::path(services.files_dir()) / ".uploads";
+    server_options.metrics = std::make_shared<http::Metrics>();
+    http::ApiOptions api_options;
+    api_options.metrics = server_options.metrics.get();
+    api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env(), api_options);
     options.components.push_back(
         {[&](boost::asio::io_context& io) -> Status {
            server = std::make_unique<http::Server>(io, *api, server_options);
            DUBAN_RETURN_IF_ERROR(server->Start());
-           out << "duban serve: HTTP API on http://" << server_options.address << ":" << server->port() << "/api/v1"
+           out << "duban serve: HTTP API on " << (server->tls() ? "https://" : "http://") << server_options.address << ":" << server->port() << "/api/v1"
                << std::endl;
            return Status::Ok();
          },

@@ -2,6 +2,7 @@
 // score, submit, show, verify. The ranking's approval is `approve assessment#N`.
 #include <CLI/CLI.hpp>
 
+#include "app/rows.h"
 #include "table.h"
 #include "verb.h"
 
@@ -48,28 +49,15 @@ int DoShow(Call& c, const std::string& unit) {
   auto v = c.app->AssessShow(c.g.campaign, unit, c.Request());
   if (!v.ok()) return c.Fail(v.status());
   const auto& rec = v->record;
-  json rows = json::array();
   Table t({"单位 unit", "上年指标 prior", "办公室评价 evaluation", "材料报送 submission", "总分 total", "状态 state"});
   std::vector<std::string> details;
   for (const auto& row : v->rows) {
-    json j = {{"unit", row.unit->id}, {"name", row.unit->name}};
-    if (row.prior) j["prior"] = {{"score", assessment::PointsJson(row.prior->score)}, {"event", row.prior->seq}};
-    if (row.evaluation)
-      j["evaluation"] = {{"score", assessment::PointsJson(row.evaluation->score)},
-                         {"comment", row.evaluation->comment},
-                         {"event", row.evaluation->seq}};
-    j["preview"] = {{"complete", row.preview.complete},
-                    {"pending", row.preview.pending},
-                    {"submission", assessment::PointsJson(row.preview.score)},
-                    {"deductions", row.preview.deductions}};
     std::string state = row.preview.complete ? "可评分 ready" : "未完结 " + row.preview.pending;
     std::string submission = FormatPoints(row.preview.score) + "（预览 preview）";
     std::string total = "-";
     std::vector<assessment::Deduction> deductions = row.preview.deductions;
     if (row.scored) {
       const json& p = row.scored->payload;
-      j["scored"] = p;
-      j["scored"]["event"] = row.scored->seq;
       submission = PointsText(p["submission"]);
       total = PointsText(p["total"]);
       state = "已评分 " + std::string(rec.published == rec.revision ? "已通报 published " : "scored ") + "第" +
@@ -82,11 +70,8 @@ int DoShow(Call& c, const std::string& unit) {
       details.push_back(row.unit->name + " −" + FormatPoints(d.points) + " " + d.reason + "（" + Seqs(d.events) + "）");
     t.Add({row.unit->name + " (" + row.unit->id + ")", row.prior ? FormatPoints(row.prior->score) : "缺 missing",
            row.evaluation ? FormatPoints(row.evaluation->score) : "缺 missing", submission, total, state});
-    rows.push_back(std::move(j));
   }
-  json out = {{"revision", rec.revision}, {"published", rec.published}, {"rows", rows}};
-  if (const auto* p = rec.pending()) out["pending"] = {{"request", p->id}, {"revision", p->revision}};
-  if (!rec.published_payload.is_null()) out["ranking"] = rec.published_payload.value("ranking", json::array());
+  const json out = app::AssessmentJson(*v);
   if (c.json_out()) {
     c.Print(out);
     return 0;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/batch.h"
+#include "app/rows.h"
 #include "core/text.h"
 #include "labels.h"
 #include "table.h"
@@ -19,10 +20,7 @@ int DoMaterialList(Call& c, const std::string& unit) {
   json out = json::array();
   Table t({"单位 unit", "材料 material", "名称 name", "状态 state", "报送次数", "意见/说明 note"});
   for (const auto& m : *r) {
-    out.push_back({{"unit", m.unit}, {"material", m.material}, {"name", m.name}, {"required", m.required},
-                   {"state", model::MaterialStateName(m.state)}, {"explained", m.explained},
-                   {"submissions", m.submissions}, {"note", m.note}, {"updated_at", FormatUtc(m.updated_at)},
-                   {"updated_by", m.updated_by}, {"dropped", m.dropped}, {"change_reason", m.change_reason}});
+    out.push_back(app::MaterialJson(m));
     t.Add({m.unit, m.material, m.name + (m.required ? "" : "（选报）"),
            m.dropped ? std::string(labels::MaterialDropped()) : labels::MaterialState(m.state, m.explained),
            std::to_string(m.submissions), m.dropped ? m.change_reason : m.note});
@@ -78,10 +76,9 @@ int DoFiles(Call& c, const std::string& unit) {
   json out = json::array();
   Table t({"单位 unit", "材料 material", "文件 file", "大小 bytes", "类型 type", "sha256", "提交人 by", "时间 at"});
   for (const auto& a : *r) {
-    out.push_back({{"unit", a.unit}, {"material", a.material}, {"name", a.name}, {"size", a.size},
-                   {"media_type", a.media_type}, {"sha256", a.sha256}, {"attached_by", a.attached_by},
-                   {"attached_at", FormatUtc(a.attached_at)},
-                   {"stored_at", c.app->files().PathOf(a.sha256).string()}});
+    json j = app::AttachmentJson(a);
+    j["stored_at"] = c.app->files().PathOf(a.sha256).string();
+    out.push_back(std::move(j));
     t.Add({a.unit, a.material, a.name, std::to_string(a.size), a.media_type, a.sha256.substr(0, 12) + "…",
            a.attached_by, FormatLocal(a.attached_at, TimeZone::Default())});
   }
@@ -126,10 +123,7 @@ int DoContactHistory(Call& c, const std::string& unit) {
   Table t({"单位 unit", "角色 role", "次序 #", "人员 person", "姓名 name", "电话 phone", "电子邮件 e-mail", "报告人 reported by",
            "报告日期 on", "登记人 recorded by"});
   for (const auto& k : *r) {
-    out.push_back({{"unit", k.unit}, {"role", k.role}, {"number", k.number}, {"person", k.person}, {"name", k.name},
-                   {"phone", k.phone}, {"email", k.email}, {"reported_by", k.reported_by},
-                   {"reported_on", FormatDate(k.reported_on)}, {"recorded_by", k.recorded_by},
-                   {"recorded_at", FormatUtc(k.recorded_at)}});
+    out.push_back(app::ContactJson(k));
     t.Add({k.unit, RoleLabel(*ctx->workflow, k.role), std::to_string(k.number), k.person, k.name, k.phone, k.email,
            k.reported_by, FormatDate(k.reported_on), k.recorded_by});
   }
@@ -147,9 +141,7 @@ int DoCommitments(Call& c, const std::string& unit) {
   for (std::size_t i = 0; i < r->size(); ++i) {
     const auto& k = (*r)[i];
     const bool current = i + 1 == r->size() || (*r)[i + 1].unit != k.unit;
-    out.push_back({{"unit", k.unit}, {"number", k.number}, {"signer", k.signer}, {"signed_on", FormatDate(k.signed_on)},
-                   {"stamped", k.stamped}, {"document_sha256", k.document_hash}, {"document_name", k.document_name},
-                   {"recorded_by", k.recorded_by}, {"recorded_at", FormatUtc(k.recorded_at)}, {"current", current}});
+    out.push_back(app::CommitmentJson(k, current));
     t.Add({k.unit, std::to_string(k.number), k.signer, FormatDate(k.signed_on), std::string(labels::StampedShort(k.stamped)),
            k.document_name + " " + k.document_hash.substr(0, 12) + "…", std::string(labels::CommitmentCurrency(current))});
   }
