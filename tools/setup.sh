@@ -16,6 +16,7 @@ packages=(
   libargon2-dev libsystemd-dev
   dpkg-dev lintian file wrk
   python3 python3-aiosmtpd
+  chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "core/env.h"
 #include "http/message.h"
+#include "http/pages.h"
 
 namespace duban::http {
 
@@ -23,6 +24,9 @@ inline constexpr const char* kSessionCookie = "duban_session";
 struct ApiOptions {
   std::size_t default_page = 100;  // events, requests, notices per page without ?limit
   std::size_t max_page = 1000;     // a larger ?limit is 400
+  // The web pages, answering every path outside /api/ (pages.h); not owned,
+  // must outlive the Api. nullptr: no pages, such a path is 404.
+  const Pages* pages = nullptr;
 };
 
 class Api {
