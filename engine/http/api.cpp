@@ -113,8 +113,14 @@ json WorkflowJson(const model::Workflow& wf) {
                            {"approvers", role_ids(t.approvers)},
                            {"note_required", t.note_required}});
   }
-  return {{"id", wf.id},     {"version", wf.version}, {"label", wf.label.zh}, {"initial", wf.stages[wf.initial].id},
-          {"stages", stages}, {"roles", roles},        {"transitions", transitions}};
+  json out = {{"id", wf.id},     {"version", wf.version}, {"label", wf.label.zh}, {"initial", wf.stages[wf.initial].id},
+              {"stages", stages}, {"roles", roles},        {"transitions", transitions}};
+  // What the overview charts: the stage whose due the submission is measured
+  // against, and the trigger that hands the materials in.
+  if (wf.assessment.given)
+    out["submission"] = {{"stage", wf.stages[wf.assessment.submission.stage].id},
+                         {"trigger", wf.assessment.submission.submit_trigger}};
+  return out;
 }
 
 }  // namespace
