@@ -126,12 +126,17 @@ async function main() {
   document.getElementById('print-caption').textContent =
     `${state.ctx.campaign.name} 工作台账（打印于 ${new Date().toLocaleString('zh-CN', { hour12: false })}）`;
   bindSorting();
-  for (const id of ['f-text', 'f-stage', 'f-light', 'f-pending']) document.getElementById(id).addEventListener('input', render);
+  for (const id of ['f-text', 'f-stage', 'f-light', 'f-pending']) {
+    document.getElementById(id).addEventListener('input', render);
+    document.getElementById(id).addEventListener('change', render);
+  }
   document.getElementById('filters').addEventListener('submit', (e) => e.preventDefault());
   document.getElementById('refresh').addEventListener('click', refresh);
   document.getElementById('print').addEventListener('click', () => window.print());
   await refresh();
-  poll(refresh, 15000);
+  // ?refresh=SECONDS (at least 2) for a wall display; every 15 s otherwise.
+  const every = Number(new URLSearchParams(location.search).get('refresh'));
+  poll(refresh, Number.isFinite(every) && every >= 2 ? every * 1000 : 15000);
 }
 
 main();
