@@ -236,7 +236,7 @@ def case_flow(c, s, out):
         liaison.save_screenshot(os.path.join(out, "unit.png"))
 
         print("the office's ledger changes by itself")
-        wait(office, text_in('tr[data-unit="finance"]', "材料收集"), "finance's new stage on the open ledger", timeout=10)
+        wait(office, text_in('tr[data-unit="finance"]', "材料收集"), "finance's new stage on the open ledger", timeout=15)
         row = office.find_element(By.CSS_SELECTOR, 'tr[data-unit="finance"]')
         check("已签收" in row.text, "the ledger shows finance acknowledged")
         check("有待审批" in row.text, "and its pending request")
@@ -287,7 +287,7 @@ def case_flow(c, s, out):
              "the approved request leaving the queue")
         # The extension: rejecting needs a reason.
         ext = director.find_element(By.CSS_SELECTOR, '[data-request^="finance#"]')
-        check("延期" in ext.text or "finance" in ext.get_attribute("data-request"), "the extension waits in the queue")
+        check("延期申请" in ext.text and "2021年10月29日" in ext.text, f"the extension waits in the queue, in words ({ext.text[:60]!r})")
         ext.find_element(By.CSS_SELECTOR, 'button[value="reject"]').click()
         wait(director, text_in("#alert", "驳回须写明理由"), "the refusal to reject without a reason")
 

@@ -57,3 +57,17 @@ function fileCount(p) {
 export function channelText(ch) {
   return { cli: '命令行', session: '网页', token: '接口', system: '系统' }[ch] || ch || '';
 }
+
+// What a request asks, in words. An extension (its event's kind, or a
+// request that stays in its stage) names the due day asked for, from the
+// transition.requested event of the unit's log when given.
+export function requestText(q, vocab, events = []) {
+  const asked = events.find((e) => e.type === 'transition.requested' && e.payload.request === q.id);
+  const p = asked ? asked.payload : {};
+  if (q.kind === 'extension' || p.kind === 'extension' || (q.from === q.to && !p.trigger)) {
+    const to = p.new_due_date || q.new_due_date;
+    return `延期申请：${vocab.stage(p.stage || q.from)}截止日期${p.due_date ? '由 ' + fmtDate(p.due_date) : ''}${to ? ' 延至 ' + fmtDate(to) : ''}`;
+  }
+  if (q.kind === 'assessment' || p.kind === 'assessment') return `考核排名审批（第 ${p.revision ?? '?'} 版）`;
+  return `${vocab.trigger(q.trigger)}：${vocab.stage(q.from)} → ${vocab.stage(q.to)}`;
+}

@@ -2,6 +2,7 @@
 // whom and when, the unit's page one click away; approve or reject with a
 // note. A requester sees their own request but is not offered its decision
 // (the server refuses it anyway).
+import { requestText } from './events.js';
 import { api, loadCampaign, route, frame, h, enc, showError, clearError, fmtInstant, REQUEST_STATES, may, holds,
   currentPerson, busy, commandKey, poll } from './common.js';
 
@@ -9,26 +10,32 @@ const { campaign: c } = route();
 let ctx;
 const names = new Map();  // unit id -> name
 
-function asked(q) {
-  const v = ctx.vocab;
-  const t = (v.workflow.transitions || []).find((x) => x.trigger === q.trigger);
-  if (q.kind === 'extension') return `延期申请：${v.stage(q.stage || q.from)}截止日期延至 ${q.new_due_date || ''}`;
-  return `${t ? t.label : v.trigger(q.trigger)}：${v.stage(q.from)} → ${v.stage(q.to)}`;
+
+// The requests' own events (what an extension asks), by unit, read once a load.
+const asked = new Map();
+async function requestEvents(unit) {
+  if (!asked.has(unit)) {
+    asked.set(unit, api('GET', `/campaigns/${enc(c)}/units/${enc(unit)}/events?type=transition.requested&limit=1000`)
+      .then((page) => page.events || []).catch(() => []));
+  }
+  return asked.get(unit);
 }
 
-function approvers(q) {
+function approvers(q, events) {
+  const e = events.find((x) => x.payload.request === q.id);
+  if (e && Array.isArray(e.payload.approvers)) return e.payload.approvers;
   const t = (ctx.vocab.workflow.transitions || []).find((x) => x.trigger === q.trigger);
   return t && t.approvers ? t.approvers : null;
 }
 
-function decision(q) {
+function decision(q, events) {
   const me = currentPerson(ctx.self);
   if (q.status !== 'pending') {
     return h('p', {}, `${REQUEST_STATES[q.status] || q.status}：${q.decided_by} 于 ${fmtInstant(q.decided_at, ctx.timeZone)}`,
       q.decision_note ? `，意见：${q.decision_note}` : '');
   }
   if (q.requested_by === me) return h('p', { class: 'notice' }, '这是您本人提出的申请，须由其他审批人审批。');
-  const roles = approvers(q);
+  const roles = approvers(q, events);
   if (!may(ctx.self, 'approve', q.unit) || (roles && !holds(ctx.self, roles, q.unit))) {
     return h('p', { class: 'meta' }, `等待${roles ? roles.map((r) => ctx.vocab.role(r)).join('、') : '审批人'}审批。`);
   }
@@ -54,12 +61,14 @@ async function load() {
   const status = document.getElementById('q-status').value;
   const answer = await api('GET', `/campaigns/${enc(c)}/requests?status=${status}&limit=1000`);
   const list = answer.requests || [];
+  asked.clear();
+  const events = new Map(await Promise.all([...new Set(list.map((q) => q.unit))].map(async (unit) => [unit, await requestEvents(unit)])));
   const ul = document.getElementById('queue');
   ul.replaceChildren(...list.map((q) => h('li', { id: q.id, 'data-request': q.id },
-    h('h2', {}, `${names.get(q.unit) || q.unit}：${asked(q)}`),
+    h('h2', {}, `${names.get(q.unit) || q.unit}：${requestText(q, ctx.vocab, events.get(q.unit))}`),
     h('p', {}, `${q.requested_by} 于 ${fmtInstant(q.requested_at, ctx.timeZone)} 提出`, q.note ? `，说明：${q.note}` : '',
       ' · ', h('a', { href: `/c/${enc(c)}/units/${enc(q.unit)}` }, '查看本单位材料与办理记录')),
-    decision(q))));
+    decision(q, events.get(q.unit)))));
   if (!list.length) ul.replaceChildren(h('li', {}, status === 'pending' ? '目前没有待审批的申请。' : '没有申请。'));
   const pending = list.filter((q) => q.status === 'pending').length;
   document.getElementById('summary').textContent = `待审批 ${pending} 件${status === 'all' ? `，共 ${list.length} 件` : ''}。`;

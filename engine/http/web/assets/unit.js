@@ -5,7 +5,7 @@
 // materials, requests, contacts and its whole record in words.
 import { api, loadCampaign, route, frame, h, enc, showError, lightBadge, leftText, fmtDate, fmtInstant, commitmentText,
   MATERIAL_STATES, REQUEST_STATES, may, holds, busy, commandKey, say, poll } from './common.js';
-import { eventText, channelText } from './events.js';
+import { eventText, channelText, requestText } from './events.js';
 
 const { campaign: c, unit: u } = route();
 const base = `/campaigns/${enc(c)}/units/${enc(u)}`;
@@ -63,7 +63,9 @@ function renderActions(row) {
   const blocks = [];
   // While a request waits, the unit's stage does not move otherwise.
   const moves = row.pending_request ? [] : ctx.vocab.transitionsFrom(row.stage);
-  if (row.pending_request) blocks.push(h('p', { class: 'notice' }, `申请 ${row.pending_request} 正在等待审批，审批后方可继续办理。`));
+  const waiting = document.getElementById('action-waiting');
+  waiting.hidden = !row.pending_request;
+  waiting.textContent = row.pending_request ? `申请 ${row.pending_request} 正在等待审批，审批后方可继续办理。` : '';
   for (const t of moves) {
     if (!offerTransition(t)) continue;
     const id = `fire-${t.trigger}`;
@@ -80,7 +82,7 @@ function renderActions(row) {
     });
     blocks.push(form);
   }
-  if (offer('extend', 'unit') && row.due) {
+  if (offer('extend', 'unit') && row.due && !row.pending_request) {
     const form = h('form', { class: 'action', id: 'extend-form', 'aria-labelledby': 'extend-title' },
       h('h3', { id: 'extend-title' }, '申请延期'),
       h('p', { class: 'hint' }, `当前截止日期 ${fmtDate(row.due)}，由办公室主任审批。`),
@@ -116,7 +118,7 @@ function renderActions(row) {
     });
     blocks.push(form);
   }
-  document.getElementById('actions').hidden = blocks.length === 0;
+  document.getElementById('actions').hidden = blocks.length === 0 && !row.pending_request;
   list.replaceChildren(...blocks);
 }
 
@@ -268,12 +270,12 @@ function renderCommitment(row, commitments) {
   box.replaceChildren(...parts);
 }
 
-function renderRequests(requests) {
+function renderRequests(requests, events) {
   const box = document.getElementById('request-list');
   const mine = (requests || []).filter((q) => q.unit === u);
   if (!mine.length) { box.replaceChildren(h('p', {}, '没有申请。')); return; }
   box.replaceChildren(h('ul', {}, ...mine.map((q) => h('li', { id: q.id },
-    h('strong', {}, `${ctx.vocab.trigger(q.trigger)}（${ctx.vocab.stage(q.from)} → ${ctx.vocab.stage(q.to)}）`),
+    h('strong', {}, requestText(q, ctx.vocab, events)),
     ` · ${REQUEST_STATES[q.status] || q.status} · ${q.requested_by} 于 ${fmtInstant(q.requested_at, ctx.timeZone)} 提出`,
     q.note ? `。说明：${q.note}` : '',
     q.decided_by ? `。${q.decided_by} 于 ${fmtInstant(q.decided_at, ctx.timeZone)} ${REQUEST_STATES[q.status]}${q.decision_note ? '：' + q.decision_note : ''}` : '',
@@ -358,7 +360,7 @@ async function load() {
   renderActions(row);
   renderMaterials(mats, files, events);
   renderCommitment(row, commitments);
-  renderRequests((detail && detail.requests) || requests.requests);
+  renderRequests((detail && detail.requests) || requests.requests, events);
   renderContacts(contacts !== null ? contacts : (detail && detail.contacts) || null);
   renderTimeline(events);
 }
