@@ -236,10 +236,9 @@ def case_flow(c, s, out):
         liaison.save_screenshot(os.path.join(out, "unit.png"))
 
         print("the office's ledger changes by itself")
-        wait(office, text_in('tr[data-unit="finance"]', "材料收集"), "finance's new stage on the open ledger", timeout=15)
+        wait(office, text_in('tr[data-unit="finance"]', "有待审批"), "finance's pending request on the open ledger", timeout=15)
         row = office.find_element(By.CSS_SELECTOR, 'tr[data-unit="finance"]')
-        check("已签收" in row.text, "the ledger shows finance acknowledged")
-        check("有待审批" in row.text, "and its pending request")
+        check("材料收集" in row.text and "已签收" in row.text, "the open ledger shows finance acknowledged, in its new stage")
         # Filter and sort.
         Select(office.find_element(By.ID, "f-stage")).select_by_visible_text("材料收集")
         rows = office.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")
@@ -297,6 +296,7 @@ def case_flow(c, s, out):
         director.get(s.base + f"/c/{CAMPAIGN}/overview")
         wait(director, EC.presence_of_element_located((By.CSS_SELECTOR, "#chart svg polyline")), "the overview's chart")
         check("已报送 1／15" in director.find_element(By.ID, "chart").text, "the overview counts gov-office's submission")
+        wait(director, text_in("#notices", "发送失败"), "the overview's count of notices")
         check(not page_problems(director), f"the overview has no accessibility problem {page_problems(director)}")
         measure(director, "overview")
         director.save_screenshot(os.path.join(out, "overview.png"))

@@ -117,8 +117,14 @@ async function main() {
   } catch (e) { showError(e); }
 
   try {
-    const answer = await api('GET', `/campaigns/${enc(c)}/notices?limit=1000`);
-    const notices = answer.notices || [];
+    // Every notice, a page of 1000 at a time (?after= the last id).
+    const notices = [];
+    for (let after = '', i = 0; i < 50; i++) {
+      const page = (await api('GET', `/campaigns/${enc(c)}/notices?limit=1000&after=${enc(after)}`)).notices || [];
+      notices.push(...page);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].id;
+    }
     const count = { delivered: 0, dead: 0, pending: 0, skipped: 0 };
     const failed = [];
     for (const k of notices) {

@@ -108,7 +108,7 @@ function renderActions(row) {
     });
     blocks.push(form);
   }
-  if (offer('urge', 'campaign')) {
+  if (offer('urge', 'campaign') && row.due) {
     const form = h('form', { class: 'action', 'aria-labelledby': 'urge-title' },
       h('h3', { id: 'urge-title' }, '催办'), ...noteField('urge-note', '催办内容', false),
       h('div', {}, h('button', { type: 'submit' }, '发出催办')));
@@ -333,9 +333,12 @@ async function allEvents() {
   return out;
 }
 
+let shownEvents = [];
 function renderTimeline(events) {
+  shownEvents = events;
   const ol = document.getElementById('events');
-  const items = events.slice().reverse().map((e) => h('li', { 'data-type': e.type },
+  const notices = document.getElementById('show-notices').checked;
+  const items = events.filter((e) => notices || !e.type.startsWith('notice.')).reverse().map((e) => h('li', { 'data-type': e.type },
     h('time', { datetime: e.at }, fmtInstant(e.at, ctx.timeZone)),
     h('span', {}, eventText(e, ctx.vocab)),
     ' ', h('span', { class: 'who' }, `— ${e.actor}${e.channel ? '，经' + channelText(e.channel) : ''}`)));
@@ -388,6 +391,7 @@ async function main() {
     ctx = await loadCampaign(c);
     frame(ctx, `unit:${u}`);
     document.getElementById('back-ledger').href = `/c/${enc(c)}`;
+    document.getElementById('show-notices').addEventListener('change', () => renderTimeline(shownEvents));
     if (!(ctx.self && ctx.self.may)) {
       const all = await api('GET', `/campaigns/${enc(c)}/ledger`);
       scope = (all.rows || []).length === 1 && all.rows[0].unit === u ? 'unit' : 'campaign';
