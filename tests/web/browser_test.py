@@ -210,6 +210,12 @@ def case_flow(c, s, out):
         check("红灯" in row.text and "超期" in row.text, "an overdue unit's light is red, in words")
         check(len(office.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")) == 15, "the ledger lists all 15 units")
         check(not page_problems(office), f"the ledger has no accessibility problem {page_problems(office)}")
+        # The keyboard: the first Tab lands on the skip link, shown, with a visible focus ring.
+        office.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        focus = office.execute_script("""const a = document.activeElement; const r = a.getBoundingClientRect();
+          const s = getComputedStyle(a); return [a.className, r.left, s.outlineStyle, s.outlineWidth];""")
+        check(focus[0] == "skip" and focus[1] >= 0 and focus[2] != "none" and focus[3] != "0px",
+              f"the first Tab shows the skip link with a focus ring ({focus})")
         measure(office, "ledger")
 
         print("the liaison follows the unit's link, signs in and acknowledges")
