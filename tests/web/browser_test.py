@@ -153,7 +153,12 @@ def sign_in(d, base, path, person):
 
 
 def page_problems(d):
-    """What the page gets wrong for a reader with a screen reader or keyboard."""
+    """What the page gets wrong for a reader with a screen reader or keyboard:
+    our own checks, then axe-core's serious ones."""
+    return own_problems(d) + axe_serious(d)
+
+
+def own_problems(d):
     return d.execute_script("""
       const out = [];
       if (document.documentElement.lang !== 'zh-CN') out.push('lang is ' + document.documentElement.lang);
@@ -168,6 +173,26 @@ def page_problems(d):
       for (const l of document.querySelectorAll('.light'))
         if (!/[红黄绿]灯|无期限/.test(l.textContent)) out.push('a light without its word: ' + l.outerHTML);
       return out;""")
+
+
+AXE = os.environ.get("DUBAN_AXE", "/usr/local/lib/duban-test/node_modules/axe-core/axe.min.js")
+
+
+def axe_serious(d):
+    """axe-core's serious and critical violations of WCAG 2 A/AA on the page."""
+    if not os.path.exists(AXE):
+        raise Failure(f"{AXE} is missing: run tools/setup.sh (axe-core)")
+    if not d.execute_script("return !!window.axe"):
+        with open(AXE, encoding="utf-8") as f:
+            d.execute_script(f.read())
+    d.set_script_timeout(30)
+    found = d.execute_async_script("""
+      const done = arguments[arguments.length - 1];
+      axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+        .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                         .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+        .catch(e => done(['axe failed: ' + e]));""")
+    return found
 
 
 def console_errors(d):
@@ -209,7 +234,8 @@ def case_flow(c, s, out):
         check("已部署待签收" in row.text and "未签收" in row.text, "finance stands kicked off and unacknowledged")
         check("红灯" in row.text and "超期" in row.text, "an overdue unit's light is red, in words")
         check(len(office.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")) == 15, "the ledger lists all 15 units")
-        check(not page_problems(office), f"the ledger has no accessibility problem {page_problems(office)}")
+        problems = page_problems(office)
+        check(not problems, f"the ledger has no accessibility problem (ours, axe-core's serious) {problems}")
         # The keyboard: the first Tab lands on the skip link, shown, with a visible focus ring.
         office.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
         focus = office.execute_script("""const a = document.activeElement; const r = a.getBoundingClientRect();
@@ -225,7 +251,8 @@ def case_flow(c, s, out):
         triggers = [f.get_attribute("data-trigger") for f in liaison.find_elements(By.CSS_SELECTOR, "form[data-trigger]")]
         check(triggers == ["acknowledge"], f"the liaison is offered 签收 only ({triggers})")
         check(not liaison.find_elements(By.CSS_SELECTOR, 'form[aria-labelledby="paper-title"]'), "and no office action")
-        check(not page_problems(liaison), f"the unit's page has no accessibility problem {page_problems(liaison)}")
+        problems = page_problems(liaison)
+        check(not problems, f"the unit's page has no accessibility problem (ours, axe-core's serious) {problems}")
         measure(liaison, "unit")
         liaison.find_element(By.CSS_SELECTOR, 'form[data-trigger="acknowledge"] button').click()
         wait(liaison, text_in("#status", "已办理：签收"), "the acknowledgement's confirmation")
@@ -284,7 +311,8 @@ def case_flow(c, s, out):
         item = wait(director, EC.presence_of_element_located((By.CSS_SELECTOR, '[data-request="gov-office#1"]')), "gov-office#1")
         check("区政府办公室" in item.text and "审核通过" in item.text and OFFICE in item.text,
               "the queue says who asks what for which unit")
-        check(not page_problems(director), f"the queue has no accessibility problem {page_problems(director)}")
+        problems = page_problems(director)
+        check(not problems, f"the queue has no accessibility problem (ours, axe-core's serious) {problems}")
         measure(director, "queue")
         director.save_screenshot(os.path.join(out, "queue.png"))
         item.find_element(By.CSS_SELECTOR, "textarea").send_keys("同意")
@@ -305,7 +333,8 @@ def case_flow(c, s, out):
         wait(director, EC.presence_of_element_located((By.CSS_SELECTOR, "#chart svg polyline")), "the overview's chart")
         check("已报送 1／15" in director.find_element(By.ID, "chart").text, "the overview counts gov-office's submission")
         wait(director, text_in("#notices", "发送失败"), "the overview's count of notices")
-        check(not page_problems(director), f"the overview has no accessibility problem {page_problems(director)}")
+        problems = page_problems(director)
+        check(not problems, f"the overview has no accessibility problem (ours, axe-core's serious) {problems}")
         measure(director, "overview")
         director.save_screenshot(os.path.join(out, "overview.png"))
 
