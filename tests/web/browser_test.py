@@ -47,6 +47,13 @@ class Failure(Exception):
     pass
 
 
+STARTED = time.monotonic()
+
+
+def step(what):
+    print(f"[{time.monotonic() - STARTED:5.1f} s] {what}")
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -226,7 +233,7 @@ def case_flow(c, s, out):
     liaison = browser()
     try:
         # The office keeps its ledger open, refreshing every 2 s.
-        print("the office opens the ledger")
+        step("the office opens the ledger")
         ledger_path = f"/c/{CAMPAIGN}?refresh=2"
         sign_in(office, s.base, ledger_path, OFFICE)
         wait(office, EC.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-unit="finance"]')), "the ledger's rows")
@@ -244,7 +251,7 @@ def case_flow(c, s, out):
               f"the first Tab shows the skip link with a focus ring ({focus})")
         measure(office, "ledger")
 
-        print("the liaison follows the unit's link, signs in and acknowledges")
+        step("the liaison follows the unit's link, signs in and acknowledges")
         sign_in(liaison, s.base, unit_path, LIAISON)
         wait(liaison, text_in("#page-title", "区财政局"), "the unit's name")
         wait(liaison, EC.presence_of_element_located((By.CSS_SELECTOR, 'form[data-trigger="acknowledge"]')), "the 签收 form")
@@ -260,7 +267,7 @@ def case_flow(c, s, out):
         first = liaison.find_element(By.CSS_SELECTOR, "#events li").text
         check("签收：已部署待签收 → 材料收集" in first and "经网页" in first, f"the timeline says it in words ({first!r})")
 
-        print("the liaison asks for an extension")
+        step("the liaison asks for an extension")
         form = wait(liaison, EC.presence_of_element_located((By.ID, "extend-form")), "the extension form")
         date = form.find_element(By.ID, "extend-date")
         liaison.execute_script("arguments[0].value = '2021-10-29'", date)
@@ -270,7 +277,7 @@ def case_flow(c, s, out):
         wait(liaison, text_in("#request-list", "待审批"), "the unit's pending request")
         liaison.save_screenshot(os.path.join(out, "unit.png"))
 
-        print("the office's ledger changes by itself")
+        step("the office's ledger changes by itself")
         wait(office, text_in('tr[data-unit="finance"]', "有待审批"), "finance's pending request on the open ledger", timeout=15)
         row = office.find_element(By.CSS_SELECTOR, 'tr[data-unit="finance"]')
         check("材料收集" in row.text and "已签收" in row.text, "the open ledger shows finance acknowledged, in its new stage")
@@ -298,14 +305,14 @@ def case_flow(c, s, out):
         check(box and abs(float(box.group(1)) - 841.9) < 2 and abs(float(box.group(2)) - 595.3) < 2,
               f"the ledger prints on A4 landscape ({box.groups() if box else 'no MediaBox'})")
 
-        print("the office sees its own request in the queue, without approving it")
+        step("the office sees its own request in the queue, without approving it")
         office.get(s.base + f"/c/{CAMPAIGN}/queue")
         own = wait(office, EC.presence_of_element_located((By.CSS_SELECTOR, '[data-request="gov-office#1"]')), "gov-office#1")
         check("您本人提出" in own.text and not own.find_elements(By.CSS_SELECTOR, "button"),
               "the requester sees their request and no button to decide it")
         sign_out(office)
 
-        print("the director approves from the queue")
+        step("the director approves from the queue")
         director = office
         sign_in(director, s.base, f"/c/{CAMPAIGN}/queue", DIRECTOR)
         item = wait(director, EC.presence_of_element_located((By.CSS_SELECTOR, '[data-request="gov-office#1"]')), "gov-office#1")
@@ -407,7 +414,7 @@ def main():
     server = None
     try:
         if a.case == "upload" and not has_upload_route(a.duban, work):
-            print("SKIP: this server has no upload route (POST .../materials/{m}/files) yet: helper api, issue 10")
+            step("SKIP: this server has no upload route (POST .../materials/{m}/files) yet: helper api, issue 10")
             return SKIP
         c = Campaign(a.duban, a.source, work)
         server = Server(c)
