@@ -267,6 +267,26 @@ def case_flow(c, s, out):
         first = liaison.find_element(By.CSS_SELECTOR, "#events li").text
         check("签收：已部署待签收 → 材料收集" in first and "经网页" in first, f"the timeline says it in words ({first!r})")
 
+        step("the pages read GET /api/v1/me's verdicts (its shape from app::SelfJson)")
+        verdicts = liaison.execute_async_script("""
+          const done = arguments[arguments.length - 1];
+          import('/assets/common.js').then((m) => {
+            const liaison = m.selfIn({person: 'finance-liaison', name: '联络员', roles: ['liaison'], units: ['finance'],
+              campaigns: [{campaign: 'taishan-2021', name: '泰山区', roles: [{role: 'liaison', label: '联络员', unit: 'finance'}],
+                units: ['finance'], may: {fire: {campaign_wide: false, units: ['finance']},
+                                          status: {campaign_wide: false, units: ['finance']}}}]}, 'taishan-2021');
+            const director = m.selfIn({person: 'd', roles: ['office_director'], units: [],
+              campaigns: [{campaign: 'taishan-2021', roles: [{role: 'office_director', label: '主任', unit: null}], units: [],
+                may: {approve: {campaign_wide: true, units: []}, status: {campaign_wide: true, units: []}}}]}, 'taishan-2021');
+            done([m.may(liaison, 'fire', 'finance'), m.may(liaison, 'fire', 'water'), m.may(liaison, 'approve', 'finance'),
+                  m.holds(liaison, ['liaison', 'coordinator'], 'finance'), m.holds(liaison, ['liaison'], 'water'),
+                  m.holds(liaison, ['office_staff'], 'finance'), m.campaignWide(liaison),
+                  m.may(director, 'approve', 'gov-office'), m.holds(director, ['office_director'], 'gov-office'),
+                  m.campaignWide(director), m.may(m.selfIn(null, 'x'), 'approve', 'y')]);
+          }).catch((e) => done(String(e)));""")
+        check(verdicts == [True, False, False, True, False, False, False, True, True, True, True],
+              f"a unit's liaison may fire for its unit only, a director approves everywhere, no /me: all shown ({verdicts})")
+
         step("the liaison asks for an extension")
         form = wait(liaison, EC.presence_of_element_located((By.ID, "extend-form")), "the extension form")
         date = form.find_element(By.ID, "extend-date")

@@ -125,7 +125,7 @@ function renderActions(row) {
 function fileLink(f) {
   const id = f.id || f.file || f.sha256;
   const size = f.size ? `，${Math.max(1, Math.round(f.size / 1024))} KB` : '';
-  return h('li', {}, h('a', { href: `/api/v1${base}/files/${enc(id)}`, download: f.name || true }, f.name || id),
+  return h('li', {}, h('a', { href: `/api/v1${base}/files/${enc(id)}`, download: f.name || '' }, f.name || id),
     h('span', { class: 'meta' }, `（${f.attached_at ? fmtInstant(f.attached_at, ctx.timeZone) : ''}${size}）`));
 }
 
@@ -189,6 +189,10 @@ function materialActions(m) {
 
 function renderMaterials(materials, files, events) {
   const box = document.getElementById('material-list');
+  if (materials === 'refused') {
+    box.replaceChildren(h('p', { class: 'meta' }, '您无权查看本单位的材料。'));
+    return;
+  }
   if (!materials) {
     box.replaceChildren(h('p', { class: 'notice' }, '此服务器尚未提供材料清单接口（GET …/materials）；请用命令行 duban material list 查看。'));
     return;
@@ -357,7 +361,7 @@ async function load() {
   let row; let mats; let files; let contacts; let commitments;
   if (detail) {
     row = detail.unit && typeof detail.unit === 'object' ? detail.unit : detail.row;
-    mats = detail.materials;
+    mats = detail.materials === null ? 'refused' : detail.materials;
     files = detail.files || [];
     contacts = detail.contacts === null ? 'refused' : detail.contacts;
     commitments = detail.commitments;
