@@ -12,6 +12,8 @@ Cases (one per ctest, --case):
           stage; every control is labelled, the lights carry words.
   upload  the liaison uploads a file for a material and it shows as submitted
           with its file (skipped, exit 77, while the server has no upload route).
+  forms   the upload and commitment forms send the contract's multipart fields
+          to its routes (those two routes answered in the page, FORM_STUB).
 
 Screenshots and the printed PDF go to --out (the build tree), never the repo.
 """
@@ -421,12 +423,81 @@ def case_upload(c, s, out):
     return 0
 
 
+# In the page, before its scripts: GET .../units/finance/materials answers one
+# pending material, and the upload and commitment routes record what the page
+# sends instead of going out. Only these; every other call reaches the server.
+FORM_STUB = r"""
+(() => {
+  const real = window.fetch.bind(window);
+  const json = (body) => new Response(JSON.stringify(body), {status: 200, headers: {'Content-Type': 'application/json'}});
+  window.__sent = [];
+  window.fetch = async (url, opts = {}) => {
+    const u = String(url);
+    const method = opts.method || 'GET';
+    const fields = () => [...opts.body.entries()].map(([k, v]) => [k, typeof v === 'string' ? v : {file: v.name, size: v.size}]);
+    if (/\/units\/finance$/.test(u) || /\/units\/finance\/contacts$/.test(u)) return new Response('{}', {status: 404});
+    if (/\/units\/finance\/materials$/.test(u) && method === 'GET')
+      return json({materials: [{unit: 'finance', material: 'budget-report', name: '预算执行报告', required: true, state: 'pending',
+                                explained: false, submissions: 0, note: '', dropped: false}]});
+    if (/\/materials\/budget-report\/files$/.test(u) || /\/units\/finance\/commitment$/.test(u)) {
+      window.__sent.push({url: u.replace(location.origin, ''), method, csrf: !!(opts.headers || {})['X-CSRF-Token'],
+                          multipart: opts.body instanceof FormData, fields: fields()});
+      return json({});
+    }
+    return real(url, opts);
+  };
+})();
+"""
+
+
+def case_forms(c, s, out):
+    """The upload and commitment forms send what the contract says (plan:
+    multipart `file` + `note`; `file`, `signer`, `signed_on`, `stamped`), to
+    the routes it names, with the CSRF token: checked in the page, whatever
+    the server has yet."""
+    scan = os.path.join(c.work, "预算报告.txt")
+    with open(scan, "w", encoding="utf-8") as f:
+        f.write("区财政局 2021 年预算执行报告（测试）\n")
+    d = browser()
+    try:
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FORM_STUB})
+        sign_in(d, s.base, f"/c/{CAMPAIGN}/units/finance", LIAISON)
+        row = wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-material="budget-report"]')), "the material")
+        check("待报送" in row.text, "the material stands pending")
+        row.find_element(By.CSS_SELECTOR, "form.upload button").click()
+        check(d.execute_script("return window.__sent.length") == 0, "no file, nothing sent (the browser asks for one)")
+        row.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(scan)
+        row.find_element(By.CSS_SELECTOR, 'input[name="note"]').send_keys("第一版")
+        row.find_element(By.CSS_SELECTOR, "form.upload button").click()
+        wait(d, text_in("#status", "已上传并报送"), "the upload's confirmation")
+        form = d.find_element(By.ID, "commitment-form")
+        form.find_element(By.ID, "sign-file").send_keys(scan)
+        form.find_element(By.ID, "sign-signer").send_keys("finance-principal-leader")
+        d.execute_script("document.getElementById('sign-date').value = '2021-11-01'")
+        form.find_element(By.ID, "sign-stamped").click()
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        wait(d, text_in("#status", "已上传承诺书"), "the commitment's confirmation")
+        sent = d.execute_script("return window.__sent")
+        base = f"/api/v1/campaigns/{CAMPAIGN}/units/finance"
+        size = os.path.getsize(scan)
+        check(sent[0] == {"url": base + "/materials/budget-report/files", "method": "POST", "csrf": True, "multipart": True,
+                          "fields": [["file", {"file": "预算报告.txt", "size": size}], ["note", "第一版"]]},
+              f"the upload: multipart file and note, with the CSRF token ({sent[0]})")
+        check(sent[1] == {"url": base + "/commitment", "method": "POST", "csrf": True, "multipart": True,
+                          "fields": [["file", {"file": "预算报告.txt", "size": size}], ["signer", "finance-principal-leader"],
+                                     ["signed_on", "2021-11-01"], ["stamped", "true"]]},
+              f"the commitment: file, signer, signed_on, stamped ({sent[1]})")
+        d.save_screenshot(os.path.join(out, "forms.png"))
+    finally:
+        d.quit()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--duban", required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--case", choices=["flow", "upload"], required=True)
+    p.add_argument("--case", choices=["flow", "upload", "forms"], required=True)
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="duban-web-")
@@ -439,7 +510,7 @@ def main():
         c = Campaign(a.duban, a.source, work)
         server = Server(c)
         print(f"duban serve at {server.base} ({time.monotonic() - started:.1f} s to set up)")
-        rc = {"flow": case_flow, "upload": case_upload}[a.case](c, server, a.out) or 0
+        rc = {"flow": case_flow, "upload": case_upload, "forms": case_forms}[a.case](c, server, a.out) or 0
         print(f"{a.case}: {'skipped' if rc == SKIP else 'passed'} in {time.monotonic() - started:.1f} s; screenshots in {a.out}")
         return rc
     except Failure as e:
