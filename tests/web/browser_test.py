@@ -468,9 +468,11 @@ def case_forms(c, s, out):
         check(d.execute_script("return window.__sent.length") == 0, "no file, nothing sent (the browser asks for one)")
         row.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(scan)
         row.find_element(By.CSS_SELECTOR, 'input[name="note"]').send_keys("第一版")
+        before = d.find_element(By.ID, "commitment-form")
         row.find_element(By.CSS_SELECTOR, "form.upload button").click()
         wait(d, text_in("#status", "已上传并报送"), "the upload's confirmation")
-        form = d.find_element(By.ID, "commitment-form")
+        wait(d, EC.staleness_of(before), "the page read again after the upload")
+        form = wait(d, EC.presence_of_element_located((By.ID, "commitment-form")), "the commitment form")
         form.find_element(By.ID, "sign-file").send_keys(scan)
         form.find_element(By.ID, "sign-signer").send_keys("finance-principal-leader")
         d.execute_script("document.getElementById('sign-date').value = '2021-11-01'")
@@ -513,8 +515,8 @@ def main():
         rc = {"flow": case_flow, "upload": case_upload, "forms": case_forms}[a.case](c, server, a.out) or 0
         print(f"{a.case}: {'skipped' if rc == SKIP else 'passed'} in {time.monotonic() - started:.1f} s; screenshots in {a.out}")
         return rc
-    except Failure as e:
-        print(f"FAILED: {e}")
+    except Exception as e:  # a check (Failure), or the browser's own (an element gone, a time-out)
+        print(f"FAILED: {e if isinstance(e, Failure) else type(e).__name__ + ': ' + str(e).splitlines()[0]}")
         if server:
             server.log.seek(0)
             print("--- duban serve's log (tail) ---\n" + "".join(server.log.readlines()[-30:]))
