@@ -12,6 +12,8 @@ install(TARGETS duban_plugin_email duban_plugin_webhook duban_plugin_log
 # templates, and the 2021 Taishan roster and replay as a worked example.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/workflows DESTINATION ${DUBAN_INSTALL_SHAREDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/duban.example.toml DESTINATION ${DUBAN_INSTALL_SHAREDIR})
+# The web pages `duban serve --listen` answers outside /api/ (runtime::WebDir).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/engine/http/web/ DESTINATION ${DUBAN_INSTALL_SHAREDIR}/web)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/duban.example.toml
               ${DUBAN_PACKAGING_DIR}/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

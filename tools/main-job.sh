@@ -15,3 +15,6 @@ echo
 echo "database: $db"
 echo "notices:  one e-mail per notice in $db.data/maildir/new (open it with mutt -f $db.data/maildir)"
 echo "try:      build/release/tools/duban/duban --db $db --as office-cao-bin events --unit agriculture"
+echo "browse:   printf '%s\n' 'a long password' | build/release/tools/duban/duban --db $db user password office-cao-bin"
+echo "          build/release/tools/duban/duban --db $db serve --listen 127.0.0.1:8080"
+echo "          then open http://127.0.0.1:8080/c/taishan-2021 (the ledger) and sign in as office-cao-bin"

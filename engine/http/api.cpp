@@ -132,6 +132,41 @@ Response NoFile() {
   return Problem(422, codes::kInvalidInput, "the upload needs a part named 'file' with a file name");
 }
 
+// The workflow's stages, roles and transitions, by id with their Chinese labels.
+json WorkflowJson(const model::Workflow& wf) {
+  const auto role_ids = [&](const std::vector<model::RoleId>& ids) {
+    json out = json::array();
+    for (auto r : ids) out.push_back(wf.roles[r].id);
+    return out;
+  };
+  json stages = json::array();
+  for (const auto& s : wf.stages) stages.push_back({{"id", s.id}, {"label", s.label.zh}, {"terminal", s.terminal}});
+  json roles = json::array();
+  for (const auto& r : wf.roles)
+    roles.push_back({{"id", r.id}, {"label", r.label.zh}, {"scope", r.scope == model::RoleScope::kUnit ? "unit" : "campaign"}});
+  json transitions = json::array();
+  for (const auto& t : wf.transitions) {
+    json from = json::array();
+    for (auto f : t.from) from.push_back(wf.stages[f].id);
+    transitions.push_back({{"trigger", t.trigger},
+                           {"label", t.label.zh},
+                           {"from", from},
+                           {"to", wf.stages[t.to].id},
+                           {"roles", role_ids(t.roles)},
+                           {"needs_approval", t.needs_approval},
+                           {"approvers", role_ids(t.approvers)},
+                           {"note_required", t.note_required}});
+  }
+  json out = {{"id", wf.id},     {"version", wf.version}, {"label", wf.label.zh}, {"initial", wf.stages[wf.initial].id},
+              {"stages", stages}, {"roles", roles},        {"transitions", transitions}};
+  // What the overview charts: the stage whose due the submission is measured
+  // against, and the trigger that hands the materials in.
+  if (wf.assessment.given)
+    out["submission"] = {{"stage", wf.stages[wf.assessment.submission.stage].id},
+                         {"trigger", wf.assessment.submission.submit_trigger}};
+  return out;
+}
+
 }  // namespace
 
 std::string AttachmentDisposition(std::string_view filename) {
@@ -157,6 +192,8 @@ Api::Api(app::App& app, app::Accounts& accounts, Env& env, ApiOptions options)
     : app_(app), accounts_(accounts), env_(env), options_(options) {}
 
 Response Api::Handle(const Request& req) {
+  if (options_.pages != nullptr && Pages::Serves(std::string_view(req.target).substr(0, req.target.find('?'))))
+    return options_.pages->Handle(req);
   Response r;
   try {
     r = Dispatch(req);
@@ -303,6 +340,17 @@ Response Api::Dispatch(const Request& req) {
       for (const auto& k : *list)
         if (c.who.MayUse(k.id).ok()) out.push_back(app::CampaignJson(k));
       return Json(200, {{"campaigns", out}});
+    }
+
+    case RouteId::kWorkflow: {
+      // The campaign's workflow in words: what the pages name stages,
+      // triggers and roles by, and which moves they offer from a stage.
+      // Readable by whoever may list the campaign (as the ledger's labels are).
+      auto list = app_.Campaigns(c.Context());
+      if (!list.ok()) return ProblemOf(list.status());
+      auto ctx = app_.Load(c.Param("campaign"));
+      if (!ctx.ok()) return ProblemOf(ctx.status());
+      return Json(200, WorkflowJson(*ctx->workflow));
     }
 
     case RouteId::kLedger: {

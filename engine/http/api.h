@@ -16,6 +16,7 @@
 #include "app/app.h"
 #include "core/env.h"
 #include "http/message.h"
+#include "http/pages.h"
 
 namespace duban::http {
 
@@ -33,6 +34,9 @@ struct ApiOptions {
   // What GET /api/v1/metrics renders (the server's counts); nullptr: only
   // the gauges. Not owned; must outlive the Api.
   const Metrics* metrics = nullptr;
+  // The web pages, answering every path outside /api/ (pages.h); not owned,
+  // must outlive the Api. nullptr: no pages, such a path is 404.
+  const Pages* pages = nullptr;
 };
 
 class Api {

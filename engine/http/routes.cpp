@@ -13,6 +13,7 @@ constexpr std::array kRoutes = {
     Route{RouteId::kSignIn, "POST", "/api/v1/session", false},
     Route{RouteId::kSignOut, "DELETE", "/api/v1/session", true},
     Route{RouteId::kCampaigns, "GET", "/api/v1/campaigns", true},
+    Route{RouteId::kWorkflow, "GET", "/api/v1/campaigns/{campaign}/workflow", true},
     Route{RouteId::kLedger, "GET", "/api/v1/campaigns/{campaign}/ledger", true},
     Route{RouteId::kUnitEvents, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/events", true},
     Route{RouteId::kFire, "POST", "/api/v1/campaigns/{campaign}/units/{unit}/fire", true},

@@ -19,6 +19,7 @@ enum class RouteId : std::uint8_t {
   kSignIn,
   kSignOut,
   kCampaigns,
+  kWorkflow,
   kLedger,
   kUnitEvents,
   kFire,

@@ -39,6 +39,12 @@ Layout LayoutFor(const fs::path& exe) {
   return l;
 }
 
+fs::path WebDir(const fs::path& share_dir) {
+  std::error_code ec;
+  if (fs::is_directory(share_dir / "web", ec)) return share_dir / "web";
+  return share_dir / "engine" / "http" / "web";
+}
+
 fs::path Layout::system_config() const {
   if (!installed) return {};
   const fs::path etc = prefix == "/usr" ? fs::path("/etc") : prefix / "etc";

@@ -1,6 +1,6 @@
 // Where duban finds what it ships: the workflows/ tree (workflow files,
 // holiday calendars, notice templates), the notice plugins, and later the web
-// assets. An installed duban is relocatable: it finds them relative to its
+// pages (WebDir). An installed duban is relocatable: it finds them relative to its
 // own binary, <prefix>/bin/duban with <prefix>/share/duban and
 // <prefix>/lib/duban/plugins beside it, whatever the prefix is. A binary run
 // from the build tree (or a test linking the engine) finds the source tree
@@ -27,6 +27,10 @@ struct Layout {
   // prefix; empty for a build tree.
   std::filesystem::path system_config() const;
 };
+
+// The web pages' directory in the share directory `share_dir`: web/ in an
+// installation (share/duban/web), else engine/http/web of the source tree.
+std::filesystem::path WebDir(const std::filesystem::path& share_dir);
 
 // The layout of the program at `exe`: installed when it sits in the
 // installation's bin directory, else the build tree duban was compiled in.

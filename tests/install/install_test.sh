@@ -22,7 +22,7 @@ for f in bin/duban lib/duban/plugins/libemail.so lib/duban/plugins/libwebhook.so
          share/duban/workflows/annual-cycle.toml share/duban/workflows/calendars share/duban/workflows/templates \
          share/duban/workflows/taishan-2021/replay-2021.txt share/duban/duban.example.toml \
          share/man/man1/duban.1.gz share/bash-completion/completions/duban etc/duban/duban.toml \
-         lib/systemd/system/duban.service; do
+         lib/systemd/system/duban.service share/duban/web/ledger.html share/duban/web/assets/common.js; do
   [ -e "$prefix/$f" ] || fail "the installed tree lacks $f"
 done
 
@@ -123,6 +123,27 @@ out = p.communicate(timeout=60)[0].decode()
 assert p.returncode == 0, (p.returncode, out)
 assert "stopped" in out, out
 print("serve: READY=1, then STOPPING=1 on SIGTERM, exit 0")
+PY
+
+# serve --listen answers the web pages from share/duban/web, the source tree hidden.
+python3 - "$duban" <<'PY' || fail "serve's web pages from the installed tree"
+import re, subprocess, sys, time, urllib.request
+p = subprocess.Popen([sys.argv[1], "--db", "t.db", "serve", "--listen", "127.0.0.1:0", "--for", "30"],
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+base = None
+for line in p.stdout:
+    m = re.search(r"web pages on (http://127\.0\.0\.1:\d+)/", line)
+    if m:
+        base = m.group(1)
+        break
+assert base, "serve never said where its pages are"
+page = urllib.request.urlopen(base + "/c/taishan-2021").read().decode()
+assert 'lang="zh-CN"' in page and "/assets/ledger.js" in page, page[:200]
+js = urllib.request.urlopen(base + "/assets/ledger.js")
+assert js.headers["Content-Type"].startswith("text/javascript"), js.headers
+p.terminate()
+p.wait(30)
+print("serve: the web pages from " + base + ", out of share/duban/web")
 PY
 INSIDE
 unshare -m bash "$work/inside.sh" "$prefix" "${hide[@]}"

@@ -10,7 +10,9 @@
 
 #include "http/api.h"
 #include "http/metrics.h"
+#include "http/pages.h"
 #include "http/server.h"
+#include "runtime/layout.h"
 #include "runtime/serve.h"
 #include "verb.h"
 
@@ -86,11 +88,12 @@ Status ReadServeSection(const runtime::Config& config, http::ServerOptions& o) {
 }  // namespace
 
 int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds,
-             const std::string& listen) {
+             const std::string& listen, const std::filesystem::path& web_dir) {
   runtime::ServeOptions options;
   options.out = &out;
   options.err = &err;
   if (seconds) options.run_for = std::chrono::seconds(*seconds);
+  std::unique_ptr<http::Pages> pages;
   std::unique_ptr<http::Api> api;
   std::unique_ptr<http::Server> server;
   http::ServerOptions server_options;
@@ -124,6 +127,10 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
     server_options.metrics = std::make_shared<http::Metrics>();
     http::ApiOptions api_options;
     api_options.metrics = server_options.metrics.get();
+    if (!web_dir.empty()) {
+      pages = std::make_unique<http::Pages>(web_dir);
+      api_options.pages = pages.get();
+    }
     api = std::make_unique<http::Api>(*services.app(), *services.accounts(), services.env(), api_options);
     options.components.push_back(
         {[&](boost::asio::io_context& io) -> Status {
@@ -131,6 +138,9 @@ int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, 
            DUBAN_RETURN_IF_ERROR(server->Start());
            out << "duban serve: HTTP API on " << (server->tls() ? "https://" : "http://") << server_options.address << ":" << server->port() << "/api/v1"
                << std::endl;
+           if (pages)
+             out << "duban serve: web pages on " << (server->tls() ? "https://" : "http://") << server_options.address << ":" << server->port() << "/"
+                 << std::endl;
            return Status::Ok();
          },
          [&] {
@@ -160,7 +170,8 @@ void AddServeVerbs(VerbTable& t) {
            cmd.add_option("--listen", *listen, "serve the HTTP API (/api/v1) on ADDR:PORT, e.g. 127.0.0.1:8080");
            return [seconds, listen](Call& c) {
              return RunServe(c.session, c.io.out, c.io.err,
-                             *seconds > 0 ? std::optional<int>(*seconds) : std::nullopt, *listen);
+                             *seconds > 0 ? std::optional<int>(*seconds) : std::nullopt, *listen,
+                             runtime::WebDir(ShareDir(c.session)));
            };
          }});
 }

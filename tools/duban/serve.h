@@ -2,6 +2,7 @@
 // (runtime/serve.h); this only maps its outcome to the CLI's exit status.
 #pragma once
 
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -11,9 +12,9 @@
 namespace duban::cli {
 
 // Runs the daemon over the open `services` until a signal, or for `seconds`
-// when given; with `listen` ("ADDR:PORT") also the HTTP API. Returns an exit
-// status.
+// when given; with `listen` ("ADDR:PORT") also the HTTP API and the web
+// pages of `web_dir` (runtime::WebDir). Returns an exit status.
 int RunServe(runtime::Services& services, std::ostream& out, std::ostream& err, std::optional<int> seconds,
-             const std::string& listen = "");
+             const std::string& listen = "", const std::filesystem::path& web_dir = {});
 
 }  // namespace duban::cli
