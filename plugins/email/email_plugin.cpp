@@ -32,6 +32,7 @@ class EmailPlugin {
       throw SettingsError(std::string("email: 'templates': ") + e.what());
     }
     html_ = s.Bool("html", true);
+    strict_ = s.Bool("strict_templates", false);
     events_ = duban_plugin::EventFilter(s.Strings("events", {"*"}));
 
     const Settings smtp = s.Table("smtp");
@@ -72,36 +73,73 @@ class EmailPlugin {
     const nlohmann::json campaign = notice.value("campaign", nlohmann::json::object());
     const std::string tz = campaign.value("time_zone", "Asia/Shanghai");
 
-    Message m;
-    const Rendered r = templates_.Render(notice, html_);
-    m.subject = r.subject;
-    m.text = r.text;
-    m.html = r.html;
-    m.from = from_;
-    std::vector<std::string> addresses;
+    // One mail per role the notice reaches, in the order the engine listed
+    // them, so each is worded for its reader (templates/README.md: acts,
+    // urges, for.<role>); a person is addressed once, in their first role.
+    std::vector<std::pair<std::string, nlohmann::json>> groups;
     std::set<std::string> seen;
     for (const auto& rec : notice.value("recipients", nlohmann::json::array())) {
       const std::string address = rec.value("email", "");
       if (!IsValidAddress(address) || !seen.insert(address).second) continue;
-      m.to.push_back({rec.value("name", ""), address});
-      addresses.push_back(address);
+      const std::string role = rec.value("role", "");
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == role; });
+      if (g == groups.end()) {
+        groups.emplace_back(role, nlohmann::json::array());
+        g = groups.end() - 1;
+      }
+      g->second.push_back(rec);
     }
-    m.message_id = MessageIdFor(id);
-    const auto at = ParseUtc(event.value("at", ""));
-    m.date = RfcDate(at ? *at : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
-    m.headers = {{"X-Duban-Notice", id},
-                 {"X-Duban-Event", event.value("type", "")},
-                 {"Auto-Submitted", "auto-generated"},
-                 {"Content-Language", "zh-CN"}};
-    const std::string message = BuildMessage(m);
-
-    if (server_.url.empty()) return WriteMaildir(maildir_, MaildirNameFor(id), message);
-    return SendSmtp(server_, from_.address, addresses, message);
+    const nlohmann::json display = notice.value("display", nlohmann::json::object());
+    const std::string thread = display.is_object() ? display.value("thread", "") : "";
+    for (const auto& [role, recipients] : groups) {
+      nlohmann::json one = notice;
+      one["recipients"] = recipients;
+      one["audience"] = {{"role", role}};
+      const std::string part_id = groups.size() == 1 ? id : id + "/" + role;
+      Message m;
+      Rendered r;
+      try {
+        r = templates_.Render(one, html_, strict_);
+      } catch (const std::runtime_error& e) {
+        return Outcome::Permanent(e.what());
+      }
+      m.subject = r.subject;
+      m.text = r.text;
+      m.html = r.html;
+      m.from = from_;
+      std::vector<std::string> addresses;
+      for (const auto& rec : recipients) {
+        m.to.push_back({rec.value("name", ""), rec.value("email", "")});
+        addresses.push_back(rec.value("email", ""));
+      }
+      m.message_id = MessageIdFor(part_id);
+      // A unit's mails about one stage answer one root, so they thread together.
+      if (!thread.empty()) {
+        m.in_reply_to = MessageIdFor("thread/" + thread);
+        m.references = {m.in_reply_to};
+      }
+      const auto at = ParseUtc(event.value("at", ""));
+      m.date = RfcDate(at ? *at : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
+      m.headers = {{"X-Duban-Notice", id},
+                   {"X-Duban-Event", event.value("type", "")},
+                   {"X-Duban-Role", role},
+                   {"Auto-Submitted", "auto-generated"},
+                   {"Content-Language", "zh-CN"}};
+      if (!thread.empty()) m.headers.push_back({"X-Duban-Thread", thread});
+      const std::string message = BuildMessage(m);
+      const Outcome sent = server_.url.empty() ? WriteMaildir(maildir_, MaildirNameFor(part_id), message)
+                                               : SendSmtp(server_, from_.address, addresses, message);
+      // A later group failing retries the whole notice: the maildir file is
+      // rewritten, and an SMTP server sees the earlier group again (at least once).
+      if (sent.status != DUBAN_DELIVER_OK) return sent;
+    }
+    return Outcome::Ok();
   }
 
  private:
   Templates templates_;
   bool html_ = true;
+  bool strict_ = false;  // a template printing a missing value fails the delivery (tests)
   duban_plugin::EventFilter events_;
   SmtpServer server_;
   Mailbox from_;
