@@ -347,7 +347,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "stage 'done': 'terminal' must be a boolean, not a string"},
         ErrorCase{"UnknownKey", "terminal = true", "terminl = true", 17, 1,
                   "stage 'done': unknown key 'terminl' "
-                  "(expected one of: id, label, due, deadline_policy, terminal)"},
+                  "(expected one of: id, label, owners, due, deadline_policy, terminal)"},
         ErrorCase{"UnknownKeyInLabel", "en = \"Done\"", "eng = \"Done\"", 16, 22,
                   "unknown key 'eng'"},
         ErrorCase{"UnknownStageInTransition", "to = \"done\"", "to = \"finished\"", 22, 6,

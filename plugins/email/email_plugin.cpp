@@ -73,29 +73,44 @@ class EmailPlugin {
     const nlohmann::json campaign = notice.value("campaign", nlohmann::json::object());
     const std::string tz = campaign.value("time_zone", "Asia/Shanghai");
 
-    // One mail per role the notice reaches, in the order the engine listed
-    // them, so each is worded for its reader (templates/README.md: acts,
-    // urges, for.<role>); a person is addressed once, in their first role.
-    std::vector<std::pair<std::string, nlohmann::json>> groups;
+    // One mail per kind of reader, so each is worded for it
+    // (templates/README.md: acts, urges, for.<role>): those who own the work
+    // of the stage and those who urge them, the unit's people and the
+    // office's. A person is addressed once, in their first role.
+    const nlohmann::json display = notice.value("display", nlohmann::json::object());
+    const nlohmann::json owners = display.is_object() ? display.value("owners", nlohmann::json::array()) : nlohmann::json::array();
+    const nlohmann::json scopes = display.is_object() ? display.value("scopes", nlohmann::json::object()) : nlohmann::json::object();
+    struct Group {
+      std::string key;
+      std::vector<std::string> roles;
+      nlohmann::json recipients = nlohmann::json::array();
+    };
+    std::vector<Group> groups;
     std::set<std::string> seen;
     for (const auto& rec : notice.value("recipients", nlohmann::json::array())) {
       const std::string address = rec.value("email", "");
       if (!IsValidAddress(address) || !seen.insert(address).second) continue;
       const std::string role = rec.value("role", "");
-      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == role; });
+      const bool acts = owners.is_array() && std::find(owners.begin(), owners.end(), role) != owners.end();
+      const std::string scope = scopes.is_object() ? scopes.value(role, "") : "";
+      const std::string key = std::string(acts ? "acts" : "urges") + "/" + scope;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.key == key; });
       if (g == groups.end()) {
-        groups.emplace_back(role, nlohmann::json::array());
+        groups.push_back(Group{key, {}, nlohmann::json::array()});
         g = groups.end() - 1;
       }
-      g->second.push_back(rec);
+      if (std::find(g->roles.begin(), g->roles.end(), role) == g->roles.end()) g->roles.push_back(role);
+      g->recipients.push_back(rec);
     }
-    const nlohmann::json display = notice.value("display", nlohmann::json::object());
     const std::string thread = display.is_object() ? display.value("thread", "") : "";
-    for (const auto& [role, recipients] : groups) {
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+      const Group& group = groups[gi];
+      const nlohmann::json& recipients = group.recipients;
       nlohmann::json one = notice;
       one["recipients"] = recipients;
-      one["audience"] = {{"role", role}};
-      const std::string part_id = groups.size() == 1 ? id : id + "/" + role;
+      one["audience"] = {{"roles", group.roles}};
+      // The first mail keeps the notice's own id; the others add their first role.
+      const std::string part_id = gi == 0 ? id : id + "/" + group.roles.front();
       Message m;
       Rendered r;
       try {
@@ -122,7 +137,11 @@ class EmailPlugin {
       m.date = RfcDate(at ? *at : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
       m.headers = {{"X-Duban-Notice", id},
                    {"X-Duban-Event", event.value("type", "")},
-                   {"X-Duban-Role", role},
+                   {"X-Duban-Roles", [&] {
+                      std::string list;
+                      for (const auto& x : group.roles) list += (list.empty() ? "" : ",") + x;
+                      return list;
+                    }()},
                    {"Auto-Submitted", "auto-generated"},
                    {"Content-Language", "zh-CN"}};
       if (!thread.empty()) m.headers.push_back({"X-Duban-Thread", thread});

@@ -168,14 +168,22 @@ nlohmann::json NoticeData(const nlohmann::json& n) {
   // the stage concerned (the unit is told to act), else `urges` (the
   // director is told to urge the unit).
   if (const auto a = n.find("audience"); a != n.end() && a->is_object()) {
-    const std::string role = Str(*a, "role");
     const nlohmann::json owners = display.value("owners", nlohmann::json::array());
-    const bool acts = owners.is_array() && std::find(owners.begin(), owners.end(), role) != owners.end();
     const nlohmann::json scopes = display.value("scopes", nlohmann::json::object());
-    const bool office = scopes.is_object() && Str(scopes, role.c_str()) == "campaign";
-    d["for"] = {{role, true}};
-    d["audience"] = {{"role", role}, {"role_name", role_names.is_object() && !Str(role_names, role.c_str()).empty()
-                                                       ? Str(role_names, role.c_str()) : role}};
+    bool acts = false, office = false;
+    nlohmann::json for_roles = nlohmann::json::object();
+    std::string reader_names;
+    for (const auto& r : a->value("roles", nlohmann::json::array())) {
+      if (!r.is_string()) continue;
+      const std::string role = r.get<std::string>();
+      for_roles[role] = true;
+      acts = acts || (owners.is_array() && std::find(owners.begin(), owners.end(), role) != owners.end());
+      office = office || (scopes.is_object() && Str(scopes, role.c_str()) == "campaign");
+      const std::string label = role_names.is_object() ? Str(role_names, role.c_str()) : std::string();
+      reader_names += (reader_names.empty() ? "" : "、") + (label.empty() ? role : label);
+    }
+    d["for"] = std::move(for_roles);
+    d["audience"] = {{"role_names", reader_names}};
     d["acts"] = acts;
     d["urges"] = !acts;
     d["office_reader"] = office;
