@@ -779,6 +779,15 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
           if (a.role_id == role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
             n.recipients.push_back(model::Recipient{p.id, p.name, p.email, role_name});
     }
+    // A contact change is told to the new holder of the role too, whom the
+    // roster of this command does not hold yet (the change is in this changeset).
+    if (e.type == model::EventType::kContactChanged && e.payload.value("person", "") != "") {
+      const std::string role = e.payload.value("role", "");
+      if (std::none_of(n.recipients.begin(), n.recipients.end(),
+                       [&](const model::Recipient& r) { return r.person == e.payload.value("person", ""); }))
+        n.recipients.push_back(model::Recipient{e.payload.value("person", ""), e.payload.value("name", ""),
+                                              e.payload.value("email", ""), role});
+    }
     if (n.recipients.empty()) continue;
     changes.notices.push_back(store::NoticeDraft{i, std::move(n)});
   }
