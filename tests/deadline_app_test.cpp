@@ -74,8 +74,8 @@ app::RequestContext Office(Instant at) { return app::RequestContext{"office-cao-
 // One deadline event as a line:
 //   "2021-10-15 09:00:00 approaching collecting 3 left"
 //   "2021-10-20 23:59:59 missed collecting"
-//   "2021-10-22 09:00:00 level 2 collecting overdue 2 [office_director]"
-//   "2021-11-01 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat"
+//   "2021-10-22 09:00:00 level 2 collecting overdue 2 [coordinator office_director]"
+//   "2021-11-01 09:00:00 level 3 collecting overdue 8 [office_director deputy_leader] repeat"
 //   "2021-10-14 10:00:00 extended campaign collecting 2021-10-20 -> 2021-10-29"
 std::string Line(const model::Event& e) {
   std::string line = Local(e.at) + " ";
@@ -285,11 +285,11 @@ TEST_F(DeadlineApp, AUnitThatNeverSubmitsHearsEveryStepOnceOnItsWorkingDay) {
           "2021-10-19 09:00:00 approaching collecting 1 left",
           "2021-10-20 23:59:59 missed collecting",
           "2021-10-20 23:59:59 level 1 collecting overdue 0 [liaison coordinator]",
-          "2021-10-22 09:00:00 level 2 collecting overdue 2 [office_director]",  // 21, 22
-          "2021-10-27 09:00:00 level 3 collecting overdue 5 [deputy_leader]",    // 25, 26, 27
-          "2021-11-01 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat",
-          "2021-11-04 09:00:00 level 3 collecting overdue 11 [deputy_leader] repeat",
-          "2021-11-09 09:00:00 level 3 collecting overdue 14 [deputy_leader] repeat"));
+          "2021-10-22 09:00:00 level 2 collecting overdue 2 [coordinator office_director]",  // 21, 22
+          "2021-10-27 09:00:00 level 3 collecting overdue 5 [office_director deputy_leader]",    // 25, 26, 27
+          "2021-11-01 09:00:00 level 3 collecting overdue 8 [office_director deputy_leader] repeat",
+          "2021-11-04 09:00:00 level 3 collecting overdue 11 [office_director deputy_leader] repeat",
+          "2021-11-09 09:00:00 level 3 collecting overdue 14 [office_director deputy_leader] repeat"));
 
   // Each one is on a working day of the calendar in the database, and the
   // stamps follow the log's order.
@@ -311,7 +311,7 @@ TEST_F(DeadlineApp, AUnitThatNeverSubmitsHearsEveryStepOnceOnItsWorkingDay) {
   ASSERT_GE(level2.size(), 3u);
   EXPECT_EQ(level2[2].event.payload, json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20",
-      "level": 2, "roles": ["office_director"], "overdue_workdays": 2, "repeat": false})"));
+      "level": 2, "roles": ["coordinator", "office_director"], "overdue_workdays": 2, "repeat": false})"));
 
   // The next step is the repeat on Friday 12 November (10, 11, 12).
   EXPECT_EQ(Instance("emergency").next_deadline_at, T("2021-11-12 09:00"));
@@ -375,11 +375,11 @@ TEST_F(DeadlineApp, AfterATwoWeekGapEachMissedStepIsRaisedOnceWithItsOwnTime) {
   EXPECT_THAT(Lines("emergency", before),
               ElementsAre("2021-10-20 23:59:59 missed collecting",
                           "2021-10-20 23:59:59 level 1 collecting overdue 0 [liaison coordinator]",
-                          "2021-10-22 09:00:00 level 2 collecting overdue 2 [office_director]",
+                          "2021-10-22 09:00:00 level 2 collecting overdue 2 [coordinator office_director]",
                           // level 3 is recorded on the day it was first
                           // reached; of its repeats only the latest.
-                          "2021-10-27 09:00:00 level 3 collecting overdue 5 [deputy_leader]",
-                          "2021-11-01 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat"));
+                          "2021-10-27 09:00:00 level 3 collecting overdue 5 [office_director deputy_leader]",
+                          "2021-11-01 09:00:00 level 3 collecting overdue 8 [office_director deputy_leader] repeat"));
 
   // Every unit still collecting went through the same, once each.
   std::map<std::string, int> per_unit;
@@ -417,10 +417,10 @@ TEST_F(DeadlineApp, WithoutAKickoffThePlannedStageEscalatesOnWorkingDaysOnly) {
               ElementsAre("2021-09-30 09:00:00 approaching planned 3 left",
                           "2021-10-09 09:00:00 approaching planned 1 left",  // Saturday, a make-up day
                           "2021-10-10 23:59:59 missed planned",
-                          "2021-10-11 09:00:00 level 1 planned overdue 1 [liaison coordinator]",
+                          "2021-10-11 09:00:00 level 1 planned overdue 1 [office_staff]",
                           "2021-10-12 09:00:00 level 2 planned overdue 2 [office_director]",
-                          "2021-10-15 09:00:00 level 3 planned overdue 5 [deputy_leader]",
-                          "2021-10-20 09:00:00 level 3 planned overdue 8 [deputy_leader] repeat"));
+                          "2021-10-15 09:00:00 level 3 planned overdue 5 [office_director leader]",
+                          "2021-10-20 09:00:00 level 3 planned overdue 8 [office_director leader] repeat"));
 }
 
 TEST_F(DeadlineApp, ADueOnTheEveOfNationalDayEscalatesAfterTheHoliday) {
@@ -438,11 +438,11 @@ TEST_F(DeadlineApp, ADueOnTheEveOfNationalDayEscalatesAfterTheHoliday) {
                   "2021-09-28 10:00:00 approaching planned 2 left",
                   "2021-09-29 09:00:00 approaching planned 1 left",
                   "2021-09-30 23:59:59 missed planned",
-                  "2021-09-30 23:59:59 level 1 planned overdue 0 [liaison coordinator]",
+                  "2021-09-30 23:59:59 level 1 planned overdue 0 [office_staff]",
                   // 1-7 October are off; Friday 8 and Saturday 9 (make-up) are worked.
                   "2021-10-09 09:00:00 level 2 planned overdue 2 [office_director]",
-                  "2021-10-13 09:00:00 level 3 planned overdue 5 [deputy_leader]",  // 11, 12, 13
-                  "2021-10-18 09:00:00 level 3 planned overdue 8 [deputy_leader] repeat"));  // 14, 15, 18
+                  "2021-10-13 09:00:00 level 3 planned overdue 5 [office_director leader]",  // 11, 12, 13
+                  "2021-10-18 09:00:00 level 3 planned overdue 8 [office_director leader] repeat"));  // 14, 15, 18
 }
 
 // --- The office's override ----------------------------------------------------------
@@ -490,9 +490,9 @@ TEST_F(DeadlineApp, ACampaignWideOverrideMovesEveryUnitInTheStage) {
                           "2021-10-28 09:00:00 approaching collecting 1 left",
                           "2021-10-29 23:59:59 missed collecting",
                           "2021-10-29 23:59:59 level 1 collecting overdue 0 [liaison coordinator]",
-                          "2021-11-02 09:00:00 level 2 collecting overdue 2 [office_director]",
-                          "2021-11-05 09:00:00 level 3 collecting overdue 5 [deputy_leader]",
-                          "2021-11-10 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat"));
+                          "2021-11-02 09:00:00 level 2 collecting overdue 2 [coordinator office_director]",
+                          "2021-11-05 09:00:00 level 3 collecting overdue 5 [office_director deputy_leader]",
+                          "2021-11-10 09:00:00 level 3 collecting overdue 8 [office_director deputy_leader] repeat"));
   auto overrides = store_->ListDueOverrides(kCampaign);
   ASSERT_TRUE(overrides.ok());
   ASSERT_EQ(overrides->size(), 1u);
@@ -573,9 +573,9 @@ TEST_F(DeadlineApp, AnApprovedExtensionMovesTheDueAndRestartsTheSchedule) {
                           "2021-10-26 09:00:00 approaching collecting 1 left",
                           "2021-10-27 23:59:59 missed collecting",
                           "2021-10-27 23:59:59 level 1 collecting overdue 0 [liaison coordinator]",
-                          "2021-10-29 09:00:00 level 2 collecting overdue 2 [office_director]",
-                          "2021-11-03 09:00:00 level 3 collecting overdue 5 [deputy_leader]",
-                          "2021-11-08 09:00:00 level 3 collecting overdue 8 [deputy_leader] repeat"));
+                          "2021-10-29 09:00:00 level 2 collecting overdue 2 [coordinator office_director]",
+                          "2021-11-03 09:00:00 level 3 collecting overdue 5 [office_director deputy_leader]",
+                          "2021-11-08 09:00:00 level 3 collecting overdue 8 [office_director deputy_leader] repeat"));
   EXPECT_EQ(DueDay("water"), "2021-10-20");
 }
 

@@ -64,7 +64,7 @@ Instant T(const char* local) {
 // "2021-10-15 09:00:00", local.
 std::string Local(Instant t) { return duban::testing::LocalWithSeconds(t, Tz()); }
 
-// One event as a line: "2021-10-22 09:00:00 level 2 overdue 2 [office_director]".
+// One event as a line: "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]".
 std::string Line(const model::Event& e) {
   std::string line = Local(e.at) + " ";
   const auto& p = e.payload;
@@ -145,13 +145,13 @@ TEST(Schedule, CollectingIn2021ForAUnitThatNeverSubmits) {
                           "2021-10-20 23:59:59 missed",
                           "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
                           // 21, 22 October: the 2nd working day overdue
-                          "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
+                          "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]",
                           // 25, 26, 27 October: the 5th
-                          "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]",
+                          "2021-10-27 09:00:00 level 3 overdue 5 [office_director deputy_leader]",
                           // then every 3 working days: 28, 29 Oct, 1 Nov; 2, 3, 4; 5, 8, 9
-                          "2021-11-01 09:00:00 level 3 overdue 8 [deputy_leader] repeat",
-                          "2021-11-04 09:00:00 level 3 overdue 11 [deputy_leader] repeat",
-                          "2021-11-09 09:00:00 level 3 overdue 14 [deputy_leader] repeat"));
+                          "2021-11-01 09:00:00 level 3 overdue 8 [office_director deputy_leader] repeat",
+                          "2021-11-04 09:00:00 level 3 overdue 11 [office_director deputy_leader] repeat",
+                          "2021-11-09 09:00:00 level 3 overdue 14 [office_director deputy_leader] repeat"));
   EXPECT_EQ(unit.next_deadline_at, T("2021-11-12 09:00"));
 }
 
@@ -166,7 +166,7 @@ TEST(Schedule, EventsCarryTheirFactsAndAreStampedWhenTheStepFellDue) {
   EXPECT_EQ(level2.at, T("2021-10-22 09:00"));  // not `now`
   EXPECT_EQ(level2.payload, nlohmann::json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20",
-      "level": 2, "roles": ["office_director"], "overdue_workdays": 2, "repeat": false})"));
+      "level": 2, "roles": ["coordinator", "office_director"], "overdue_workdays": 2, "repeat": false})"));
   EXPECT_EQ(std::string(model::EventTypeName(ev.events[0].type)), "deadline.missed");
   EXPECT_EQ(ev.events[0].payload, nlohmann::json::parse(R"({
       "stage": "collecting", "due": "2021-10-20T15:59:59Z", "due_date": "2021-10-20"})"));
@@ -206,9 +206,9 @@ TEST(Schedule, EscalationAcrossNationalDay2021) {
                           "2021-09-30 23:59:59 missed",
                           "2021-09-30 23:59:59 level 1 overdue 0 [liaison coordinator]",
                           // 8 October, then the make-up Saturday 9 October
-                          "2021-10-09 09:00:00 level 2 overdue 2 [office_director]",
-                          "2021-10-13 09:00:00 level 3 overdue 5 [deputy_leader]",  // 11, 12, 13
-                          "2021-10-18 09:00:00 level 3 overdue 8 [deputy_leader] repeat"));
+                          "2021-10-09 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                          "2021-10-13 09:00:00 level 3 overdue 5 [office_director deputy_leader]",  // 11, 12, 13
+                          "2021-10-18 09:00:00 level 3 overdue 8 [office_director deputy_leader] repeat"));
 }
 
 TEST(Schedule, OneWorkingDayAfterTheLastDayBeforeNationalDayIsOctober8) {
@@ -239,9 +239,9 @@ TEST(Schedule, AnEscalationDueOnAHolidayIsRaisedOnTheNextWorkingDay) {
               ElementsAre("2021-09-30 09:00:00 approaching, 3 left",
                           "2021-10-09 09:00:00 approaching, 1 left",
                           "2021-10-10 23:59:59 missed",
-                          "2021-10-11 09:00:00 level 1 overdue 1 [liaison coordinator]",
+                          "2021-10-11 09:00:00 level 1 overdue 1 [office_staff]",
                           "2021-10-12 09:00:00 level 2 overdue 2 [office_director]",
-                          "2021-10-15 09:00:00 level 3 overdue 5 [deputy_leader]"));
+                          "2021-10-15 09:00:00 level 3 overdue 5 [office_director leader]"));
 }
 
 // --- The kicked_off stage: 3个工作日内 ------------------------------------------
@@ -257,9 +257,9 @@ TEST(Schedule, KickedOffIsDueThreeWorkingDaysAfterTheKickoff) {
               ElementsAre("2021-10-11 09:00:00 approaching, 1 left",
                           "2021-10-12 23:59:59 missed",
                           "2021-10-12 23:59:59 level 1 overdue 0 [liaison coordinator]",
-                          "2021-10-14 09:00:00 level 2 overdue 2 [office_director]",
-                          "2021-10-19 09:00:00 level 3 overdue 5 [deputy_leader]",
-                          "2021-10-22 09:00:00 level 3 overdue 8 [deputy_leader] repeat"));
+                          "2021-10-14 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                          "2021-10-19 09:00:00 level 3 overdue 5 [office_director deputy_leader]",
+                          "2021-10-22 09:00:00 level 3 overdue 8 [office_director deputy_leader] repeat"));
 }
 
 TEST(Schedule, AStepBeforeTheUnitEnteredTheStageIsStampedWhenItEntered) {
@@ -294,8 +294,8 @@ TEST(Schedule, WithoutRepeatsTheScheduleEnds) {
   EXPECT_THAT(Lines(ev.events),
               ElementsAre("2021-10-20 23:59:59 missed",
                           "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
-                          "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
-                          "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]"));
+                          "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                          "2021-10-27 09:00:00 level 3 overdue 5 [office_director deputy_leader]"));
   EXPECT_EQ(ev.progress, (Progress{6, std::nullopt}));
 }
 
@@ -361,30 +361,30 @@ INSTANTIATE_TEST_SUITE_P(
         GapCase{"AWeekOff", "2021-10-20 12:00", "2021-10-28 10:00",
                 {"2021-10-20 23:59:59 missed",
                  "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
-                 "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
-                 "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]"},
+                 "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                 "2021-10-27 09:00:00 level 3 overdue 5 [office_director deputy_leader]"},
                 "2021-11-01 09:00"},
         // Off past level 3 and two of its repeats: level 3 on the day it was
         // first reached, then of the repeats only the latest.
         GapCase{"PastRepeats", "2021-10-14 12:00", "2021-11-05 10:00",
                 {"2021-10-20 23:59:59 missed",
                  "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
-                 "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
-                 "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]",
-                 "2021-11-04 09:00:00 level 3 overdue 11 [deputy_leader] repeat"},
+                 "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                 "2021-10-27 09:00:00 level 3 overdue 5 [office_director deputy_leader]",
+                 "2021-11-04 09:00:00 level 3 overdue 11 [office_director deputy_leader] repeat"},
                 "2021-11-09 09:00"},
         // Off from October to 30 November: every level on its own day, and
         // of the repeats only the latest.
         GapCase{"OctoberToNovember30", "2021-10-19 12:00", "2021-11-30 10:00",
                 {"2021-10-20 23:59:59 missed",
                  "2021-10-20 23:59:59 level 1 overdue 0 [liaison coordinator]",
-                 "2021-10-22 09:00:00 level 2 overdue 2 [office_director]",
-                 "2021-10-27 09:00:00 level 3 overdue 5 [deputy_leader]",
-                 "2021-11-30 09:00:00 level 3 overdue 29 [deputy_leader] repeat"},
+                 "2021-10-22 09:00:00 level 2 overdue 2 [coordinator office_director]",
+                 "2021-10-27 09:00:00 level 3 overdue 5 [office_director deputy_leader]",
+                 "2021-11-30 09:00:00 level 3 overdue 29 [office_director deputy_leader] repeat"},
                 "2021-12-03 09:00"},
         // Off between repeats for a month: one repeat, the latest.
         GapCase{"AMonthBetweenRepeats", "2021-11-01 12:00", "2021-12-01 12:00",
-                {"2021-11-30 09:00:00 level 3 overdue 29 [deputy_leader] repeat"},
+                {"2021-11-30 09:00:00 level 3 overdue 29 [office_director deputy_leader] repeat"},
                 "2021-12-03 09:00"}),
     GapName);
 

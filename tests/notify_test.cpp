@@ -127,11 +127,20 @@ Notice MakeNotice(std::int64_t seq, const std::string& unit, const std::string& 
   n.unit_name = unit == "finance" ? "区财政局" : unit == "forestry" ? "区林业局" : unit;
   if (type.rfind("deadline.", 0) == 0 || type == "escalation.raised") {
     n.event.payload = {{"stage", "collecting"}, {"due", "2021-10-20T15:59:59Z"}, {"due_date", "2021-10-20"}};
-    n.display = {{"stage", "材料收集"}};
+    // As the engine fills them in (app::App::QueueNotices).
+    n.display = {{"stage", "材料收集"},
+                 {"owners", {"liaison", "coordinator"}},
+                 {"owner_label", "区财政局联络员、协调人"},
+                 {"scopes", {{"liaison", "unit"}, {"coordinator", "unit"}, {"office_director", "campaign"}}},
+                 {"deadline", {{"date", "2021年10月20日"}, {"today", true}}},
+                 {"thread", "taishan-2021." + unit + ".collecting"},
+                 {"link", "http://127.0.0.1:8080/c/taishan-2021/units/" + unit},
+                 {"office", {{{"name", "曹彬"}, {"phone", "8228386"}, {"email", "office-cao-bin@example.org"}}}}};
   }
   if (type == "escalation.raised") {
     n.event.payload["level"] = 1;
     n.event.payload["overdue_workdays"] = 2;
+    n.display["deadline"] = {{"date", "2021年10月20日"}, {"overdue", 2}};
   }
   if (recipients.empty())
     recipients = {{"finance-liaison", "王芳", "wangfang@example.org", "liaison"},
@@ -734,7 +743,11 @@ TEST(Templates, RenderTheShippedChineseWording) {
   Notice n = MakeNotice(42, "finance", "deadline.missed", At("2021-10-21T00:00"));
   const auto r = t.Render(ToJson(n), true);
   EXPECT_EQ(r.subject, "【超期】区财政局：“材料收集”已于2021年10月20日到期");
-  EXPECT_EQ(r.text.rfind("王芳、李强：\n\n区财政局的“材料收集”工作已于2021年10月20日到期", 0), 0u) << r.text;
+  EXPECT_EQ(r.text.rfind("王芳、李强：\n\n区财政局的“材料收集”工作应于2021年10月20日完成，截止时仍未完成，现已超期。", 0), 0u) << r.text;
+  EXPECT_NE(r.text.find("办理时限：2021年10月20日（今天是截止日）"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("办理入口：http://127.0.0.1:8080/c/taishan-2021/units/finance"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("领导小组办公室联系人：\n　曹彬，电话 8228386，邮箱 office-cao-bin@example.org\n"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("超期0个工作日"), std::string::npos) << r.text;
   EXPECT_NE(r.text.find("通知编号：taishan-2021/42"), std::string::npos) << r.text;
   EXPECT_NE(r.html.find("<p style=\"margin: 0 0 0.4em 0;\">王芳、李强："), std::string::npos) << r.html;
 
@@ -744,9 +757,36 @@ TEST(Templates, RenderTheShippedChineseWording) {
   nlohmann::json newer = ToJson(n);
   newer["event"]["type"] = "something.new";
   const auto d = t.Render(newer, false);
-  EXPECT_EQ(d.subject, "【督办通知】区财政局：something.new");
+  EXPECT_EQ(d.subject, "【督办通知】区财政局：泰山区2021年国家重点生态功能区县域生态环境质量监测评价与考核有新的动态");
   EXPECT_EQ(d.text.rfind("各位同志：", 0), 0u) << d.text;
   EXPECT_TRUE(d.html.empty());
+}
+
+// Strict rendering (the tests' setting): a variable with no value is an error
+// naming it, never an empty field in a mail; a section on a missing value is
+// how a template says "only when there is one".
+TEST(Templates, StrictRenderingRefusesAVariableWithoutAValue) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "templates";
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; };
+  write("default.subject.mustache", "{{unit_name}}");
+  write("default.txt.mustache", "{{#payload.note}}意见：{{payload.note}}{{/payload.note}}");
+  write("deadline.missed.subject.mustache", "应于{{display.deadline.date}}完成");
+  write("deadline.missed.txt.mustache", "催办：{{unit_name}}");
+  const duban_email::Templates t = duban_email::Templates::Load(dir);
+  nlohmann::json n = ToJson(MakeNotice(7, "finance", "deadline.missed", At("2021-10-21T00:00")));
+  EXPECT_NO_THROW(t.Render(n, false, true));  // every variable has its value
+  n["display"].erase("deadline");
+  EXPECT_EQ(t.Render(n, false, false).subject, "应于完成");  // what the office would have read
+  try {
+    (void)t.Render(n, false, true);
+    ADD_FAILURE() << "a missing {{display.deadline.date}} rendered";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("{{display.deadline.date}}"), std::string::npos) << e.what();
+  }
+  nlohmann::json other = ToJson(MakeNotice(8, "finance", "material.returned", At("2021-10-21T00:00")));
+  EXPECT_NO_THROW(t.Render(other, false, true));  // {{#payload.note}} guards its variable
 }
 
 // --- Delivery to a real SMTP server --------------------------------------------------
@@ -791,8 +831,8 @@ TEST_F(Smtp, AMessageArrivesWithItsRecipientsAndAChineseSubject) {
   EXPECT_EQ(m["message_id"], "<taishan-2021.42@duban.invalid>");
   EXPECT_EQ(m["date"], "Thu, 21 Oct 2021 00:00:00 +0800");
   EXPECT_EQ(m["content_type"], "multipart/alternative");
-  EXPECT_NE(m["text"].get<std::string>().find("已于2021年10月20日到期"), std::string::npos) << m["text"];
-  EXPECT_NE(m["html"].get<std::string>().find("已于2021年10月20日到期"), std::string::npos);
+  EXPECT_NE(m["text"].get<std::string>().find("应于2021年10月20日完成"), std::string::npos) << m["text"];
+  EXPECT_NE(m["html"].get<std::string>().find("应于2021年10月20日完成"), std::string::npos);
   EXPECT_EQ(m["defects"], 0);
 }
 

@@ -69,7 +69,10 @@ model::Notice MakeNotice(std::int64_t seq, const std::string& unit, const std::s
   n.event.at = *at;
   n.unit_name = unit_name;
   n.event.payload = {{"stage", "collecting"}, {"due", "2021-10-20T15:59:59Z"}, {"due_date", "2021-10-20"}};
-  n.display = {{"stage", "材料收集"}};
+  n.display = {{"stage", "材料收集"},  // as app::App::QueueNotices fills it in
+               {"deadline", {{"date", "2021年10月20日"}, {"today", true}}},
+               {"link", "http://127.0.0.1:8080/c/taishan-2021/units/" + unit},
+               {"office", {{{"name", "曹彬"}, {"phone", "8228386"}, {"email", "office-cao-bin@example.org"}}}}};
   n.recipients = {{"finance-liaison", "王芳", "", "liaison"}};
   return n;
 }

@@ -347,7 +347,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "stage 'done': 'terminal' must be a boolean, not a string"},
         ErrorCase{"UnknownKey", "terminal = true", "terminl = true", 17, 1,
                   "stage 'done': unknown key 'terminl' "
-                  "(expected one of: id, label, due, deadline_policy, terminal)"},
+                  "(expected one of: id, label, owners, due, deadline_policy, terminal)"},
         ErrorCase{"UnknownKeyInLabel", "en = \"Done\"", "eng = \"Done\"", 16, 22,
                   "unknown key 'eng'"},
         ErrorCase{"UnknownStageInTransition", "to = \"done\"", "to = \"finished\"", 22, 6,
@@ -528,13 +528,21 @@ TEST(DeadlinePolicy, TheShippedPolicyWritesItsEscalationOut) {
   const PolicyFacts builtin{{3, 1},
                             9h,
                             {{1, 0, {role("liaison"), role("coordinator")}},
-                             {2, 2, {role("office_director")}},
-                             {3, 5, {role("deputy_leader")}}},
+                             {2, 2, {role("coordinator"), role("office_director")}},
+                             {3, 5, {role("office_director"), role("deputy_leader")}}},
                             3};
   EXPECT_EQ(FactsOf(shipped.deadline_policy), builtin);
+  // The office's own stages climb the office's ladder: 办公室工作人员 → 主任 → 组长.
+  const decltype(PolicyFacts::levels) office = {{1, 0, {role("office_staff")}},
+                                                  {2, 2, {role("office_director")}},
+                                                  {3, 5, {role("office_director"), role("leader")}}};
   for (const auto& stage : shipped.stages) {
     PolicyFacts expected = builtin;
     if (stage.id == "kicked_off") expected.reminders = {1};  // its own: remind once
+    if (stage.id == "planned" || stage.id == "committed" || stage.id == "verified") expected.levels = office;
+    if (stage.id == "assessed")
+      expected.levels = {{1, 0, std::vector<model::RoleId>{role("office_director")}},
+                         {2, 2, std::vector<model::RoleId>{role("office_director"), role("leader")}}};
     EXPECT_EQ(FactsOf(stage.policy), expected) << stage.id;
   }
 
@@ -551,7 +559,7 @@ TEST(DeadlinePolicy, TheShippedPolicyWritesItsEscalationOut) {
   EXPECT_EQ(bare.status().pos().file, "annual-cycle.toml");
   EXPECT_TRUE(bare.status().pos().known());
   EXPECT_THAT(bare.status().message(),
-              HasSubstr("stage 'planned': it has a due date but no escalation levels"));
+              HasSubstr("stage 'kicked_off': it has a due date but no escalation levels"));
 
   // With only the escalation left, the other keys take the built-in timings.
   const std::string full = ReadShipped("workflows/annual-cycle.toml");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -649,9 +650,63 @@ Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const st
   });
 }
 
+namespace {
+
+// "2021年10月20日": a date in words, for the notices' `deadline.date`.
+std::string DateInWords(Date d) {
+  return std::to_string(static_cast<int>(d.year())) + "年" + std::to_string(static_cast<unsigned>(d.month())) +
+         "月" + std::to_string(static_cast<unsigned>(d.day())) + "日";
+}
+
+std::string_view MaterialStateWords(model::MaterialState s) {
+  switch (s) {
+    case model::MaterialState::kPending: return "未报送";
+    case model::MaterialState::kSubmitted: return "已报送待审核";
+    case model::MaterialState::kReturned: return "已退回待修改";
+    case model::MaterialState::kExplained: return "已说明待审核";
+    case model::MaterialState::kAccepted: return "已通过";
+  }
+  return "";
+}
+
+}  // namespace
+
+// What every notice of a unit says besides its event (workflows/templates/README.md):
+// the stage's owners, the due in words with the working days left, the
+// outstanding items by name, the office's contacts, the link to the page
+// where the recipient acts, and the thread the unit's mails of the stage share.
 void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
   const auto& wf = *ctx.workflow;
   const auto& roster = *ctx.roster;
+  nlohmann::json office = nlohmann::json::array();
+  for (const auto& p : roster.people)
+    for (const auto& a : p.roles)
+      if (std::find(wf.notice_contacts.begin(), wf.notice_contacts.end(), a.role_id) != wf.notice_contacts.end() &&
+          std::none_of(office.begin(), office.end(), [&](const nlohmann::json& o) { return o["person"] == p.id; }))
+        office.push_back({{"person", p.id}, {"name", p.name}, {"title", p.title}, {"phone", p.phone}, {"email", p.email}});
+  const std::string base = options_.public_url + "/c/" + ctx.campaign.id;
+  // The unit's materials as they stand after the change, read once per unit.
+  std::map<std::string, std::vector<model::MaterialRecord>> materials;
+  auto materials_of = [&](const std::string& unit) -> const std::vector<model::MaterialRecord>& {
+    auto it = materials.find(unit);
+    if (it != materials.end()) return it->second;
+    auto listed = store_.ListMaterials(ctx.campaign.id, unit);
+    std::vector<model::MaterialRecord> now = listed.ok() ? std::move(*listed) : std::vector<model::MaterialRecord>{};
+    for (const auto& m : changes.materials) {
+      if (m.unit != unit) continue;
+      auto same = std::find_if(now.begin(), now.end(), [&](const model::MaterialRecord& r) { return r.material == m.material; });
+      if (same == now.end()) now.push_back(m); else *same = m;
+    }
+    return materials.emplace(unit, std::move(now)).first->second;
+  };
+  // The unit's instance after the change.
+  auto instance_of = [&](const std::string& unit) -> std::optional<model::Instance> {
+    for (auto it = changes.instances.rbegin(); it != changes.instances.rend(); ++it)
+      if (it->instance.unit == unit) return it->instance;
+    auto got = store_.GetInstance(ctx.campaign.id, unit);
+    if (got.ok() && got->has_value()) return **got;
+    return std::nullopt;
+  };
   for (std::size_t i = 0; i < changes.events.size(); ++i) {
     const model::Event& e = changes.events[i];
     const std::vector<model::RoleId> roles = machine::NoticeRolesFor(wf, e);
@@ -671,17 +726,82 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
       auto ids = wf.FindTrigger(e.payload["trigger"].get<std::string>());
       if (!ids.empty()) n.display["trigger"] = wf.transitions[ids.front()].label.zh;
     }
+    if (e.payload.contains("role") && e.payload["role"].is_string())
+      if (auto rid = wf.FindRole(e.payload["role"].get<std::string>())) n.display["role"] = wf.roles[*rid].label.zh;
+    n.display["office"] = office;
+    n.display["link"] = e.unit.empty() ? base : base + "/units/" + e.unit;
+    n.display["queue_link"] = base + "/queue";
+    n.display["office_link"] = base;
+    if (!e.unit.empty()) {
+      const std::optional<model::Instance> inst = instance_of(e.unit);
+      // The stage the event is about: the payload's, else where the unit stands now.
+      std::optional<model::StageId> stage;
+      if (e.payload.contains("stage") && e.payload["stage"].is_string()) stage = wf.FindStage(e.payload["stage"].get<std::string>());
+      if (!stage && inst) stage = inst->stage;
+      if (stage) {
+        nlohmann::json owners = nlohmann::json::array();
+        std::string owner_label;
+        bool unit_owned = !wf.stages[*stage].owners.empty();
+        for (model::RoleId r : wf.stages[*stage].owners) {
+          owners.push_back(wf.roles[r].id);
+          owner_label += (owner_label.empty() ? "" : "、") + wf.roles[r].label.zh;
+          unit_owned = unit_owned && wf.roles[r].scope == model::RoleScope::kUnit;
+        }
+        n.display["owners"] = std::move(owners);
+        // Who must act, as a supervisor reads it: 区财政局联络员、协调人.
+        if (!owner_label.empty()) n.display["owner_label"] = (unit_owned ? n.unit_name : std::string()) + owner_label;
+        n.display["thread"] = ctx.campaign.id + "." + e.unit + "." + wf.stages[*stage].id;
+        if (!n.display.contains("stage")) n.display["stage"] = wf.stages[*stage].label.zh;
+        if (inst) n.display["current_stage"] = wf.stages[inst->stage].label.zh;
+      }
+      // The due before this change (an extension's decision moves it).
+      if (auto before = store_.GetInstance(ctx.campaign.id, e.unit); before.ok() && before->has_value() && (**before).due_at)
+        n.display["due_before"] = DateInWords(ctx.tz.local_date(*(**before).due_at));
+      // By when: the payload's due day, else the unit's current due.
+      std::optional<Date> due;
+      if (e.payload.contains("due_date") && e.payload["due_date"].is_string()) {
+        if (auto d = ParseDate(e.payload["due_date"].get<std::string>()); d.ok()) due = *d;
+      } else if (inst && inst->due_at && (!stage || *stage == inst->stage)) {
+        due = ctx.tz.local_date(*inst->due_at);
+      }
+      if (due) {
+        const int left = deadline::WorkdaysLeft(*ctx.calendar, ctx.tz.local_date(e.at), *due);
+        nlohmann::json d = {{"date", DateInWords(*due)}};
+        if (left > 0) d["left"] = left;
+        else if (left == 0) d["today"] = true;
+        else d["overdue"] = -left;
+        n.display["deadline"] = std::move(d);
+      }
+      nlohmann::json outstanding = nlohmann::json::array();
+      for (const auto& m : materials_of(e.unit))
+        if (!m.dropped && m.state != model::MaterialState::kAccepted && (m.required || m.state != model::MaterialState::kPending))
+          outstanding.push_back({{"name", m.name}, {"state", MaterialStateWords(m.state)}});
+      if (!outstanding.empty()) {
+        n.display["outstanding_count"] = outstanding.size();
+        n.display["outstanding"] = std::move(outstanding);
+      }
+    }
     std::set<std::string> seen;
     for (model::RoleId role : roles) {
       const std::string& role_name = wf.roles[role].id;
       n.display["roles"][role_name] = wf.roles[role].label.zh;
       // A unit's role has no holder for a campaign-wide event.
       const bool unit_scoped = wf.roles[role].scope == model::RoleScope::kUnit;
+      n.display["scopes"][role_name] = unit_scoped ? "unit" : "campaign";
       if (unit_scoped && e.unit.empty()) continue;
       for (const auto& p : roster.people)
         for (const auto& a : p.roles)
           if (a.role_id == role && (!unit_scoped || a.unit == e.unit) && seen.insert(p.id).second)
             n.recipients.push_back(model::Recipient{p.id, p.name, p.email, role_name});
+    }
+    // A contact change is told to the new holder of the role too, whom the
+    // roster of this command does not hold yet (the change is in this changeset).
+    if (e.type == model::EventType::kContactChanged && e.payload.value("person", "") != "") {
+      const std::string role = e.payload.value("role", "");
+      if (std::none_of(n.recipients.begin(), n.recipients.end(),
+                       [&](const model::Recipient& r) { return r.person == e.payload.value("person", ""); }))
+        n.recipients.push_back(model::Recipient{e.payload.value("person", ""), e.payload.value("name", ""),
+                                              e.payload.value("email", ""), role});
     }
     if (n.recipients.empty()) continue;
     changes.notices.push_back(store::NoticeDraft{i, std::move(n)});

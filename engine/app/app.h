@@ -111,6 +111,9 @@ struct AppOptions {
   attach::FileStoreOptions files;
   // Event types whose notices skip quiet hours (the config's notify.urgent).
   std::vector<model::EventType> urgent_types = {model::EventType::kEscalationRaised};
+  // The server's public base URL (config [serve] public_url): notices link to
+  // {public_url}/c/{campaign}/units/{unit}.
+  std::string public_url = "http://127.0.0.1:8080";
   // Sleeps and draws the jittered pause before a command retries after a
   // conflict; not owned, must outlive the App. nullptr: retry at once (tests
   // that race nothing). The runtime always passes its Env.

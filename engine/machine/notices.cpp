@@ -36,7 +36,12 @@ std::vector<model::RoleId> NoticeRolesFor(const model::Workflow& wf, const model
       break;
     case model::Audience::kWorkflow:
       for (const model::NoticeTarget& t : wf.notices[static_cast<std::size_t>(e.type)]) {
-        if (t.payload_field.empty()) {
+        if (t.stage_owners) {
+          const auto it = e.payload.find(std::string(t.payload_field));
+          if (it != e.payload.end() && it->is_string())
+            if (auto sid = wf.FindStage(it->get<std::string>()))
+              roles.insert(roles.end(), wf.stages[*sid].owners.begin(), wf.stages[*sid].owners.end());
+        } else if (t.payload_field.empty()) {
           roles.push_back(t.role);
         } else {
           AddNamed(wf, e.payload, t.payload_field, roles);

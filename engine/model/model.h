@@ -76,6 +76,10 @@ struct StageDef {
   Text label;      // 材料收集 / Collecting materials
   std::optional<DeadlineDef> due;  // when this stage's work must be done
   DeadlinePolicy policy;  // the stage's own, else the workflow's deadline_policy
+  // The roles that own the stage's work (who must act while a unit stands in
+  // it): reminders go to them, and notices tell them to act and everyone else
+  // to urge them. Required with a `due`.
+  std::vector<RoleId> owners;
   bool terminal = false;
   SourcePos pos;
 };
@@ -110,6 +114,9 @@ struct TransitionDef {
 struct NoticeTarget {
   RoleId role = 0;
   std::string_view payload_field;  // a FieldSpec name of the event's type; empty: `role`
+  // "$stage.owners": the owners of the stage the payload's `stage` names
+  // (payload_field is then "stage").
+  bool stage_owners = false;
   SourcePos pos;
 };
 
@@ -147,6 +154,9 @@ struct Workflow {
   // Who hears of each event type of Audience::kWorkflow ([notices]), by
   // EventType; empty: nobody.
   std::array<std::vector<NoticeTarget>, kEventTypeCount> notices;
+  // The roles whose holders every notice names as whom to ask (the office's
+  // contact block: name, phone, e-mail); `notice_contacts` in the file.
+  std::vector<RoleId> notice_contacts;
   Permissions permissions;
   AssessmentRule assessment;  // [assessment]; given = false when the file has none
 

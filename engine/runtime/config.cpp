@@ -330,6 +330,18 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
                       {"url", "starttls", "username", "password", "password_env", "from", "from_name",
                        "timeout_seconds", "ca_file", "maildir"}),
                base_dir, c.smtp);
+    if (const toml::table* t = r.Table("serve")) {
+      // [serve]: the daemon's own keys are read by `duban serve`; every
+      // notice's link needs the public base URL.
+      const Reader serve(*t, "serve", file);
+      if (auto v = serve.String("public_url")) {
+        std::string url = *v;
+        while (!url.empty() && url.back() == '/') url.pop_back();
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+          serve.Wrong("public_url", *serve.Find("public_url"), "an http:// or https:// URL, not \"" + *v + "\"");
+        c.public_url = url;
+      }
+    }
     if (const toml::table* t = r.Table("plugins")) {
       c.plugins.clear();
       const Reader plugins(*t, "plugins", file);  // each key names one plugin instance

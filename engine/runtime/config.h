@@ -78,6 +78,8 @@ struct Config {
   NotifySettings notify;
   SmtpSettings smtp;
   std::vector<PluginSettings> plugins; // in the file's key order
+  // [serve] public_url: the base of the links in notices (no trailing slash).
+  std::string public_url = "http://127.0.0.1:8080";
 
   // The enabled plugins as the host loads them. Each one's settings get
   // "duban": {"instance", "base_dir", "data_dir"}; an "email" module's also

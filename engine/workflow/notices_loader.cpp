@@ -74,7 +74,22 @@ std::array<std::vector<model::NoticeTarget>, model::kEventTypeCount> ReadNotices
       const SourcePos pos = doc.TextStart(item);
       model::NoticeTarget target;
       target.pos = pos;
-      if (wanted.starts_with("$")) {
+      if (wanted == "$stage.owners") {
+        // The owners of the stage the payload names: every stage that can
+        // raise the event (a stage with a due) must name its owners.
+        const bool has_stage = std::any_of(spec.payload.begin(), spec.payload.end(),
+                                           [](const model::FieldSpec& f) { return f.name == "stage"; });
+        if (!has_stage)
+          Fail("notices: " + Quoted(name) + " names \"$stage.owners\", but its payload names no stage", pos);
+        for (const auto& st : wf.stages)
+          if (st.due && st.owners.empty())
+            Fail("stage " + Quoted(st.id) + " has a due date but no 'owners', and notices " + Quoted(name) +
+                     " go to the owners of the stage (\"$stage.owners\" at " + std::to_string(pos.line) + ":" +
+                     std::to_string(pos.column) + "): name the roles that must act on it",
+                 st.due->pos);
+        target.payload_field = "stage";
+        target.stage_owners = true;
+      } else if (wanted.starts_with("$")) {
         const auto field = std::find_if(spec.payload.begin(), spec.payload.end(), [&](const model::FieldSpec& f) {
           return f.names_roles() && wanted.substr(1) == f.name;
         });
@@ -95,7 +110,8 @@ std::array<std::vector<model::NoticeTarget>, model::kEventTypeCount> ReadNotices
         target.role = *role;
       }
       if (std::any_of(targets.begin(), targets.end(), [&](const model::NoticeTarget& t) {
-            return t.payload_field == target.payload_field && (!t.payload_field.empty() || t.role == target.role);
+            return t.payload_field == target.payload_field && t.stage_owners == target.stage_owners &&
+                   (!t.payload_field.empty() || t.role == target.role);
           }))
         Fail("notices: " + Quoted(name) + " names " + Quoted(wanted) + " twice", pos);
       targets.push_back(target);

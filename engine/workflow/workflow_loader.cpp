@@ -74,7 +74,7 @@ class WorkflowReader {
 model::Workflow WorkflowReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("workflow", doc_.root()),
               {"id", "version", "label", "initial", "deadline_policy", "roles", "stages",
-                "transitions", "notices", "permissions", "assessment"});
+                "transitions", "notices", "notice_contacts", "permissions", "assessment"});
   wf_.id = root.Id("id").value;
   const std::int64_t version = root.Integer("version");
   if (version < 1 || version > 1'000'000)
@@ -92,6 +92,12 @@ model::Workflow WorkflowReader::Read() {
   CheckEveryStageReachable();
   CheckEveryOpenStageHasAnExit();
   wf_.notices = detail::ReadNotices(root, wf_);
+  wf_.notice_contacts = ReadRoleList(root, "notice_contacts");
+  for (RoleId r : wf_.notice_contacts)
+    if (wf_.roles[r].scope != model::RoleScope::kCampaign)
+      Fail(root.what() + ": 'notice_contacts' names " + Quoted(wf_.roles[r].id) +
+               ", a unit's role; the contacts every notice gives are campaign-wide (the office)",
+           doc_.PosOf(root.Require("notice_contacts")));
   detail::ReadPermissions(root, wf_);
   detail::ReadAssessment(root, wf_);
   return std::move(wf_);
@@ -156,7 +162,7 @@ model::DeadlinePolicy WorkflowReader::ReadStagePolicy(const Fields& stage,
 
 void WorkflowReader::ReadStage(const toml::table& table) {
   Fields stage(table, doc_, detail::Naming("stage", table),
-               {"id", "label", "due", "deadline_policy", "terminal"});
+               {"id", "label", "owners", "due", "deadline_policy", "terminal"});
   const Located id = stage.Id("id");
   RejectDuplicate(wf_.stages, id, "stage");
   model::StageDef def;
@@ -164,6 +170,15 @@ void WorkflowReader::ReadStage(const toml::table& table) {
   def.label = ToText(stage.Text("label"));
   def.due = ReadDue(stage);
   def.policy = ReadStagePolicy(stage, def);
+  def.owners = ReadRoleList(stage, "owners");
+  if (const toml::node* owners = stage.Find("owners"); owners != nullptr && def.owners.empty())
+    Fail(stage.what() + ": 'owners' names no role (who must act while a unit stands in the stage)",
+         doc_.PosOf(*owners));
+  for (std::size_t i = 0; i < def.owners.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (def.owners[i] == def.owners[j])
+        Fail(stage.what() + ": 'owners' names " + Quoted(wf_.roles[def.owners[i]].id) + " twice",
+             stage.StringList("owners")[i].pos);
   def.terminal = stage.BoolOr("terminal", false);
   def.pos = id.pos;
   wf_.stages.push_back(std::move(def));

@@ -130,6 +130,10 @@ std::string EncodeWords(std::string_view text, std::size_t first_line_used) {
   constexpr std::size_t kMaxWord = 75;  // RFC 2047, section 2
   constexpr std::size_t kMaxLine = 76;
   std::string out;
+  // A text that fits in one word is one word, even when that makes its line
+  // a little longer than 76: a reader never sees a fold inside it.
+  if ((text.size() + 2) / 3 * 4 + kPrefix.size() + kSuffix.size() <= kMaxWord)
+    return std::string(kPrefix) + Base64(text) + std::string(kSuffix);
   std::size_t budget = kMaxLine > first_line_used + 16 ? std::min(kMaxWord, kMaxLine - first_line_used) : 16;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -291,6 +295,12 @@ std::string BuildMessage(const Message& m) {
   }
   header("Subject", HeaderText(m.subject, 9));
   header("Message-ID", m.message_id);
+  if (!m.in_reply_to.empty()) header("In-Reply-To", NoLineBreaks(m.in_reply_to));
+  if (!m.references.empty()) {
+    std::string refs;
+    for (const std::string& r : m.references) refs += (refs.empty() ? "" : "\r\n ") + NoLineBreaks(r);
+    header("References", refs);
+  }
   for (const auto& [name, value] : m.headers) header(name, NoLineBreaks(value));
   header("MIME-Version", "1.0");
 

@@ -27,7 +27,8 @@ bool NeedsEncoding(std::string_view text);
 // `text` as RFC 2047 "B" encoded words in UTF-8, each at most 75 characters
 // and holding only whole UTF-8 characters, joined by CRLF SP (folding). The
 // first word is kept short enough to fit after `first_line_used` characters
-// already on its line. A text that needs several words is split at the last
+// already on its line, unless the whole text fits in one word: then it is one
+// word (a display name is never split when it need not be). A text that needs several words is split at the last
 // place in each word where a reader showing the fold as a space does no harm
 // (after "）", "，", a space, …; before "（"), else after the last whole
 // character that fits. Empty text gives "".
@@ -78,6 +79,8 @@ struct Message {
   std::string html;                 // the text/html part; empty: text only
   std::string message_id;           // with angle brackets
   std::string date;                 // RFC 5322
+  std::string in_reply_to;          // with angle brackets; empty: none
+  std::vector<std::string> references;  // with angle brackets, oldest first
   std::vector<std::pair<std::string, std::string>> headers;  // extra, ASCII
 };
 

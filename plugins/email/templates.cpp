@@ -1,6 +1,8 @@
 #include "templates.h"
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -54,6 +56,39 @@ data ToData(const nlohmann::json& j) {
     case nlohmann::json::value_t::null: return data(std::string());
     default: return data(j.dump());
   }
+}
+
+// The default context, noting every name it could not find: a strict render
+// refuses a variable ({{x}}) whose value is missing rather than printing "".
+class NotingContext : public kainjow::mustache::context<std::string> {
+ public:
+  explicit NotingContext(const data* d) : kainjow::mustache::context<std::string>(d) {}
+  const data* get(const std::string& name) const override {
+    const data* found = kainjow::mustache::context<std::string>::get(name);
+    if (found == nullptr) missing_.insert(name);
+    return found;
+  }
+  const std::set<std::string>& missing() const { return missing_; }
+
+ private:
+  mutable std::set<std::string> missing_;
+};
+
+// Whether `source` prints `name` as a variable ({{name}}, {{{name}}} or
+// {{& name}}) other than inside a section on the name itself ({{#name}}
+// {{name}}{{/name}} prints it only when it has a value).
+bool PrintsVariable(const std::string& source, const std::string& name) {
+  if (source.find("{{#" + name + "}}") != std::string::npos) return false;
+  for (std::size_t at = source.find("{{"); at != std::string::npos; at = source.find("{{", at + 2)) {
+    std::size_t i = at + 2;
+    if (i < source.size() && (source[i] == '{' || source[i] == '&')) ++i;
+    while (i < source.size() && source[i] == ' ') ++i;
+    if (source.compare(i, name.size(), name) != 0) continue;
+    std::size_t j = i + name.size();
+    while (j < source.size() && source[j] == ' ') ++j;
+    if (source.compare(j, 2, "}}") == 0) return true;
+  }
+  return false;
 }
 
 mustache Compile(const std::string& source, const std::string& name) {
@@ -128,6 +163,32 @@ nlohmann::json NoticeData(const nlohmann::json& n) {
   }
   d["recipients"] = std::move(recipients);
   d["recipient_names"] = recipient_names;
+  // Whom this rendering speaks to (one mail per role, so each is worded for
+  // its reader): `for.<role>` true, and `acts` when the role owns the work of
+  // the stage concerned (the unit is told to act), else `urges` (the
+  // director is told to urge the unit).
+  if (const auto a = n.find("audience"); a != n.end() && a->is_object()) {
+    const nlohmann::json owners = display.value("owners", nlohmann::json::array());
+    const nlohmann::json scopes = display.value("scopes", nlohmann::json::object());
+    bool acts = false, office = false;
+    nlohmann::json for_roles = nlohmann::json::object();
+    std::string reader_names;
+    for (const auto& r : a->value("roles", nlohmann::json::array())) {
+      if (!r.is_string()) continue;
+      const std::string role = r.get<std::string>();
+      for_roles[role] = true;
+      acts = acts || (owners.is_array() && std::find(owners.begin(), owners.end(), role) != owners.end());
+      office = office || (scopes.is_object() && Str(scopes, role.c_str()) == "campaign");
+      const std::string label = role_names.is_object() ? Str(role_names, role.c_str()) : std::string();
+      reader_names += (reader_names.empty() ? "" : "、") + (label.empty() ? role : label);
+    }
+    d["for"] = std::move(for_roles);
+    d["audience"] = {{"role_names", reader_names}};
+    d["acts"] = acts;
+    d["urges"] = !acts;
+    d["office_reader"] = office;
+    d["unit_reader"] = !office;
+  }
   return d;
 }
 
@@ -161,7 +222,7 @@ const std::string* Templates::Find(const std::string& type, const std::string& p
   return it == sources_.end() ? nullptr : &it->second;
 }
 
-Rendered Templates::Render(const nlohmann::json& notice, bool html) const {
+Rendered Templates::Render(const nlohmann::json& notice, bool html, bool strict) const {
   const nlohmann::json json_data = NoticeData(notice);
   const std::string type = json_data["event_type"].get<std::string>();
   data ctx = ToData(json_data);
@@ -174,8 +235,17 @@ Rendered Templates::Render(const nlohmann::json& notice, bool html) const {
                           data& with) {
     mustache m = Compile(source, name);
     if (!escape_html) m.set_custom_escape([](const std::string& s) { return s; });
-    std::string out = m.render(with);
+    NotingContext noting(&with);
+    std::string out = m.render(noting);
     if (!m.is_valid()) throw std::runtime_error("template " + name + ": " + m.error_message());
+    if (strict)
+      for (const std::string& missing : noting.missing()) {
+        bool printed = PrintsVariable(source, missing);
+        for (const auto& [partial_name, partial_source] : partials_) printed = printed || PrintsVariable(partial_source, missing);
+        if (printed)
+          throw std::runtime_error("template " + name + ": {{" + missing + "}} has no value for this notice (" +
+                                   json_data.value("notice_id", std::string()) + ")");
+      }
     return out;
   };
 

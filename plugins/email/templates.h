@@ -36,8 +36,9 @@ class Templates {
 
   // Renders the notice (the notice JSON of plugins/README.md). Subject and
   // text are not HTML-escaped; HTML is. Throws std::runtime_error when a
-  // template fails to render.
-  Rendered Render(const nlohmann::json& notice, bool html) const;
+  // template fails to render, and, when `strict`, when it prints a variable
+  // ({{x}}) that has no value for this notice instead of printing nothing.
+  Rendered Render(const nlohmann::json& notice, bool html, bool strict = false) const;
 
  private:
   const std::string* Find(const std::string& type, const std::string& part) const;
