@@ -44,11 +44,7 @@ Status Walk(std::string_view key, const nlohmann::json& v) {
 
 Status AdmitText(const nlohmann::json& fingerprint) { return Walk("", fingerprint); }
 
-Status AdmitTime(Instant at, int year, std::optional<Instant> last, const TimeZone& tz) {
-  const int y = static_cast<int>(tz.local_date(at).year());
-  if (y < year - 1 || y > year + 1)
-    return Status::InvalidInput("the command is dated " + FormatUtc(at) + ", outside the campaign's years " +
-                                std::to_string(year - 1) + "–" + std::to_string(year + 1));
+Status AdmitTime(Instant at, std::optional<Instant> last) {
   if (last && at < *last)
     return Status::InvalidInput("the command is dated " + FormatUtc(at) + ", before the campaign's last event at " +
                                 FormatUtc(*last) + ": the record only moves forward in time");

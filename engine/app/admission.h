@@ -1,7 +1,6 @@
 // What every command must be before it is decided: its text well-formed
-// UTF-8 and bounded, its time plausible for its campaign and not before the
-// campaign's record. Checked once, in App::Run, for every edge (CLI, HTTP,
-// replay) alike; a command that fails is InvalidInput and changes nothing.
+// UTF-8 and bounded, its time not before the campaign's record. Checked once,
+// in App::Run, for every edge (CLI, HTTP, replay) alike; a command that fails is InvalidInput and changes nothing.
 // Errors quote at most a short prefix of a bad value (core/text.h Quoted).
 #pragma once
 
@@ -26,9 +25,10 @@ inline constexpr std::size_t kMaxPathBytes = 4096;
 // its bound.
 Status AdmitText(const nlohmann::json& fingerprint);
 
-// A command at `at` in a campaign of `year` whose last recorded event is at
-// `last` (none: the campaign is empty): `at` lies within the campaign's span
-// (the year before to the year after its year) and not before `last`.
-Status AdmitTime(Instant at, int year, std::optional<Instant> last, const TimeZone& tz);
+// A command at `at` in a campaign whose last recorded event is at `last`
+// (none: the campaign is empty) is not dated before it. (Its year is
+// bounded by the parser, core/time.h; a campaign's commands may come years
+// later: a correction, or a command without --at on an old campaign.)
+Status AdmitTime(Instant at, std::optional<Instant> last);
 
 }  // namespace duban::app

@@ -149,7 +149,7 @@ Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& r
         if (!tail.ok()) return tail.status();
         if (!tail->empty()) last = tail->back().event.at;
       }
-      if (auto admitted = AdmitTime(rc.at, ctx->campaign.year, last, ctx->tz); !admitted.ok()) return admitted;
+      if (auto admitted = AdmitTime(rc.at, last); !admitted.ok()) return admitted;
     }
     auto p = plan();
     if (!p.ok()) {

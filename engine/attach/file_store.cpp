@@ -56,6 +56,10 @@ std::filesystem::path FileStore::PathOf(const std::string& sha256) const {
 Result<StoredFile> FileStore::Put(const std::filesystem::path& source) const {
   std::error_code ec;
   if (!std::filesystem::exists(source, ec)) return Status::InvalidInput("no such file: " + source.string());
+  // The file itself, not where a link points: a symbolic link may lead
+  // anywhere the process can read (another unit's folder, /etc).
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(source, ec)))
+    return Status::InvalidInput(source.string() + " is a symbolic link: attach the file itself");
   if (!std::filesystem::is_regular_file(source, ec))
     return Status::InvalidInput("not a regular file: " + source.string());
   const auto size = std::filesystem::file_size(source, ec);
@@ -63,7 +67,7 @@ Result<StoredFile> FileStore::Put(const std::filesystem::path& source) const {
   if (static_cast<std::int64_t>(size) > options_.max_bytes)
     return Status::InvalidInput(source.string() + " is " + std::to_string(size) + " bytes, over the limit of " +
                                 std::to_string(options_.max_bytes) + " bytes");
-  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0) return Status::InvalidInput("cannot read " + source.string() + ": permission denied or unreadable");
 
   std::filesystem::create_directories(dir_, ec);

@@ -402,7 +402,9 @@ def has_upload_route(duban, work):
 
 
 def case_upload(c, s, out):
-    c.run("--as", LIAISON, "--at", "2021-10-09T09:00", "fire", "finance", "acknowledge")
+    # Now, as the running server's clock: the record only moves forward, and
+    # the server has already ticked the deadlines up to today.
+    c.run("--as", LIAISON, "fire", "finance", "acknowledge")
     scan = os.path.join(c.work, "预算报告.txt")
     with open(scan, "w", encoding="utf-8") as f:
         f.write("区财政局 2021 年预算执行报告（测试）\n")
