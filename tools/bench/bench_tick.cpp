@@ -43,10 +43,12 @@
 #include "core/time.h"
 #include "deadline/evaluator.h"
 #include "store/store.h"
+#include "bench_check.h"
 #include "support/temp_dir.h"
 
 namespace {
 
+using duban::bench::Fail;
 namespace fs = std::filesystem;
 using duban::Instant;
 
@@ -280,7 +282,7 @@ void BM_Tick(benchmark::State& state) {
   std::string error;
   const auto build_start = std::chrono::steady_clock::now();
   auto db = Populate(open > 100000 ? "large" : "small", open, closed, error);
-  if (!db) return state.SkipWithError(error.c_str());
+  if (!db) return Fail(state, error.c_str());
   const std::chrono::duration<double> build = std::chrono::steady_clock::now() - build_start;
   fig.plan = db->plan;
   state.counters["populate_s"] = build.count();
@@ -289,21 +291,21 @@ void BM_Tick(benchmark::State& state) {
   // Warm-up, untimed: parses and caches the definitions and the calendar.
   {
     auto r = db->app->Tick(duban::app::SystemRequest(now));
-    if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
+    if (!r.ok()) return Fail(state, r.status().str().c_str());
     if (r->value.raised.size() != static_cast<std::size_t>(kDue))
-      return state.SkipWithError(("warm-up tick raised " + std::to_string(r->value.raised.size())).c_str());
-    if (!Rearm(*db, error)) return state.SkipWithError(error.c_str());
+      return Fail(state, ("warm-up tick raised " + std::to_string(r->value.raised.size())).c_str());
+    if (!Rearm(*db, error)) return Fail(state, error.c_str());
   }
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     auto r = db->app->Tick(duban::app::SystemRequest(now));
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    if (!r.ok()) return state.SkipWithError(r.status().str().c_str());
+    if (!r.ok()) return Fail(state, r.status().str().c_str());
     if (r->value.raised.size() != static_cast<std::size_t>(kDue))
-      return state.SkipWithError(("a tick raised " + std::to_string(r->value.raised.size())).c_str());
+      return Fail(state, ("a tick raised " + std::to_string(r->value.raised.size())).c_str());
     state.SetIterationTime(elapsed.count());
     fig.ms.push_back(elapsed.count() * 1e3);
-    if (!Rearm(*db, error)) return state.SkipWithError(error.c_str());
+    if (!Rearm(*db, error)) return Fail(state, error.c_str());
   }
   state.counters["open"] = open;
   state.counters["closed"] = closed;
@@ -331,8 +333,8 @@ int main(int argc, char** argv) {
     std::printf("  %9d open + %7d closed, %d due: mean %8.3f ms  median %8.3f ms  (%zu ticks)\n", f->open,
                 f->closed, kDue, f->mean(), f->median(), f->ms.size());
   if (!g_large.plan.empty()) std::printf("  query plan: %s\n", g_large.plan.c_str());
-  if (g_small.median() > 0 && g_large.median() > 0)
+  if (!duban::bench::Failed() && g_small.median() > 0 && g_large.median() > 0)
     std::printf("ratio large/small = %.2f (median), %.2f (mean); aim: under 2\n", g_large.median() / g_small.median(),
                 g_large.mean() / g_small.mean());
-  return 0;
+  return duban::bench::Verdict("duban_bench_tick");
 }
