@@ -142,15 +142,8 @@ Result<Outcome<T>> App::Run(const std::string& campaign, const RequestContext& r
     // The record moves forward in time: a person's command is not dated
     // before the campaign's last event (the engine's own catch-up steps are
     // stamped on the days they fell due, and are exempt).
-    if (attempt == 0 && ctx != nullptr && rc.channel != Channel::kSystem) {
-      std::optional<Instant> last;
-      if (ctx->campaign.head_seq > 0) {
-        auto tail = store_.ListEvents({campaign, std::nullopt, std::nullopt, std::nullopt, ctx->campaign.head_seq - 1, 1});
-        if (!tail.ok()) return tail.status();
-        if (!tail->empty()) last = tail->back().event.at;
-      }
-      if (auto admitted = AdmitTime(rc.at, last); !admitted.ok()) return admitted;
-    }
+    if (attempt == 0 && ctx != nullptr && rc.channel != Channel::kSystem)
+      if (auto admitted = AdmitTime(rc.at, ctx->campaign.head_at); !admitted.ok()) return admitted;
     auto p = plan();
     if (!p.ok()) {
       // A retry racing its first attempt may read the state that attempt

@@ -80,6 +80,7 @@ struct Campaign {
   std::string created_by;
   std::int64_t head_seq = 0;      // the last event's sequence number
   std::string head_hash;          // the last event's hash
+  std::optional<Instant> head_at; // the last event's time (none before the first)
 };
 
 // A year of the working-day calendar, as loaded.

@@ -112,7 +112,9 @@ class SqliteStore final : public Store {
     return Guarded([&]() -> Result<std::optional<Campaign>> {
       auto& q = Prepare(
           "SELECT id, name, year, time_zone, workflow_hash, roster_hash, created_at, created_by,"
-          " head_seq, head_hash FROM campaigns WHERE id = ?");
+          " head_seq, head_hash,"
+          " (SELECT at FROM events e WHERE e.campaign_id = campaigns.id AND e.seq = campaigns.head_seq)"
+          " FROM campaigns WHERE id = ?");
       q.bind(1, id);
       if (!q.executeStep()) return std::optional<Campaign>();
       return std::optional<Campaign>(ReadCampaign(q));
@@ -123,7 +125,9 @@ class SqliteStore final : public Store {
     return Guarded([&]() -> Result<std::vector<Campaign>> {
       auto& q = Prepare(
           "SELECT id, name, year, time_zone, workflow_hash, roster_hash, created_at, created_by,"
-          " head_seq, head_hash FROM campaigns ORDER BY year, id");
+          " head_seq, head_hash,"
+          " (SELECT at FROM events e WHERE e.campaign_id = campaigns.id AND e.seq = campaigns.head_seq)"
+          " FROM campaigns ORDER BY year, id");
       std::vector<Campaign> out;
       while (q.executeStep()) out.push_back(ReadCampaign(q));
       return out;
@@ -933,6 +937,7 @@ class SqliteStore final : public Store {
     c.created_by = q.getColumn(7).getString();
     c.head_seq = q.getColumn(8).getInt64();
     c.head_hash = q.getColumn(9).getString();
+    if (!q.getColumn(10).isNull()) c.head_at = FromSecs(q.getColumn(10).getInt64());
     return c;
   }
 
