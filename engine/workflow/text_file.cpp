@@ -1,5 +1,6 @@
 // ReadTextFile: a definition file's bytes, refused unless they are UTF-8.
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,31 +13,14 @@ namespace duban::workflow {
 
 namespace {
 
-bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
 // The 1-based line and column of the first byte that breaks UTF-8 in `text`.
 // REQUIRES: !IsValidUtf8(text)
 SourcePos FirstBadByte(std::string_view text, std::string file) {
-  std::uint32_t line = 1;
-  std::size_t line_start = 0;
-  while (true) {
-    std::size_t end = text.find('\n', line_start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line_text = text.substr(line_start, end - line_start);
-    if (!IsValidUtf8(line_text)) {
-      // The longest valid prefix ends where a character starts and breaks.
-      std::uint32_t column = 1;
-      for (std::size_t i = 1; i <= line_text.size(); ++i) {
-        if (i < line_text.size() && IsContinuationByte(line_text[i])) continue;
-        if (!IsValidUtf8(line_text.substr(0, i))) break;
-        ++column;
-      }
-      return SourcePos{std::move(file), line, column};
-    }
-    if (end == text.size()) return SourcePos{std::move(file), line, 1};
-    line_start = end + 1;
-    ++line;
-  }
+  const std::size_t bad = FirstInvalidUtf8(text);
+  const std::size_t newline = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
+  const std::size_t from = newline == std::string_view::npos ? 0 : newline + 1;  // the bad line's start
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(from), '\n');
+  return SourcePos{std::move(file), static_cast<std::uint32_t>(line), ColumnOf(text.substr(from), bad - from)};
 }
 
 }  // namespace

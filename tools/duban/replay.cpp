@@ -78,10 +78,6 @@ Result<std::vector<Step>> Parse(const std::string& file, const std::string& cont
     start = end + 1;
     ++number;
     SourcePos pos{file, number, 1};
-    if (const std::size_t bad = FirstInvalidUtf8(line); bad != std::string::npos) {
-      pos.column = ColumnOf(line, bad);
-      return Status::InvalidInput("not valid UTF-8 text", pos);
-    }
     auto tokens = Tokenize(line, pos);
     if (!tokens.ok()) return tokens.status();
     if (tokens->empty()) {
