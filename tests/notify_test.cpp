@@ -486,6 +486,123 @@ TEST(Dispatcher, SkipsUnwantedTypesAndRefusesAStaleRecord) {
   EXPECT_EQ(outbox.Record(stale).code(), Code::kNotFound);
 }
 
+// A Deliverer that runs `during` (once) while its first batch is "being
+// sent", as another dispatcher would run in another process meanwhile, and
+// delivers everything.
+class BusyPlugins final : public Deliverer {
+ public:
+  std::function<void()> during;
+  std::function<void(const DeliveryProgress&)> while_sending;  // e.g. a slow server's ticks
+  std::vector<std::string> attempted;
+
+  std::vector<std::string> Plugins() const override { return {"email"}; }
+  Result<bool> Wants(const std::string&, model::EventType) override { return true; }
+  std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs, std::size_t parallel) override {
+    return DeliverEach(jobs, parallel, {});
+  }
+  std::vector<DeliveryOutcome> DeliverEach(const std::vector<DeliveryJob>& jobs, std::size_t,
+                                           const DeliveryProgress& progress) override {
+    for (const DeliveryJob& job : jobs) attempted.push_back(json::parse(job.notice_json)["id"].get<std::string>());
+    if (while_sending) std::exchange(while_sending, nullptr)(progress);
+    if (during) std::exchange(during, nullptr)();
+    std::vector<DeliveryOutcome> out(jobs.size(), DeliveryOutcome{DeliveryOutcome::Kind::kDelivered, "", {}});
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (progress.done) progress.done(i, out[i]);
+    return out;
+  }
+};
+
+// Two dispatchers (two processes, or `serve` and `notices dispatch`) on one
+// outbox: while the first sends, the second finds nothing it may take.
+TEST(Dispatcher, FourDispatchersSendEachOnce) {
+  MemoryOutbox outbox;
+  const Instant now = At("2021-10-21T10:00");
+  for (int i = 1; i <= 6; ++i)
+    ASSERT_TRUE(outbox.Add(MakeNotice(i, i % 2 == 0 ? "forestry" : "finance", "deadline.missed", now)).ok());
+  BusyPlugins first, others[3];
+  DispatcherOptions o = Options();
+  o.owner = "first";
+  Dispatcher d1(outbox, first, o);
+  std::vector<std::unique_ptr<Dispatcher>> rest;
+  for (int i = 0; i < 3; ++i) {
+    o.owner = "other-" + std::to_string(i);
+    rest.push_back(std::make_unique<Dispatcher>(outbox, others[i], o));
+  }
+  first.during = [&] {
+    for (auto& d : rest) {
+      auto pass = d->RunOnce(now);
+      ASSERT_TRUE(pass.ok());
+      EXPECT_TRUE(pass->results.empty()) << "the lane heads are claimed, and their lanes wait behind them";
+    }
+  };
+  auto pass = d1.RunOnce(now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 6);
+  EXPECT_TRUE(pass->problems.empty());
+  for (const BusyPlugins& b : others) EXPECT_TRUE(b.attempted.empty());
+  EXPECT_EQ(first.attempted.size(), 6u);
+  EXPECT_EQ(DeliveredIds(outbox, "email").size(), 6u);
+}
+
+// The first dispatcher stalls past its lease: the second takes the delivery
+// over (counting the interrupted attempt) and delivers it; the first's late
+// outcome is refused, not written over the newer one.
+TEST(Dispatcher, AStalledDispatchersOutcomeIsFencedOffAfterATakeover) {
+  MemoryOutbox outbox;
+  const Instant now = At("2021-10-21T10:00");
+  ASSERT_TRUE(outbox.Add(MakeNotice(1, "finance", "deadline.missed", now)).ok());
+  BusyPlugins slow, quick;
+  DispatcherOptions o = Options();
+  o.owner = "slow";
+  Dispatcher d1(outbox, slow, o);
+  o.owner = "quick";
+  Dispatcher d2(outbox, quick, o);
+  slow.during = [&] {
+    EXPECT_TRUE(d2.RunOnce(now + o.lease - seconds(1)).value().results.empty());
+    auto pass = d2.RunOnce(now + o.lease);
+    ASSERT_TRUE(pass.ok());
+    EXPECT_EQ(pass->delivered, 1);
+  };
+  auto pass = d1.RunOnce(now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 0);
+  ASSERT_EQ(pass->problems.size(), 1u);
+  EXPECT_EQ(pass->problems[0].code(), Code::kConflict) << pass->problems[0].str();
+  const Delivery* d = outbox.Find("taishan-2021/1", "email");
+  EXPECT_EQ(d->state, DeliveryState::kDelivered);
+  EXPECT_EQ(d->attempts, 2);  // the interrupted one and quick's
+  EXPECT_EQ(d->delivered_at, now + o.lease);
+  EXPECT_EQ(outbox.attempts().size(), 2u);  // the interruption, then quick's delivery
+}
+
+// The heartbeat: a send that outlasts the lease keeps its claim, because the
+// dispatcher extends it while the plugin runs.
+TEST(Dispatcher, ALongSendKeepsItsClaimByHeartbeat) {
+  MemoryOutbox outbox;
+  const Instant now = At("2021-10-21T10:00");
+  ASSERT_TRUE(outbox.Add(MakeNotice(1, "finance", "deadline.missed", now)).ok());
+  BusyPlugins slow, other;
+  DispatcherOptions o = Options();
+  o.lease = seconds(3);
+  o.owner = "slow";
+  Dispatcher d1(outbox, slow, o);
+  o.owner = "other";
+  Dispatcher d2(outbox, other, o);
+  slow.while_sending = [&](const DeliveryProgress& progress) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // over lease/3: the tick extends
+    ASSERT_TRUE(progress.tick);
+    progress.tick();
+    const Delivery* d = outbox.Find("taishan-2021/1", "email");
+    ASSERT_TRUE(d->lease_until.has_value());
+    EXPECT_EQ(*d->lease_until, now + seconds(4));
+    EXPECT_TRUE(d2.RunOnce(now + seconds(3)).value().results.empty()) << "not taken over";
+  };
+  auto pass = d1.RunOnce(now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 1);
+  EXPECT_TRUE(other.attempted.empty());
+}
+
 TEST(Dispatcher, QuietHoursHoldANonUrgentNoticeUntilTheNextWorkingMorning) {
   auto years = calendar::LoadDirectory(kSource / "workflows" / "calendars");
   ASSERT_TRUE(years.ok()) << years.status().str();
@@ -934,6 +1051,12 @@ class ForgetfulOutbox final : public Outbox {
   Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
     return inner_.Due(plugin, now, limit);
   }
+  Result<std::vector<Delivery>> Claim(const std::string& plugin, const std::string& owner, Instant now,
+                                      std::chrono::seconds lease, std::size_t limit,
+                                      const std::function<bool(const Delivery&)>& take) override {
+    return inner_.Claim(plugin, owner, now, lease, limit, take);
+  }
+  Result<int> Extend(const std::string& owner, Instant until) override { return inner_.Extend(owner, until); }
   Status Record(const DeliveryResult& result) override {
     if (failures_ > 0) {
       --failures_;
@@ -971,11 +1094,50 @@ TEST(Maildir, TheEmbeddedDefaultDeliversAgainAfterALostRecordWithoutDuplicating)
   const fs::path maildir = tmp.path() / "duban-data" / "maildir";
   EXPECT_EQ(MaildirFiles(maildir).size(), 1u);
 
-  pass = d.RunOnce(now + minutes(1));  // delivered again: at least once, but one message
+  // Still claimed (as after a crash) until the claim runs out.
+  pass = d.RunOnce(now + minutes(1));
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 0);
+  pass = d.RunOnce(now + options->lease);  // taken over, delivered again: at least once, but one message
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->delivered, 1);
   EXPECT_EQ(memory.Find("taishan-2021/1", "email")->state, DeliveryState::kDelivered);
   EXPECT_EQ(MaildirFiles(maildir), std::vector<fs::path>{maildir / "new" / "duban.taishan-2021.1"});
+}
+
+// After a crash between the server's acceptance and the record, the retry
+// sends each of the notice's messages (one per kind of reader) again under
+// exactly the Message-ID of the interrupted attempt, so the receiver can drop
+// the copy.
+TEST_F(Smtp, ARetryAfterACrashReusesEachMessagesMessageId) {
+  Server server = SmtpServer(port_, received_);
+  ASSERT_TRUE(server.Start());
+  MemoryOutbox memory;
+  const Instant now = At("2021-10-21T10:00");
+  ASSERT_TRUE(memory
+                  .Add(MakeNotice(7, "finance", "escalation.raised", now,
+                                  {{"finance-liaison", "王芳", "wangfang@example.org", "liaison"},
+                                   {"office-director", "孙业村", "sun@example.org", "office_director"}}))
+                  .ok());
+  ForgetfulOutbox outbox(memory, 1);
+  DispatcherOptions o = Options();
+  Dispatcher d(outbox, host_, o);
+  ASSERT_TRUE(d.RunOnce(now).ok());  // sent, the outcome lost: as if killed
+  const json first = ReadMaildir(received_);
+  ASSERT_EQ(first.size(), 2u) << first.dump();
+  auto pass = d.RunOnce(now + o.lease);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 1);
+  const json all = ReadMaildir(received_);
+  ASSERT_EQ(all.size(), 4u);
+  std::map<std::string, std::vector<std::string>> by_id;  // Message-ID -> rcpt lists
+  for (const json& m : all) by_id[m["message_id"].get<std::string>()].push_back(m["rcpt_to"].get<std::string>());
+  ASSERT_EQ(by_id.size(), 2u);
+  EXPECT_EQ(by_id.count("<taishan-2021.7@duban.invalid>"), 1u);
+  for (const auto& [id, rcpts] : by_id) {
+    ASSERT_EQ(rcpts.size(), 2u) << id;
+    EXPECT_EQ(rcpts[0], rcpts[1]) << id;
+  }
 }
 
 // --- The webhook ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include "app/app.h"
 #include "store/chain.h"
 #include "store/store.h"
+#include "store/testing/memory_outbox.h"
 #include "support/store_support.h"
 #include "support/temp_dir.h"
 
@@ -1112,6 +1113,219 @@ TEST_P(StoreConformance, FailedSignInsCountPerKeyAndAreForgotten) {
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
                          ::testing::Values(BackendFactory{"Sqlite", [] { return std::make_unique<SqliteBackend>(); }}),
                          [](const ::testing::TestParamInfo<BackendFactory>& param) { return param.param.name; });
+
+// ----- the outbox contract (store/outbox.h), per implementation: claims -----
+
+// An outbox under test with notices it can be given: the in-memory one, and
+// the SQLite store's (its notices committed as the engine commits them).
+class OutboxBackend {
+ public:
+  virtual ~OutboxBackend() = default;
+  virtual store::Outbox& outbox() = 0;
+  // Queues `n` notices on `unit` in event order; returns their ids.
+  virtual std::vector<std::string> Queue(const std::string& unit, int n, bool urgent = false) = 0;
+};
+
+class MemoryOutboxBackend final : public OutboxBackend {
+ public:
+  store::Outbox& outbox() override { return outbox_; }
+  std::vector<std::string> Queue(const std::string& unit, int n, bool urgent) override {
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+      model::Notice notice;
+      notice.campaign = kCampaign;
+      notice.seq = ++seq_;
+      notice.id = model::NoticeId(kCampaign, notice.seq);
+      notice.event = model::Event{model::EventType::kMaterialSubmitted, unit, "office-cao-bin",
+                                  At("2021-10-08T09:00"), {{"i", i}}};
+      notice.urgent = urgent;
+      notice.recipients.push_back(model::Recipient{"finance-liaison", "王芳", "wang@example.net", "liaison"});
+      ids.push_back(notice.id);
+      EXPECT_TRUE(outbox_.Add(std::move(notice)).ok());
+    }
+    return ids;
+  }
+
+ private:
+  store::MemoryOutbox outbox_;
+  std::int64_t seq_ = 100;
+};
+
+class SqliteOutboxBackend final : public OutboxBackend {
+ public:
+  SqliteOutboxBackend() {
+    auto s = store::OpenStore("sqlite:" + (dir_.path() / "duban.db").string());
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.status().str());
+    store_ = std::move(*s);
+    app_ = std::make_unique<app::App>(*store_);
+    CreateTaishan(*app_);
+  }
+  store::Outbox& outbox() override { return store_->Outbox(); }
+  std::vector<std::string> Queue(const std::string& unit, int n, bool urgent) override {
+    store::Changeset ch;
+    ch.campaign = kCampaign;
+    for (int i = 0; i < n; ++i) {
+      ch.events.push_back(
+          model::Event{model::EventType::kMaterialSubmitted, unit, "office-cao-bin", At("2021-10-08T09:00"), {{"i", i}}});
+      model::Notice notice;
+      notice.urgent = urgent;
+      notice.recipients.push_back(model::Recipient{"finance-liaison", "王芳", "wang@example.net", "liaison"});
+      ch.notices.push_back(store::NoticeDraft{static_cast<std::size_t>(i), std::move(notice)});
+    }
+    auto r = store_->Commit(ch);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().str());
+    std::vector<std::string> ids;
+    if (r.ok())
+      for (auto seq = r->first_seq; seq <= r->last_seq; ++seq) ids.push_back(model::NoticeId(kCampaign, seq));
+    return ids;
+  }
+
+ private:
+  TempDir dir_{"outbox-conformance"};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<app::App> app_;
+};
+
+struct OutboxFactory {
+  std::string name;
+  std::function<std::unique_ptr<OutboxBackend>()> make;
+};
+void PrintTo(const OutboxFactory& b, std::ostream* os) { *os << b.name; }
+
+class OutboxContract : public ::testing::TestWithParam<OutboxFactory> {
+ protected:
+  void SetUp() override { backend_ = GetParam().make(); }
+  store::Outbox& outbox() { return backend_->outbox(); }
+
+  std::vector<store::Delivery> Claim(const std::string& owner, Instant at, std::size_t limit = 100,
+                                     const std::function<bool(const store::Delivery&)>& take = nullptr) {
+    // Plans what was queued since (idempotent), as the dispatcher does first.
+    EXPECT_TRUE(outbox().Plan("mail", [](model::EventType) -> Result<bool> { return true; }).ok());
+    auto r = outbox().Claim("mail", owner, at, kLease, limit, take);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().str());
+    return r.ok() ? *r : std::vector<store::Delivery>{};
+  }
+  static std::vector<std::string> Ids(const std::vector<store::Delivery>& ds) {
+    std::vector<std::string> out;
+    for (const auto& d : ds) out.push_back(d.notice.id);
+    return out;
+  }
+  static store::DeliveryResult Outcome(const store::Delivery& d, store::DeliveryState state, Instant at) {
+    store::DeliveryResult r;
+    r.notice_id = d.notice.id;
+    r.plugin = d.plugin;
+    r.owner = d.lease_owner;
+    r.expected_attempts = d.attempts;
+    r.attempts = d.attempts + 1;
+    r.state = state;
+    r.attempted_at = at;
+    if (state == store::DeliveryState::kPending) r.next_attempt_at = at + std::chrono::minutes(1);
+    if (state != store::DeliveryState::kDelivered) r.error = "smtp said no";
+    return r;
+  }
+
+  static constexpr std::chrono::seconds kLease{300};
+  const Instant now_ = At("2021-10-08T10:00");
+  std::unique_ptr<OutboxBackend> backend_;
+};
+
+// A claim is committed with its lease; while it runs nobody else (its owner
+// neither) gets the delivery, and its lane waits behind it.
+TEST_P(OutboxContract, AClaimHoldsItsLaneAgainstEveryOtherClaimUntilItsLeaseRunsOut) {
+  const auto finance = backend_->Queue("finance", 2);
+  const auto water = backend_->Queue("water", 1);
+  const auto a = Claim("a", now_);
+  ASSERT_EQ(Ids(a), (std::vector<std::string>{finance[0], water[0]}));
+  EXPECT_EQ(a[0].lease_owner, "a");
+  EXPECT_EQ(a[0].lease_until, now_ + kLease);
+  EXPECT_EQ(a[0].attempts, 0);
+  EXPECT_TRUE(Claim("b", now_ + kLease - std::chrono::seconds(1)).empty());
+  EXPECT_TRUE(Claim("a", now_).empty());
+  auto due = outbox().Due("mail", now_, 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
+  // Recorded, the claim ends and the lane moves on.
+  ASSERT_TRUE(outbox().Record(Outcome(a[0], store::DeliveryState::kDelivered, now_)).ok());
+  EXPECT_EQ(Ids(Claim("b", now_)), (std::vector<std::string>{finance[1]}));
+}
+
+// The owner crashed: the next claim after the lease takes the delivery over,
+// counting the interrupted attempt, and the old owner's outcome is refused.
+TEST_P(OutboxContract, AnExpiredClaimIsTakenOverAndTheOldOwnersRecordIsFencedOff) {
+  const auto finance = backend_->Queue("finance", 2);
+  const auto a = Claim("a", now_);
+  ASSERT_EQ(a.size(), 1u);
+  const Instant later = now_ + kLease;
+  const auto b = Claim("b", later);
+  ASSERT_EQ(Ids(b), (std::vector<std::string>{finance[0]}));
+  EXPECT_EQ(b[0].lease_owner, "b");
+  EXPECT_EQ(b[0].attempts, 1);
+  EXPECT_NE(b[0].last_error.find("a"), std::string::npos) << b[0].last_error;
+  // a wakes up and reports: refused, whether it succeeded or not.
+  EXPECT_EQ(outbox().Record(Outcome(a[0], store::DeliveryState::kDelivered, later)).code(), Code::kConflict);
+  auto forged = Outcome(b[0], store::DeliveryState::kDelivered, later);
+  forged.owner = "a";
+  EXPECT_EQ(outbox().Record(forged).code(), Code::kConflict);
+  forged.owner = "";
+  EXPECT_EQ(outbox().Record(forged).code(), Code::kConflict);
+  ASSERT_TRUE(outbox().Record(Outcome(b[0], store::DeliveryState::kDelivered, later)).ok());
+  EXPECT_EQ(outbox().Record(Outcome(b[0], store::DeliveryState::kDelivered, later)).code(), Code::kConflict);
+  // The lane goes on in order.
+  EXPECT_EQ(Ids(Claim("a", later)), (std::vector<std::string>{finance[1]}));
+}
+
+// A heartbeat keeps a claim past its first lease; another owner's Extend
+// touches nothing of it.
+TEST_P(OutboxContract, ExtendKeepsAClaimThatIsStillBeingSent) {
+  backend_->Queue("finance", 1);
+  const auto a = Claim("a", now_);
+  ASSERT_EQ(a.size(), 1u);
+  auto n = outbox().Extend("a", now_ + 2 * kLease);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  n = outbox().Extend("b", now_ + 10 * kLease);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(Claim("b", now_ + kLease + std::chrono::seconds(1)).empty());
+  const auto b = Claim("b", now_ + 2 * kLease);
+  ASSERT_EQ(b.size(), 1u);
+  n = outbox().Extend("a", now_ + 5 * kLease);  // a's claim is b's now
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(outbox().Record(Outcome(b[0], store::DeliveryState::kDelivered, now_ + 2 * kLease)).ok());
+}
+
+// What `take` refuses stays unclaimed and keeps holding its lane; `limit`
+// counts claimed ones; a retry's claim ends with its outcome and the retry
+// is anyone's once due.
+TEST_P(OutboxContract, ClaimTakesWhatTakeWantsUpToTheLimitAndARetryIsAnyonesAgain) {
+  const auto finance = backend_->Queue("finance", 2);
+  const auto water = backend_->Queue("water", 2);
+  const auto urgent = backend_->Queue("finance", 1, true);
+  const auto only_urgent = Claim("a", now_, 100, [](const store::Delivery& d) { return d.notice.urgent; });
+  EXPECT_EQ(Ids(only_urgent), (std::vector<std::string>{urgent[0]}));
+  EXPECT_EQ(Ids(Claim("a", now_, 1)), (std::vector<std::string>{finance[0]}));
+  const auto w = Claim("b", now_, 5);
+  ASSERT_EQ(Ids(w), (std::vector<std::string>{water[0]}));
+  ASSERT_TRUE(outbox().Record(Outcome(w[0], store::DeliveryState::kPending, now_)).ok());
+  EXPECT_TRUE(Claim("c", now_).empty());  // the retry is not due yet; the rest is claimed
+  const auto again = Claim("c", now_ + std::chrono::minutes(1));
+  ASSERT_EQ(Ids(again), (std::vector<std::string>{water[0]}));
+  EXPECT_EQ(again[0].attempts, 1);
+  EXPECT_EQ(again[0].lease_owner, "c");
+  EXPECT_EQ(again[0].last_error, "smtp said no");
+
+  EXPECT_EQ(outbox().Claim("mail", "", now_, kLease, 1, nullptr).status().code(), Code::kInvalidInput);
+  EXPECT_EQ(outbox().Claim("mail", "a", now_, std::chrono::seconds(0), 1, nullptr).status().code(),
+            Code::kInvalidInput);
+  EXPECT_EQ(outbox().Claim("mail", "a", now_, kLease, 0, nullptr).status().code(), Code::kInvalidInput);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, OutboxContract,
+    ::testing::Values(OutboxFactory{"Memory", [] { return std::make_unique<MemoryOutboxBackend>(); }},
+                      OutboxFactory{"Sqlite", [] { return std::make_unique<SqliteOutboxBackend>(); }}),
+    [](const ::testing::TestParamInfo<OutboxFactory>& param) { return param.param.name; });
 
 }  // namespace
 }  // namespace duban

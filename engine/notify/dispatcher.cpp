@@ -67,7 +67,15 @@ Dispatcher::Dispatcher(store::Outbox& outbox, Deliverer& plugins, DispatcherOpti
       log_(std::move(log)),
       rng_(options_.seed              ? *options_.seed
            : options_.env != nullptr ? options_.env->Random()
-                                     : 0) {}
+                                     : 0),
+      owner_(options_.owner) {
+  if (owner_.empty()) {
+    // Drawn from a copy, so that the jitter's sequence stays the seed's;
+    // with the object's address, so that two dispatchers of one seed differ.
+    std::mt19937_64 copy = rng_;
+    owner_ = "dispatcher-" + std::to_string(copy() ^ reinterpret_cast<std::uintptr_t>(this));
+  }
+}
 
 bool Dispatcher::IsUrgent(const model::Notice& notice) const {
   return notice.urgent || std::find(options_.urgent_types.begin(), options_.urgent_types.end(),
@@ -79,6 +87,7 @@ store::DeliveryResult Dispatcher::Decide(const store::Delivery& d, const Deliver
   r.notice_id = d.notice.id;
   r.plugin = d.plugin;
   r.expected_attempts = d.attempts;
+  r.owner = d.lease_owner;
   r.attempts = d.attempts + 1;
   r.attempted_at = now;
   r.elapsed = outcome.elapsed;
@@ -134,26 +143,39 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
   }
 
   const bool open = options_.hours.IsOpen(now);
+  const auto lease = std::max(options_.lease, seconds(1));
   bool attempted = false;
   std::set<std::pair<std::string, std::string>> held;  // (plugin, notice id)
+  const auto started = std::chrono::steady_clock::now();
+  auto last_beat = started;
+  // The heartbeat: while jobs run, every claim of this dispatcher is moved to
+  // `lease` past now + the wall time elapsed since the pass began.
+  auto beat = [&] {
+    const auto at = std::chrono::steady_clock::now();
+    if (at - last_beat < lease / 3) return;
+    last_beat = at;
+    const Instant until = now + std::chrono::duration_cast<seconds>(at - started) + lease;
+    if (auto n = outbox_.Extend(owner_, until); !n.ok() && log_)
+      log_->warn("claims of {} not extended: {}", owner_, n.status().str());
+  };
   for (int round = 0; round < options_.max_rounds && !active.empty(); ++round) {
     std::vector<store::Delivery> heads;
     std::vector<DeliveryJob> jobs;
     for (auto it = active.begin(); it != active.end();) {
-      Result<std::vector<store::Delivery>> due = outbox_.Due(*it, now, std::max<std::size_t>(options_.batch, 1));
-      if (!due.ok()) {
-        if (log_) log_->error("due notices for plugin {} not read: {}", *it, due.status().str());
-        report.problems.push_back(std::move(due).status());
+      Result<std::vector<store::Delivery>> claimed = outbox_.Claim(
+          *it, owner_, now, lease, std::max<std::size_t>(options_.batch, 1), [&](const store::Delivery& d) {
+            if (open || IsUrgent(d.notice)) return true;
+            held.emplace(d.plugin, d.notice.id);
+            return false;
+          });
+      if (!claimed.ok()) {
+        if (log_) log_->error("due notices for plugin {} not claimed: {}", *it, claimed.status().str());
+        report.problems.push_back(std::move(claimed).status());
         it = active.erase(it);
         continue;
       }
-      for (store::Delivery& d : *due) {
-        const bool urgent = IsUrgent(d.notice);
-        if (!urgent && !open) {
-          held.emplace(d.plugin, d.notice.id);
-          continue;
-        }
-        jobs.push_back({d.plugin, AttemptJson(d, urgent, now).dump()});
+      for (store::Delivery& d : *claimed) {
+        jobs.push_back({d.plugin, AttemptJson(d, IsUrgent(d.notice), now).dump()});
         heads.push_back(std::move(d));
       }
       ++it;
@@ -161,20 +183,23 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
     if (jobs.empty()) break;
 
     attempted = true;
-    const std::vector<DeliveryOutcome> outcomes = plugins_.DeliverAll(jobs, options_.parallel);
-    for (std::size_t i = 0; i < heads.size(); ++i) {
-      const DeliveryOutcome& outcome =
-          i < outcomes.size() ? outcomes[i] : DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}};
+    // Each outcome is recorded as soon as it is there, so that a crash
+    // repeats only the deliveries in flight, not the whole round.
+    std::vector<bool> recorded_any(heads.size(), false);
+    auto record = [&](std::size_t i, const DeliveryOutcome& outcome) {
+      if (i >= heads.size() || recorded_any[i]) return;
+      recorded_any[i] = true;
       store::DeliveryResult r = Decide(heads[i], outcome, now);
       Status recorded = outbox_.Record(r);
       if (!recorded.ok()) {
-        // Not recorded, so still pending as it was: a later pass delivers it
-        // again (at least once). This pass leaves the plugin alone, so that a
-        // store that cannot record does not make it deliver in a loop.
+        // Not recorded, so still pending and claimed: once the claim runs
+        // out a later pass delivers it again (at least once). This pass
+        // leaves the plugin alone, so that a store that cannot record does
+        // not make it deliver in a loop.
         if (log_) log_->error("notice {} via {}: outcome not recorded: {}", r.notice_id, r.plugin, recorded.str());
         report.problems.push_back(std::move(recorded));
         active.erase(std::remove(active.begin(), active.end(), r.plugin), active.end());
-        continue;
+        return;
       }
       switch (r.state) {
         case store::DeliveryState::kDelivered:
@@ -193,7 +218,10 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
           break;
       }
       report.results.push_back(std::move(r));
-    }
+    };
+    plugins_.DeliverEach(jobs, options_.parallel, DeliveryProgress{record, beat});
+    for (std::size_t i = 0; i < heads.size(); ++i)
+      if (!recorded_any[i]) record(i, DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}});
   }
 
   report.held = static_cast<int>(held.size());

@@ -68,6 +68,18 @@ struct DispatcherOptions {
   std::size_t parallel = 4;               // deliveries running at the same time
   int max_rounds = 100;                   // rounds per pass; a lane moves one notice per round
   std::optional<std::uint64_t> seed;      // seeds the jitter; nullopt: env->Random() (0 without an env)
+  // Claims (store/outbox.h): the owner this dispatcher claims deliveries as,
+  // unique per dispatcher (the runtime gives "host:pid:random"); empty: one
+  // drawn from the seeded generator. The lease is how long a claim holds
+  // without a heartbeat: while jobs run the dispatcher extends its claims to
+  // `lease` past the time elapsed since the pass's `now` about every lease/3,
+  // so a slow SMTP server never loses its claim to another dispatcher, and a
+  // dispatcher killed mid-send leaves its claims to be taken over `lease`
+  // later. Five minutes: longer than any plugin's time limit (60 s by
+  // default, SMTP 30 s per step), short enough that a crash delays a notice
+  // by minutes, not hours.
+  std::string owner;
+  std::chrono::seconds lease{std::chrono::minutes(5)};
   Env* env = nullptr;                     // not owned; the runtime passes its Env
 };
 
@@ -91,15 +103,17 @@ class Dispatcher {
              std::shared_ptr<spdlog::logger> log = nullptr);
 
   // One pass at `now`: plans every plugin's deliveries of new notices, then
-  // repeats rounds until nothing more is due (or max_rounds): take the due
-  // lane heads of every plugin, hold back the non-urgent ones outside working
-  // hours, run the rest (in parallel, isolated, each within its plugin's time
-  // limit) and record each outcome: delivered; failed, to be retried at
+  // repeats rounds until nothing more is due (or max_rounds): claim the due
+  // lane heads of every plugin (leaving the non-urgent ones outside working
+  // hours unclaimed: held), run them (in parallel, isolated, each within its
+  // plugin's time limit, extending the claims while they run) and record each
+  // outcome as soon as it is there, fenced by the claim: delivered; failed,
+  // to be retried at
   // now + RetryPolicy::Delay(attempts); or dead after a permanent failure or
   // max_attempts attempts. A plugin whose Plan, Due or Record fails is left
   // out of the rest of this pass and the failure named in `problems` (a
   // delivery whose outcome was not recorded stays pending and is delivered
-  // again later: at least once). Fails as a whole, with the first problem,
+  // again once its claim runs out: at least once). Fails as a whole, with the first problem,
   // only when every plugin dropped out before anything was attempted.
   Result<PassReport> RunOnce(Instant now);
 
@@ -107,6 +121,8 @@ class Dispatcher {
   bool IsUrgent(const model::Notice& notice) const;
 
   const DispatcherOptions& options() const { return options_; }
+  // The owner its claims carry.
+  const std::string& owner() const { return owner_; }
 
  private:
   store::DeliveryResult Decide(const store::Delivery& d, const DeliveryOutcome& outcome, Instant now);
@@ -116,6 +132,7 @@ class Dispatcher {
   DispatcherOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   std::mt19937_64 rng_;
+  std::string owner_;
 };
 
 // The JSON a plugin receives for one attempt: model::ToJson(d.notice) with

@@ -124,8 +124,12 @@ ChildResult Finish(const Running& r, milliseconds timeout) {
 }
 
 // Runs every task in its own child, at most `parallel` at once, and waits for
-// each to report, exit or run out of time.
-std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std::size_t parallel) {
+// each to report, exit or run out of time. `finished` (when set) hears of
+// each result as soon as it is there, and `tick` (when set) is called about
+// once a second while children run; both in the calling thread.
+std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std::size_t parallel,
+                                       const std::function<void(std::size_t, const ChildResult&)>& finished = {},
+                                       const std::function<void()>& tick = {}) {
   std::vector<ChildResult> results(tasks.size());
   std::vector<Running> running;
   parallel = std::max<std::size_t>(parallel, 1);
@@ -137,6 +141,7 @@ std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std:
       int fds[2];
       if (::pipe2(fds, O_CLOEXEC) != 0) {
         results[i].failure = std::string("could not start: pipe: ") + std::strerror(errno);
+        if (finished) finished(i, results[i]);
         continue;
       }
       std::fflush(nullptr);  // or the child would inherit, and later flush, the engine's buffered output
@@ -145,6 +150,7 @@ std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std:
         results[i].failure = std::string("could not start: fork: ") + std::strerror(errno);
         ::close(fds[0]);
         ::close(fds[1]);
+        if (finished) finished(i, results[i]);
         continue;
       }
       if (pid == 0) {
@@ -177,6 +183,7 @@ std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std:
         0, duration_cast<milliseconds>(wake - Clock::now()).count() + 1);
     ::poll(pfds.data(), static_cast<nfds_t>(pfds.size()), static_cast<int>(std::min<milliseconds::rep>(wait, 1000)));
 
+    if (tick) tick();
     const auto now = Clock::now();
     for (Running& r : running) {
       if (!r.eof) Drain(r);
@@ -211,6 +218,7 @@ std::vector<ChildResult> RunInChildren(const std::vector<ChildTask>& tasks, std:
     for (auto it = running.begin(); it != running.end();) {
       if (it->eof && it->reaped) {
         results[it->index] = Finish(*it, tasks[it->index].timeout);
+        if (finished) finished(it->index, results[it->index]);
         it = running.erase(it);
       } else {
         ++it;
@@ -405,8 +413,61 @@ Result<bool> PluginHost::Wants(const std::string& plugin, model::EventType event
   return p->wants[static_cast<std::size_t>(event_type)];
 }
 
+namespace {
+
+// What a delivery's child reported, as the dispatcher sees it.
+DeliveryOutcome OutcomeOf(const std::string& plugin, const ChildResult& result) {
+  using Kind = DeliveryOutcome::Kind;
+  DeliveryOutcome o;
+  o.elapsed = result.elapsed;
+  const std::string who = "plugin '" + plugin + "' ";
+  Result<nlohmann::json> report = ParseReport(result);
+  if (!report.ok()) return {Kind::kRetry, who + report.status().message(), o.elapsed};
+  const std::string kind = (*report)["kind"].get<std::string>();
+  if (kind == "create") {
+    o.kind = Kind::kRetry;
+    o.error = who + "refused its settings: " + ErrorOf(*report);
+  } else if (kind != "done" || !(*report)["code"].is_number_integer()) {
+    o.kind = Kind::kRetry;
+    o.error = who + ErrorOf(*report);
+  } else {
+    const int code = (*report)["code"].get<int>();
+    const std::string error = ErrorOf(*report);
+    switch (code) {
+      case DUBAN_DELIVER_OK: o.kind = Kind::kDelivered; break;
+      case DUBAN_DELIVER_PERMANENT:
+        o.kind = Kind::kPermanent;
+        o.error = who + "gave up: " + (error.empty() ? "no reason given" : error);
+        break;
+      case DUBAN_DELIVER_RETRY:
+        o.kind = Kind::kRetry;
+        o.error = who + "failed: " + (error.empty() ? "no reason given" : error);
+        break;
+      default:
+        o.kind = Kind::kRetry;
+        o.error = who + "returned the unknown status " + std::to_string(code);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+std::vector<DeliveryOutcome> Deliverer::DeliverEach(const std::vector<DeliveryJob>& jobs, std::size_t parallel,
+                                                    const DeliveryProgress& progress) {
+  std::vector<DeliveryOutcome> outcomes = DeliverAll(jobs, parallel);
+  if (progress.done)
+    for (std::size_t i = 0; i < outcomes.size(); ++i) progress.done(i, outcomes[i]);
+  return outcomes;
+}
+
 std::vector<DeliveryOutcome> PluginHost::DeliverAll(const std::vector<DeliveryJob>& jobs,
                                                     std::size_t parallel) {
+  return DeliverEach(jobs, parallel, {});
+}
+
+std::vector<DeliveryOutcome> PluginHost::DeliverEach(const std::vector<DeliveryJob>& jobs, std::size_t parallel,
+                                                     const DeliveryProgress& progress) {
   using Kind = DeliveryOutcome::Kind;
   std::vector<DeliveryOutcome> outcomes(jobs.size());
   std::vector<ChildTask> tasks;
@@ -415,6 +476,7 @@ std::vector<DeliveryOutcome> PluginHost::DeliverAll(const std::vector<DeliveryJo
     const Loaded* p = Find(jobs[i].plugin);
     if (p == nullptr) {
       outcomes[i] = {Kind::kPermanent, "no plugin named '" + jobs[i].plugin + "' is loaded", {}};
+      if (progress.done) progress.done(i, outcomes[i]);
       continue;
     }
     const duban_plugin_v1* t = p->table;
@@ -432,42 +494,14 @@ std::vector<DeliveryOutcome> PluginHost::DeliverAll(const std::vector<DeliveryJo
     task_job.push_back(i);
   }
 
-  const std::vector<ChildResult> results = RunInChildren(tasks, parallel);
-  for (std::size_t k = 0; k < results.size(); ++k) {
-    DeliveryOutcome& o = outcomes[task_job[k]];
-    o.elapsed = results[k].elapsed;
-    const std::string who = "plugin '" + jobs[task_job[k]].plugin + "' ";
-    Result<nlohmann::json> report = ParseReport(results[k]);
-    if (!report.ok()) {
-      o = {Kind::kRetry, who + report.status().message(), o.elapsed};
-      continue;
-    }
-    const std::string kind = (*report)["kind"].get<std::string>();
-    if (kind == "create") {
-      o.kind = Kind::kRetry;
-      o.error = who + "refused its settings: " + ErrorOf(*report);
-    } else if (kind != "done" || !(*report)["code"].is_number_integer()) {
-      o.kind = Kind::kRetry;
-      o.error = who + ErrorOf(*report);
-    } else {
-      const int code = (*report)["code"].get<int>();
-      const std::string error = ErrorOf(*report);
-      switch (code) {
-        case DUBAN_DELIVER_OK: o.kind = Kind::kDelivered; break;
-        case DUBAN_DELIVER_PERMANENT:
-          o.kind = Kind::kPermanent;
-          o.error = who + "gave up: " + (error.empty() ? "no reason given" : error);
-          break;
-        case DUBAN_DELIVER_RETRY:
-          o.kind = Kind::kRetry;
-          o.error = who + "failed: " + (error.empty() ? "no reason given" : error);
-          break;
-        default:
-          o.kind = Kind::kRetry;
-          o.error = who + "returned the unknown status " + std::to_string(code);
-      }
-    }
-  }
+  RunInChildren(
+      tasks, parallel,
+      [&](std::size_t k, const ChildResult& result) {
+        const std::size_t job = task_job[k];
+        outcomes[job] = OutcomeOf(jobs[job].plugin, result);
+        if (progress.done) progress.done(job, outcomes[job]);
+      },
+      progress.tick);
   return outcomes;
 }
 

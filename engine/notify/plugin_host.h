@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,6 +55,14 @@ struct DeliveryOutcome {
   std::chrono::milliseconds elapsed{0};  // wall clock
 };
 
+// Hears how a DeliverEach goes, in the calling thread: `done(job, outcome)`
+// as soon as a job has its outcome, `tick()` about once a second while jobs
+// run (a dispatcher extends its claims there). Either may be empty.
+struct DeliveryProgress {
+  std::function<void(std::size_t job, const DeliveryOutcome& outcome)> done;
+  std::function<void()> tick;
+};
+
 // What the dispatcher needs of the plugins; PluginHost is the real one, tests
 // may bring their own.
 class Deliverer {
@@ -70,6 +79,11 @@ class Deliverer {
   // Never fails as a whole: a job for an unknown plugin is kPermanent.
   virtual std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs,
                                                   std::size_t parallel) = 0;
+  // DeliverAll, telling `progress` of each outcome as it comes (so that it
+  // can be recorded before the next job ends) and ticking while jobs run.
+  // The default runs DeliverAll and then reports every outcome, no ticks.
+  virtual std::vector<DeliveryOutcome> DeliverEach(const std::vector<DeliveryJob>& jobs, std::size_t parallel,
+                                                   const DeliveryProgress& progress);
 };
 
 class PluginHost final : public Deliverer {
@@ -97,6 +111,8 @@ class PluginHost final : public Deliverer {
   std::size_t ProbeCount() const { return probes_; }
   std::vector<DeliveryOutcome> DeliverAll(const std::vector<DeliveryJob>& jobs,
                                           std::size_t parallel) override;
+  std::vector<DeliveryOutcome> DeliverEach(const std::vector<DeliveryJob>& jobs, std::size_t parallel,
+                                           const DeliveryProgress& progress) override;
 
  private:
   struct Loaded;

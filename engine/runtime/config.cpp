@@ -213,6 +213,7 @@ void ReadNotify(const Reader& r, const std::string& file, NotifySettings& n) {
   if (auto v = r.Integer("parallel", 1, 64)) n.parallel = static_cast<std::size_t>(*v);
   if (auto v = r.Integer("batch", 1, 100000)) n.batch = static_cast<std::size_t>(*v);
   if (auto v = r.Integer("interval_seconds", 1, 86400)) n.interval = std::chrono::seconds(*v);
+  if (auto v = r.Integer("lease_seconds", 3, 86400)) n.lease = std::chrono::seconds(*v);
   if (const toml::table* t = r.Table("quiet_hours")) {
     Reader q(*t, r.Path("quiet_hours"), file, {"enabled", "work_start", "work_end"});
     if (auto v = q.Bool("enabled")) n.quiet_hours = *v;
@@ -323,7 +324,8 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
       ReadLog(Reader(*t, "log", file, {"level", "file", "max_size_mb", "max_files"}), base_dir, c.log);
     if (const toml::table* t = r.Table("notify"))
       ReadNotify(Reader(*t, "notify", file,
-                        {"time_zone", "urgent", "parallel", "batch", "interval_seconds", "quiet_hours", "retry"}),
+                        {"time_zone", "urgent", "parallel", "batch", "interval_seconds", "lease_seconds", "quiet_hours",
+                         "retry"}),
                  file, c.notify);
     if (const toml::table* t = r.Table("smtp"))
       ReadSmtp(Reader(*t, "smtp", file,
@@ -407,6 +409,7 @@ Result<DispatcherOptions> Config::Dispatch(std::function<bool(Date)> is_working_
   o.urgent_types = notify.urgent;
   o.parallel = notify.parallel;
   o.batch = notify.batch;
+  o.lease = notify.lease;
   return o;
 }
 

@@ -65,6 +65,7 @@ struct NotifySettings {
   std::size_t parallel = 4;
   std::size_t batch = 100;
   std::chrono::seconds interval{30};   // how often the daemon runs a pass
+  std::chrono::seconds lease{std::chrono::minutes(5)};  // how long a claim on a delivery holds (DispatcherOptions::lease)
 };
 
 struct Config {

@@ -1,6 +1,9 @@
 #include "runtime/services.h"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -13,6 +16,20 @@
 #include "runtime/system_env.h"
 
 namespace duban::runtime {
+
+namespace {
+
+// Who this process's dispatcher claims deliveries as: unique per process and
+// instance ("host:pid:random"), so that fencing tells two dispatchers apart.
+std::string DispatcherOwner(std::uint64_t random) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  char tail[17];
+  std::snprintf(tail, sizeof tail, "%016llx", static_cast<unsigned long long>(random));
+  return std::string(host[0] != '\0' ? host : "localhost") + ":" + std::to_string(::getpid()) + ":" + tail;
+}
+
+}  // namespace
 
 Services::Services(Env* env) : env_(env != nullptr ? env : DefaultEnv()) {}
 
@@ -87,6 +104,7 @@ Result<notify::Dispatcher*> Services::Dispatcher() {
   auto options = config_.Dispatch([shared](Date d) { return shared->IsWorkingDay(d); });
   if (!options.ok()) return options.status();
   options->env = env_;
+  options->owner = DispatcherOwner(env_->Random());
   dispatcher_ = std::make_unique<notify::Dispatcher>(app_->outbox(), *plugins_, *options);
   return dispatcher_.get();
 }

@@ -19,7 +19,19 @@
 //    its lane, which is what keeps the order);
 //  - dead letters: a delivery the dispatcher gives up on is recorded kDead;
 //    it leaves its lane, so the unit's later notices go on. Only an operator
-//    (`duban notices retry`) makes it pending again.
+//    (`duban notices retry`) makes it pending again;
+//  - claims: a dispatcher Claim()s a delivery before it calls the plugin: a
+//    lease (owner, until) committed before the call. While the lease runs no
+//    other owner can claim it (several dispatchers never send the same
+//    delivery), the owner may Extend() it while it sends, and only the owner
+//    may Record() its outcome, fenced by (owner, attempts). A lease that ran
+//    out (its owner crashed or stalled) is taken over by the next Claim,
+//    which counts the interrupted attempt (attempts + 1) so that the stale
+//    owner's Record is refused. The lease stays its lane's head meanwhile, so
+//    a claimed delivery holds its lane as a retry does. Only the deliveries
+//    that were in flight when an owner died are sent again, and the plugins
+//    make that a copy the receiver can recognise (the e-mail plugin's
+//    Message-ID and maildir name come from the notice id alone).
 #pragma once
 
 #include <chrono>
@@ -55,13 +67,16 @@ struct Delivery {
   std::optional<Instant> last_attempt_at;
   std::string last_error;                  // the last failed attempt's reason
   std::optional<Instant> delivered_at;
+  std::string lease_owner;                 // kPending and claimed: who holds it; empty: nobody
+  std::optional<Instant> lease_until;      // set iff lease_owner is; past it the claim may be taken over
 };
 
 // The outcome of one attempt, as the dispatcher decided it.
 struct DeliveryResult {
   std::string notice_id;
   std::string plugin;
-  int expected_attempts = 0;               // Delivery::attempts as Due() returned it
+  int expected_attempts = 0;               // Delivery::attempts as Claim() returned it
+  std::string owner;                       // the claim's owner; empty: the delivery is not claimed
   DeliveryState state = DeliveryState::kPending;  // kDelivered, kPending (retry) or kDead
   int attempts = 0;                        // expected_attempts + 1
   Instant attempted_at{};
@@ -91,18 +106,39 @@ class Outbox {
 
   // The heads of `plugin`'s lanes that are due at `now`: for each (campaign,
   // unit, urgent) the kPending delivery with the lowest seq, returned only
-  // when its next_attempt_at is unset or <= now (a head that is not due
-  // hides the rest of its lane). At most `limit` (> 0) of them, by campaign
-  // and then seq ascending. Reads only.
+  // when its next_attempt_at is unset or <= now and it is not under a lease
+  // that runs past `now` (a head that is not due hides the rest of its lane).
+  // At most `limit` (> 0) of them, by campaign and then seq ascending. Reads
+  // only: a dispatcher claims instead.
   virtual Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) = 0;
+
+  // Claims what Due(plugin, now, ...) would return, in one transaction: each
+  // such head for which take(head) is true (an empty `take` takes all) gets
+  // the lease (owner, now + lease), committed before Claim returns, until
+  // `limit` (> 0) are claimed; the claimed ones are returned with their
+  // lease. A head whose earlier lease ran out (lease_until <= now) is taken
+  // over: its attempts grow by one (the interrupted attempt; implementations
+  // may keep it for `notices show`) and last_error says whose lease ran out.
+  // A head under a running lease, its own owner's included, is never
+  // returned. InvalidInput when `owner` is empty, lease <= 0 or limit == 0.
+  virtual Result<std::vector<Delivery>> Claim(const std::string& plugin, const std::string& owner, Instant now,
+                                              std::chrono::seconds lease, std::size_t limit,
+                                              const std::function<bool(const Delivery&)>& take) = 0;
+
+  // Moves lease_until to `until` on every pending delivery `owner` holds (a
+  // heartbeat while it sends). Returns how many. A delivery another owner
+  // took over is not touched.
+  virtual Result<int> Extend(const std::string& owner, Instant until) = 0;
 
   // Stores one attempt's outcome on the delivery (notice_id, plugin): its
   // state, attempts, next_attempt_at, last_attempt_at = attempted_at, and
   // last_error = error when it failed or delivered_at = attempted_at when it
-  // was delivered. A compare-and-set: Conflict, changing nothing, unless the
-  // delivery is kPending with attempts == expected_attempts (another
-  // dispatcher or an operator got there first); NotFound when there is no
-  // such delivery. When result.event is set it is appended, in the same
+  // was delivered, and ends the lease. A compare-and-set fenced by the claim:
+  // Conflict, changing nothing, unless the delivery is kPending with
+  // attempts == expected_attempts and lease_owner == result.owner (an empty
+  // owner: a delivery nobody claimed) — another dispatcher took the claim
+  // over, or an operator got there first; NotFound when there is no such
+  // delivery. When result.event is set it is appended, in the same
   // transaction, to the chain of the notice's campaign (a store's outbox; an
   // outbox without a chain keeps it with the attempt). Implementations may
   // also keep every attempt for `notices show`.

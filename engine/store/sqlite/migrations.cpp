@@ -280,6 +280,12 @@ CREATE TABLE sign_in_failures (
   PRIMARY KEY (kind, key)
 );
 )sql",
+    // delivery claims (store/outbox.h): who holds a pending delivery while it
+    // is sent, and until when; NULL: nobody.
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+)sql",
 };
 
 }  // namespace

@@ -469,8 +469,8 @@ class SqliteStore final : public Store {
     return Guarded([&]() -> Result<int> {
       WriteTransaction tx(db_);
       SQLite::Statement q(db_,
-                          "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = NULL"
-                          " WHERE notice_id = ?1 AND (?2 = '' OR plugin = ?2) AND state = 'dead'");
+                          "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = NULL,"
+                          " lease_owner = NULL, lease_until = NULL WHERE notice_id = ?1 AND (?2 = '' OR plugin = ?2) AND state = 'dead'");
       q.bind(1, notice_id);
       q.bind(2, plugin);
       const int n = q.exec();
@@ -527,32 +527,102 @@ class SqliteStore final : public Store {
     });
   }
 
+  // The lane heads Due() returns (at most `limit`; 0: all), read in the
+  // caller's transaction.
+  Result<std::vector<Delivery>> LaneHeads(const std::string& plugin, Instant now, std::size_t limit) {
+    // Each lane's head: the pending delivery with the lowest seq of its
+    // (campaign, unit, urgent); returned only when it is due and not under a
+    // running lease.
+    SQLite::Statement q(db_,
+                        "SELECT d.plugin, d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_error,"
+                        " d.delivered_at, n.body, d.lease_owner, d.lease_until"
+                        " FROM deliveries d JOIN notices n ON n.id = d.notice_id"
+                        " WHERE d.plugin = ?1 AND d.state = 'pending'"
+                        " AND d.seq = (SELECT min(h.seq) FROM deliveries h WHERE h.plugin = d.plugin"
+                        "   AND h.state = 'pending' AND h.campaign_id = d.campaign_id AND h.unit_id = d.unit_id"
+                        "   AND h.urgent = d.urgent)"
+                        " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)"
+                        " AND (d.lease_until IS NULL OR d.lease_until <= ?2)"
+                        " ORDER BY d.campaign_id, d.seq LIMIT ?3");
+    q.bind(1, plugin);
+    q.bind(2, Secs(now));
+    q.bind(3, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    std::vector<Delivery> out;
+    while (q.executeStep()) {
+      Delivery d = ReadDelivery(q, 0);
+      auto parsed = model::NoticeFromJson(nlohmann::json::parse(q.getColumn(7).getString(), nullptr, false));
+      if (!parsed.ok()) return parsed.status();
+      d.notice = std::move(*parsed);
+      if (!q.getColumn(8).isNull()) d.lease_owner = q.getColumn(8).getString();
+      if (!q.getColumn(9).isNull()) d.lease_until = FromSecs(q.getColumn(9).getInt64());
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
   Result<std::vector<Delivery>> DueDeliveries(const std::string& plugin, Instant now, std::size_t limit) {
     return Guarded([&]() -> Result<std::vector<Delivery>> {
       if (limit == 0) return Status::InvalidInput("Outbox::Due: limit must be positive");
-      // Each lane's head: the pending delivery with the lowest seq of its
-      // (campaign, unit, urgent); returned only when it is due.
-      SQLite::Statement q(db_,
-                          "SELECT d.plugin, d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_error,"
-                          " d.delivered_at, n.body FROM deliveries d JOIN notices n ON n.id = d.notice_id"
-                          " WHERE d.plugin = ?1 AND d.state = 'pending'"
-                          " AND d.seq = (SELECT min(h.seq) FROM deliveries h WHERE h.plugin = d.plugin"
-                          "   AND h.state = 'pending' AND h.campaign_id = d.campaign_id AND h.unit_id = d.unit_id"
-                          "   AND h.urgent = d.urgent)"
-                          " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)"
-                          " ORDER BY d.campaign_id, d.seq LIMIT ?3");
-      q.bind(1, plugin);
-      q.bind(2, Secs(now));
-      q.bind(3, static_cast<std::int64_t>(limit));
+      ReadTransaction read(db_);
+      return LaneHeads(plugin, now, limit);
+    });
+  }
+
+  Result<std::vector<Delivery>> ClaimDeliveries(const std::string& plugin, const std::string& owner, Instant now,
+                                                std::chrono::seconds lease, std::size_t limit,
+                                                const std::function<bool(const Delivery&)>& take) {
+    return Guarded([&]() -> Result<std::vector<Delivery>> {
+      if (owner.empty() || lease.count() <= 0 || limit == 0)
+        return Status::InvalidInput("Outbox::Claim: needs an owner, a positive lease and a positive limit");
+      WriteTransaction tx(db_);
+      auto heads = LaneHeads(plugin, now, 0);
+      if (!heads.ok()) return heads.status();
       std::vector<Delivery> out;
-      while (q.executeStep()) {
-        Delivery d = ReadDelivery(q, 0);
-        auto parsed = model::NoticeFromJson(nlohmann::json::parse(q.getColumn(7).getString(), nullptr, false));
-        if (!parsed.ok()) return parsed.status();
-        d.notice = std::move(*parsed);
+      for (Delivery& d : *heads) {
+        if (take && !take(d)) continue;
+        if (!d.lease_owner.empty()) {  // its lease ran out: the attempt was interrupted
+          ++d.attempts;
+          d.last_error = "interrupted: the claim of " + d.lease_owner + " ran out";
+          SQLite::Statement a(db_,
+                              "INSERT OR REPLACE INTO delivery_attempts(notice_id, plugin, attempt, at, outcome, error,"
+                              " elapsed_ms) VALUES (?, ?, ?, ?, 'interrupted', ?, 0)");
+          a.bind(1, d.notice.id);
+          a.bind(2, plugin);
+          a.bind(3, d.attempts);
+          a.bind(4, Secs(now));
+          a.bind(5, d.last_error);
+          a.exec();
+        }
+        d.lease_owner = owner;
+        d.lease_until = now + lease;
+        SQLite::Statement u(db_,
+                            "UPDATE deliveries SET lease_owner = ?3, lease_until = ?4, attempts = ?5, last_error = ?6"
+                            " WHERE notice_id = ?1 AND plugin = ?2");
+        u.bind(1, d.notice.id);
+        u.bind(2, plugin);
+        u.bind(3, owner);
+        u.bind(4, Secs(*d.lease_until));
+        u.bind(5, d.attempts);
+        u.bind(6, d.last_error);
+        u.exec();
         out.push_back(std::move(d));
+        if (out.size() == limit) break;
       }
+      tx.Commit();
       return out;
+    });
+  }
+
+  Result<int> ExtendLeases(const std::string& owner, Instant until) {
+    return Guarded([&]() -> Result<int> {
+      if (owner.empty()) return 0;
+      WriteTransaction tx(db_);
+      SQLite::Statement q(db_, "UPDATE deliveries SET lease_until = ?2 WHERE lease_owner = ?1 AND state = 'pending'");
+      q.bind(1, owner);
+      q.bind(2, Secs(until));
+      const int n = q.exec();
+      tx.Commit();
+      return n;
     });
   }
 
@@ -562,8 +632,10 @@ class SqliteStore final : public Store {
       SQLite::Statement q(db_,
                           "UPDATE deliveries SET state = ?3, attempts = ?4, next_attempt_at = ?5, last_attempt_at = ?6,"
                           " last_error = CASE WHEN ?3 = 'delivered' THEN last_error ELSE ?7 END,"
-                          " delivered_at = CASE WHEN ?3 = 'delivered' THEN ?6 ELSE delivered_at END"
-                          " WHERE notice_id = ?1 AND plugin = ?2 AND state = 'pending' AND attempts = ?8");
+                          " delivered_at = CASE WHEN ?3 = 'delivered' THEN ?6 ELSE delivered_at END,"
+                          " lease_owner = NULL, lease_until = NULL"
+                          " WHERE notice_id = ?1 AND plugin = ?2 AND state = 'pending' AND attempts = ?8"
+                          " AND coalesce(lease_owner, '') = ?9");
       q.bind(1, r.notice_id);
       q.bind(2, r.plugin);
       q.bind(3, std::string(DeliveryStateName(r.state)));
@@ -572,12 +644,14 @@ class SqliteStore final : public Store {
       q.bind(6, Secs(r.attempted_at));
       q.bind(7, r.error);
       q.bind(8, r.expected_attempts);
+      q.bind(9, r.owner);
       if (q.exec() != 1) {
         SQLite::Statement e(db_, "SELECT 1 FROM deliveries WHERE notice_id = ? AND plugin = ?");
         e.bind(1, r.notice_id);
         e.bind(2, r.plugin);
         if (!e.executeStep()) return Status::NotFound("no delivery of notice '" + r.notice_id + "' by '" + r.plugin + "'");
-        return Status::Conflict("delivery of notice '" + r.notice_id + "' by '" + r.plugin + "' changed meanwhile");
+        return Status::Conflict("delivery of notice '" + r.notice_id + "' by '" + r.plugin +
+                                "' changed meanwhile (its claim was taken over, or it was recorded already)");
       }
       SQLite::Statement a(db_,
                           "INSERT OR REPLACE INTO delivery_attempts(notice_id, plugin, attempt, at, outcome, error, elapsed_ms)"
@@ -1138,6 +1212,12 @@ class SqliteStore final : public Store {
     Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override {
       return s_.DueDeliveries(plugin, now, limit);
     }
+    Result<std::vector<Delivery>> Claim(const std::string& plugin, const std::string& owner, Instant now,
+                                        std::chrono::seconds lease, std::size_t limit,
+                                        const std::function<bool(const Delivery&)>& take) override {
+      return s_.ClaimDeliveries(plugin, owner, now, lease, limit, take);
+    }
+    Result<int> Extend(const std::string& owner, Instant until) override { return s_.ExtendLeases(owner, until); }
     Status Record(const DeliveryResult& r) override { return s_.RecordDelivery(r); }
 
    private:

@@ -31,12 +31,18 @@ class MemoryOutbox final : public Outbox {
   Status Plan(const std::string& plugin,
               const std::function<Result<bool>(model::EventType event_type)>& wants) override;
   Result<std::vector<Delivery>> Due(const std::string& plugin, Instant now, std::size_t limit) override;
+  Result<std::vector<Delivery>> Claim(const std::string& plugin, const std::string& owner, Instant now,
+                                      std::chrono::seconds lease, std::size_t limit,
+                                      const std::function<bool(const Delivery&)>& take) override;
+  Result<int> Extend(const std::string& owner, Instant until) override;
   Status Record(const DeliveryResult& result) override;
 
  private:
   // (campaign, seq): event order.
   using Key = std::pair<std::string, std::int64_t>;
   Delivery* FindMutable(const std::string& notice_id, const std::string& plugin);
+  // Due()'s heads, in order, at most `limit` of them (0: all).
+  std::vector<Delivery*> Heads(const std::string& plugin, Instant now, std::size_t limit);
 
   std::map<Key, model::Notice> notices_;
   std::map<std::string, Key> by_id_;
