@@ -122,6 +122,28 @@ class SqliteBackend final : public Backend {
   fs::path db_ = dir_.path() / "duban.db";
 };
 
+// Commits `n` events on `unit`, each with a notice for finance's liaison
+// (`urgent` ones in their own lane). Returns the notice ids.
+std::vector<std::string> CommitNotices(store::Store& store, const std::string& unit, int n, bool urgent = false,
+                                       model::EventType type = model::EventType::kMaterialSubmitted) {
+  store::Changeset ch;
+  ch.campaign = kCampaign;
+  for (int i = 0; i < n; ++i) {
+    ch.events.push_back(model::Event{type, unit, "office-cao-bin", At("2021-10-08T09:00"), {{"i", i}}});
+    model::Notice notice;
+    notice.campaign_name = "泰山区";
+    notice.urgent = urgent;
+    notice.recipients.push_back(model::Recipient{"finance-liaison", "王芳", "wang@example.net", "liaison"});
+    ch.notices.push_back(store::NoticeDraft{static_cast<std::size_t>(i), std::move(notice)});
+  }
+  auto r = store.Commit(ch);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().str());
+  std::vector<std::string> ids;
+  if (r.ok())
+    for (auto seq = r->first_seq; seq <= r->last_seq; ++seq) ids.push_back(model::NoticeId(kCampaign, seq));
+  return ids;
+}
+
 // The Taishan campaign on a fresh database of the backend.
 class StoreConformance : public ::testing::TestWithParam<BackendFactory> {
  protected:
@@ -158,26 +180,10 @@ class StoreConformance : public ::testing::TestWithParam<BackendFactory> {
     return events.ok() ? *events : std::vector<model::StoredEvent>{};
   }
 
-  // Commits `n` events on `unit`, each with a notice for finance's liaison
-  // (`urgent` ones in their own lane). Returns the notice ids.
+  // CommitNotices on this test's store.
   std::vector<std::string> QueueNotices(const std::string& unit, int n, bool urgent = false,
                                         model::EventType type = model::EventType::kMaterialSubmitted) {
-    store::Changeset ch;
-    ch.campaign = kCampaign;
-    for (int i = 0; i < n; ++i) {
-      ch.events.push_back(model::Event{type, unit, "office-cao-bin", At("2021-10-08T09:00"), {{"i", i}}});
-      model::Notice notice;
-      notice.campaign_name = "泰山区";
-      notice.urgent = urgent;
-      notice.recipients.push_back(model::Recipient{"finance-liaison", "王芳", "wang@example.net", "liaison"});
-      ch.notices.push_back(store::NoticeDraft{static_cast<std::size_t>(i), std::move(notice)});
-    }
-    auto r = store_->Commit(ch);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().str());
-    std::vector<std::string> ids;
-    if (r.ok())
-      for (auto seq = r->first_seq; seq <= r->last_seq; ++seq) ids.push_back(model::NoticeId(kCampaign, seq));
-    return ids;
+    return CommitNotices(*store_, unit, n, urgent, type);
   }
 
   static std::vector<std::string> Ids(const std::vector<store::Delivery>& ds) {
@@ -1162,22 +1168,7 @@ class SqliteOutboxBackend final : public OutboxBackend {
   }
   store::Outbox& outbox() override { return store_->Outbox(); }
   std::vector<std::string> Queue(const std::string& unit, int n, bool urgent) override {
-    store::Changeset ch;
-    ch.campaign = kCampaign;
-    for (int i = 0; i < n; ++i) {
-      ch.events.push_back(
-          model::Event{model::EventType::kMaterialSubmitted, unit, "office-cao-bin", At("2021-10-08T09:00"), {{"i", i}}});
-      model::Notice notice;
-      notice.urgent = urgent;
-      notice.recipients.push_back(model::Recipient{"finance-liaison", "王芳", "wang@example.net", "liaison"});
-      ch.notices.push_back(store::NoticeDraft{static_cast<std::size_t>(i), std::move(notice)});
-    }
-    auto r = store_->Commit(ch);
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().str());
-    std::vector<std::string> ids;
-    if (r.ok())
-      for (auto seq = r->first_seq; seq <= r->last_seq; ++seq) ids.push_back(model::NoticeId(kCampaign, seq));
-    return ids;
+    return CommitNotices(*store_, unit, n, urgent);
   }
 
  private:

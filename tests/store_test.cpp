@@ -90,7 +90,7 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
     ASSERT_EQ(migrations_first.size(), store::sqlite::Migrations().size());
-    ASSERT_EQ(migrations_first.size(), 6u);
+    ASSERT_EQ(migrations_first.size(), 7u);
     for (std::size_t i = 0; i < migrations_first.size(); ++i)
       EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }
