@@ -183,7 +183,7 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
     if (jobs.empty()) break;
 
     attempted = true;
-    // Each outcome is recorded as soon as it is there, so that a crash
+    // Each outcome is recorded as soon as it can be, so that a crash
     // repeats only the deliveries in flight, not the whole round.
     std::vector<bool> recorded_any(heads.size(), false);
     auto record = [&](std::size_t i, const DeliveryOutcome& outcome) {
@@ -219,9 +219,19 @@ Result<PassReport> Dispatcher::RunOnce(Instant now) {
       }
       report.results.push_back(std::move(r));
     };
-    plugins_.DeliverEach(jobs, options_.parallel, DeliveryProgress{record, beat});
+    // Outcomes are recorded in job order (so the chain's notice.sent events
+    // come in the same order on every run): each as soon as it and every
+    // one before it are there.
+    std::vector<std::optional<DeliveryOutcome>> arrived(heads.size());
+    std::size_t next = 0;
+    auto done = [&](std::size_t i, const DeliveryOutcome& outcome) {
+      if (i >= arrived.size() || arrived[i]) return;
+      arrived[i] = outcome;
+      for (; next < arrived.size() && arrived[next]; ++next) record(next, *arrived[next]);
+    };
+    plugins_.DeliverEach(jobs, options_.parallel, DeliveryProgress{done, beat});
     for (std::size_t i = 0; i < heads.size(); ++i)
-      if (!recorded_any[i]) record(i, DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}});
+      if (!recorded_any[i]) record(i, arrived[i] ? *arrived[i] : DeliveryOutcome{DeliveryOutcome::Kind::kRetry, "no outcome", {}});
   }
 
   report.held = static_cast<int>(held.size());

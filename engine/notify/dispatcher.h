@@ -107,7 +107,9 @@ class Dispatcher {
   // lane heads of every plugin (leaving the non-urgent ones outside working
   // hours unclaimed: held), run them (in parallel, isolated, each within its
   // plugin's time limit, extending the claims while they run) and record each
-  // outcome as soon as it is there, fenced by the claim: delivered; failed,
+  // outcome, fenced by the claim, as soon as it and those of the jobs before
+  // it are there (job order, so a replay's chain is the same every run):
+  // delivered; failed,
   // to be retried at
   // now + RetryPolicy::Delay(attempts); or dead after a permanent failure or
   // max_attempts attempts. A plugin whose Plan, Due or Record fails is left
