@@ -6,7 +6,9 @@
 #   NOTICES.json  `duban --as office-cao-bin --format json notices list`
 #
 # Prints the number of mails per role (each mail counted once for every role
-# a recipient on its To: line hears of it in) and the busiest person's count;
+# a recipient on its To: line hears of it in) and the busiest person's count,
+# and per role the mails it would have had without the daily digest (each
+# digest counted as the held notices it lists: one mail each, at once);
 # without --count-only also checks, for every mail:
 #   - it parses with Python's email package (policy=default) without defects,
 #     and each display name of To: is one word as the strict parser reads it;
@@ -17,7 +19,8 @@
 #   - In-Reply-To / References name the root of the unit's stage thread;
 #   - recipients as the ownership rules say: no liaison or coordinator hears of
 #     a deadline of a stage the office owns (待部署, 已报送, 审核中, 已考核 ...);
-#   - the digest (督办日报) counts: the items it lists are the items held back.
+#   - the digest (督办日报): its numbered items are the held notices its
+#     event lists, each held notice in one digest only.
 # Exit status 0 when every check passes, 1 with the first failures listed.
 import email
 import email.policy
@@ -42,7 +45,9 @@ def fail(name, why):
         failures.append(f'{name}: {why}')
 
 per_role = Counter()
+per_role_without_digest = Counter()
 per_person = Counter()
+digest_seen = Counter()  # (person, held seq) -> digests listing it
 mails = []
 for sub in ('new', 'cur'):
     d = os.path.join(maildir, sub)
@@ -62,6 +67,8 @@ for path in mails:
     n = notices.get(str(nid)) if nid else None
     to = msg['To']
     addrs = [a.addr_spec for a in to.addresses] if to is not None else []
+    is_digest = n is not None and n['event']['type'] == 'digest.assembled'
+    held_items = []
     if n is not None:
         roles_by_mail = defaultdict(set)
         for r in n['recipients']:
@@ -69,13 +76,16 @@ for path in mails:
         for a in addrs:
             for role in roles_by_mail.get(a, ()):
                 per_role[role] += 1
+                if not is_digest:
+                    per_role_without_digest[role] += 1
             per_person[a] += 1
-    elif msg['X-Duban-Digest']:
-        for a in addrs:
-            per_person[a] += 1
-        for role in str(msg['X-Duban-Roles'] or '').split(','):
-            if role:
-                per_role[role] += 1
+        if is_digest:
+            for unit in n['display']['digest']['arrived']:
+                for item in unit['items']:
+                    held_items.append(item)
+                    per_role_without_digest[item['role']] += 1
+            for seq in n['event']['payload']['items']:
+                digest_seen[(n['event']['payload']['person'], seq)] += 1
     if count_only:
         continue
 
@@ -113,12 +123,17 @@ for path in mails:
         norm = lambda s: [l.strip() for l in s.splitlines() if l.strip()]
         if norm(body) != norm(text):
             fail(name, 'text and HTML differ')
-    if msg['X-Duban-Digest']:
-        digest_mails += 1
-        digest_items += len(re.findall(r'^\s*\d+\. ', text, re.M))
-        continue
     if n is None:
         fail(name, f'no notice {nid}')
+        continue
+    if is_digest:
+        digest_mails += 1
+        numbered = re.findall(r'^\s*\d+\. ', text, re.M)
+        digest_items += len(numbered)
+        if len(numbered) != len(n['event']['payload']['items']) or len(held_items) != len(numbered):
+            fail(name, f'digest lists {len(numbered)} items, its event {len(n["event"]["payload"]["items"])}')
+        if '/c/' + n['campaign']['id'] not in text:
+            fail(name, 'digest without the link to the ledger')
         continue
     unit = n['event'].get('unit', '')
     if unit:
@@ -150,9 +165,12 @@ for path in mails:
     elif unit:
         fail(name, 'no X-Duban-Thread')
 
+for key, c in digest_seen.items():
+    if c != 1:
+        fail('digests', f'held notice {key[1]} of {key[0]} listed in {c} digests')
 print('mails', len(mails))
 for role, c in sorted(per_role.items()):
-    print(f'role {role} {c}')
+    print(f'role {role} {c} without-digest {per_role_without_digest[role]}')
 if per_person:
     p, c = per_person.most_common(1)[0]
     print(f'busiest {p} {c}')

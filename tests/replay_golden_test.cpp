@@ -3,7 +3,11 @@
 // the pre-refactor binary, then extended by the December assessment's steps:
 // tests/golden/only_adds.py checked that the extension only added the
 // assessment's events and the notices about them, a few earlier deliveries
-// going out at the new steps): every event's type, unit, actor, time and payload,
+// going out at the new steps; then regenerated for the daily digest, 督办日报:
+// tests/golden/digest_only_delivery.py checked that only deliveries changed —
+// the digest.assembled events added, the notice.sent of held notices gone,
+// every other event the same in order and every other person's deliveries the
+// same): every event's type, unit, actor, time and payload,
 // in order. A change of behaviour shows as the first differing event. And
 // every payload carries what model/events.h says it does: each member it
 // always has, and no member the list lacks.
@@ -18,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -149,6 +154,30 @@ TEST_F(ReplayGolden, TheMailboxSaysWhatToDoByWhenAndWhereToTheRightPeople) {
   EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << Slurp(out) << Slurp(err);
   const std::string report = Slurp(out);
   EXPECT_NE(report.find("mails "), std::string::npos) << report;
+  // The mails per role with the digest and as they would be without it
+  // ("role R N without-digest M"): the office is no longer buried, the units
+  // hear of everything at once as before. Printed for the record.
+  std::cout << report.substr(0, report.find("FAIL"));
+  auto figures = [&](const std::string& role) -> std::pair<int, int> {
+    const std::string key = "role " + role + " ";
+    const auto at = report.find(key);
+    if (at == std::string::npos) return {-1, -1};
+    std::istringstream line(report.substr(at + key.size()));
+    int with = -1, without = -1;
+    std::string word;
+    line >> with >> word >> without;
+    return {with, without};
+  };
+  const auto [staff, staff_before] = figures("office_staff");
+  EXPECT_GE(staff_before, 200) << report;
+  EXPECT_GT(staff, 0) << report;
+  EXPECT_LE(staff, 60) << "office staff still buried:\n" << report;
+  const auto [director, director_before] = figures("office_director");
+  EXPECT_LT(director, director_before) << report;
+  const auto [liaison, liaison_before] = figures("liaison");
+  EXPECT_EQ(liaison, liaison_before) << report;
+  EXPECT_NE(report.find("digest mails "), std::string::npos) << report;
+  EXPECT_EQ(report.find("digest mails 0 "), std::string::npos) << report;
   const json notices = json::parse(Slurp(dir_->path() / "notices.json"));
   std::size_t dead = 0;
   for (const json& n : notices)

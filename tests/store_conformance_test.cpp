@@ -579,6 +579,10 @@ class InterleavingStore final : public store::Store {
   InterleavingStore(store::Store& s, std::function<void()> hook) : s_(s), hook_(std::move(hook)) {}
   Result<std::optional<store::Campaign>> GetCampaign(const std::string& id) override { return s_.GetCampaign(id); }
   Result<std::vector<store::Campaign>> ListCampaigns() override { return s_.ListCampaigns(); }
+  Result<std::vector<store::HeldNotice>> ListHeld(const std::string& c, bool with_consumed) override {
+    return s_.ListHeld(c, with_consumed);
+  }
+  Result<std::vector<store::DigestRecord>> ListDigests(const std::string& c) override { return s_.ListDigests(c); }
   Result<std::optional<store::Definition>> GetDefinition(const std::string& h) override {
     return s_.GetDefinition(h);
   }

@@ -76,7 +76,8 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
     while (tables.executeStep()) names.push_back(tables.getColumn(0).getString());
     EXPECT_EQ(names, (std::vector<std::string>{"accounts", "api_tokens", "attachments", "calendar_years",
                                                "campaigns", "commands", "commitments", "contacts", "definitions",
-                                               "deliveries", "delivery_attempts", "due_overrides", "events",
+                                               "deliveries", "delivery_attempts", "digest_queue", "digests",
+                                               "due_overrides", "events",
                                                "instances", "materials", "notices", "paper_copies", "requests",
                                                "schema_migrations", "sessions", "sign_in_failures"}));
     SQLite::Statement triggers(raw, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
@@ -90,7 +91,7 @@ TEST(StoreSchema, CreatedAndMigrationsRecordedOnce) {
       migrations_first.push_back(m.getColumn(0).getString() + "@" + m.getColumn(1).getString());
     // Every migration, in order, once.
     ASSERT_EQ(migrations_first.size(), store::sqlite::Migrations().size());
-    ASSERT_EQ(migrations_first.size(), 7u);
+    ASSERT_EQ(migrations_first.size(), 8u);
     for (std::size_t i = 0; i < migrations_first.size(); ++i)
       EXPECT_EQ(migrations_first[i].substr(0, 2), std::to_string(i + 1) + "@");
   }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/admission.h"
+#include "app/rows.h"
 #include "core/hash.h"
 #include "deadline/deadline.h"
 #include "deadline/evaluator.h"
@@ -643,26 +644,6 @@ Result<Outcome<wire::Decided>> App::Decide(const std::string& campaign, const st
   });
 }
 
-namespace {
-
-// "2021年10月20日": a date in words, for the notices' `deadline.date`.
-std::string DateInWords(Date d) {
-  return std::to_string(static_cast<int>(d.year())) + "年" + std::to_string(static_cast<unsigned>(d.month())) +
-         "月" + std::to_string(static_cast<unsigned>(d.day())) + "日";
-}
-
-std::string_view MaterialStateWords(model::MaterialState s) {
-  switch (s) {
-    case model::MaterialState::kPending: return "未报送";
-    case model::MaterialState::kSubmitted: return "已报送待审核";
-    case model::MaterialState::kReturned: return "已退回待修改";
-    case model::MaterialState::kExplained: return "已说明待审核";
-    case model::MaterialState::kAccepted: return "已通过";
-  }
-  return "";
-}
-
-}  // namespace
 
 // What every notice of a unit says besides its event (workflows/templates/README.md):
 // the stage's owners, the due in words with the working days left, the
@@ -796,12 +777,29 @@ void App::QueueNotices(const Context& ctx, store::Changeset& changes) const {
         n.recipients.push_back(model::Recipient{e.payload.value("person", ""), e.payload.value("name", ""),
                                               e.payload.value("email", ""), role});
     }
+    // Those who take the daily digest hear of it there, unless it is urgent.
+    n.event = e;
+    machine::Routed routed = machine::RouteRecipients(roster, n, options_.digest);
+    for (auto& r : routed.held) {
+      model::Notice held = n;
+      held.recipients = {std::move(r)};
+      changes.digest_holds.push_back(store::DigestHold{i, std::move(held)});
+    }
+    n.recipients = std::move(routed.now);
     if (n.recipients.empty()) continue;
     changes.notices.push_back(store::NoticeDraft{i, std::move(n)});
   }
 }
 
-Result<std::optional<Instant>> App::NextDeadline() { return store_.NextDeadline(); }
+Result<std::optional<Instant>> App::NextDeadline() {
+  auto deadline = store_.NextDeadline();
+  if (!deadline.ok()) return deadline;
+  auto digest = NextDigest();
+  if (!digest.ok()) return digest;
+  if (!*digest) return deadline;
+  if (!*deadline) return digest;
+  return std::optional<Instant>(std::min(**deadline, **digest));
+}
 
 Result<Outcome<wire::Ticked>> App::Tick(const RequestContext& rc) {
   constexpr std::size_t kBatch = 1000;
@@ -851,6 +849,9 @@ Result<Outcome<wire::Ticked>> App::Tick(const RequestContext& rc) {
     if (!done.ok()) return done.status();
     for (auto& r : done->value.raised) ticked.raised.push_back(std::move(r));
   }
+  // Then the daily digests whose time has come (digest.cpp), after the
+  // deadlines' notices of the same instant, which they may list.
+  if (auto made = AssembleDigests(now, ticked.raised); !made.ok()) return made;
   return Outcome<wire::Ticked>{std::move(ticked), false};
 }
 

@@ -29,6 +29,7 @@
 #include "core/time.h"
 #include "deadline/evaluator.h"
 #include "machine/machine.h"
+#include "machine/notices.h"
 #include "app/request.h"
 #include "machine/paperwork.h"
 #include "model/model.h"
@@ -114,6 +115,9 @@ struct AppOptions {
   // The server's public base URL (config [serve] public_url): notices link to
   // {public_url}/c/{campaign}/units/{unit}.
   std::string public_url = "http://127.0.0.1:8080";
+  // The daily digest (督办日报): when it is made, which notices skip it, and
+  // per-person choices overriding the roster's (config [digest]).
+  machine::DigestRule digest;
   // Sleeps and draws the jittered pause before a command retries after a
   // conflict; not owned, must outlive the App. nullptr: retry at once (tests
   // that race nothing). The runtime always passes its Env.
@@ -361,6 +365,12 @@ class App {
   // recipients resolved from the event's roles and the unit's current
   // holders of them (contacts included).
   void QueueNotices(const Context& ctx, store::Changeset& changes) const;
+  // The daily digests (督办日报) due at `now`, each campaign's made in one
+  // transaction with its held notices consumed (digest.cpp).
+  duban::Status AssembleDigests(Instant now, std::vector<wire::Ticked::Raised>& raised);
+  // When the next digest falls due: the earliest slot of a person with
+  // notices held; nullopt when nothing is held.
+  Result<std::optional<Instant>> NextDigest();
   // The calendar in the database, parsed once and kept while no year changes.
   Result<std::shared_ptr<const calendar::Calendar>> LoadCalendar();
   // Reads and checks a calendar file or directory of year files.

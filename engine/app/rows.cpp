@@ -8,6 +8,22 @@
 
 namespace duban::app {
 
+std::string DateInWords(Date d) {
+  return std::to_string(static_cast<int>(d.year())) + "年" + std::to_string(static_cast<unsigned>(d.month())) +
+         "月" + std::to_string(static_cast<unsigned>(d.day())) + "日";
+}
+
+std::string_view MaterialStateWords(model::MaterialState s) {
+  switch (s) {
+    case model::MaterialState::kPending: return "未报送";
+    case model::MaterialState::kSubmitted: return "已报送待审核";
+    case model::MaterialState::kReturned: return "已退回待修改";
+    case model::MaterialState::kExplained: return "已说明待审核";
+    case model::MaterialState::kAccepted: return "已通过";
+  }
+  return "";
+}
+
 using nlohmann::json;
 
 json CampaignJson(const store::Campaign& k) {

@@ -3,6 +3,9 @@
 // rows given; thread-safe.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
@@ -10,6 +13,11 @@
 #include "store/store.h"
 
 namespace duban::app {
+
+// "2021年10月20日": a date in words, for notices.
+std::string DateInWords(Date d);
+// "未报送", "已报送待审核", ...: where a material stands, for notices.
+std::string_view MaterialStateWords(model::MaterialState s);
 
 // {"id", "name", "year", "events", "created_at", "created_by"}.
 nlohmann::json CampaignJson(const store::Campaign& c);

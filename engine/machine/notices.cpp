@@ -56,4 +56,52 @@ std::vector<model::RoleId> NoticeRolesFor(const model::Workflow& wf, const model
   return out;
 }
 
+model::DigestChoice DigestChoiceOf(const model::Roster& roster, const model::Person& person, const DigestRule& rule) {
+  if (auto it = rule.people.find(person.id); it != rule.people.end()) return it->second;
+  if (person.digest) return *person.digest;
+  for (const auto& a : person.roles)
+    if (std::find(roster.digest_roles.begin(), roster.digest_roles.end(), a.role_id) != roster.digest_roles.end())
+      return model::DigestChoice::kDaily;
+  return model::DigestChoice::kImmediate;
+}
+
+Routed RouteRecipients(const model::Roster& roster, const model::Notice& notice, const DigestRule& rule) {
+  Routed out;
+  const bool at_once = notice.urgent || std::find(rule.immediate.begin(), rule.immediate.end(), notice.event.type) !=
+                                            rule.immediate.end();
+  for (const auto& r : notice.recipients) {
+    const model::Person* p = roster.FindPerson(r.person);
+    const bool held = !at_once && p != nullptr && DigestChoiceOf(roster, *p, rule) == model::DigestChoice::kDaily;
+    (held ? out.held : out.now).push_back(r);
+  }
+  return out;
+}
+
+Instant DigestSlot(const TimeZone& tz, Date d, const DigestRule& rule) {
+  return tz.to_instant(std::chrono::local_days(d) + rule.time);
+}
+
+namespace {
+constexpr int kSearchDays = 400;  // a year and some: no calendar has longer runs of holidays
+}
+
+std::optional<Date> DigestDayAt(const calendar::Calendar& cal, const TimeZone& tz, Instant now, const DigestRule& rule) {
+  Date d = tz.local_date(now);
+  for (int i = 0; i < kSearchDays; ++i, d = Date(std::chrono::sys_days(d) - std::chrono::days(1)))
+    if (cal.IsWorkingDay(d) && DigestSlot(tz, d, rule) <= now) return d;
+  return std::nullopt;
+}
+
+std::optional<Instant> NextDigestSlot(const calendar::Calendar& cal, const TimeZone& tz, Instant t,
+                                      std::optional<Date> after_day, const DigestRule& rule) {
+  Date d = tz.local_date(t);
+  if (after_day && d <= *after_day) d = Date(std::chrono::sys_days(*after_day) + std::chrono::days(1));
+  for (int i = 0; i < kSearchDays; ++i, d = Date(std::chrono::sys_days(d) + std::chrono::days(1))) {
+    if (!cal.IsWorkingDay(d)) continue;
+    const Instant slot = DigestSlot(tz, d, rule);
+    if (slot >= t) return slot;
+  }
+  return std::nullopt;
+}
+
 }  // namespace duban::machine

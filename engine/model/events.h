@@ -50,8 +50,9 @@ enum class EventType : std::uint8_t {
   kNoticeRetried,
   kAssessmentPriorRecorded,
   kAssessmentEvaluated,
+  kDigestAssembled,
 };
-inline constexpr std::size_t kEventTypeCount = 25;
+inline constexpr std::size_t kEventTypeCount = 26;
 
 // Who hears of an event of a type (engine/machine/notices.h resolves it).
 enum class Audience : std::uint8_t {
@@ -357,6 +358,22 @@ inline constexpr EventSpec kNoticeRetriedEvent{EventType::kNoticeRetried, "notic
                                                "the office made a dead notice's deliveries pending again",
                                                kNoticeRetried, Audience::kNone};
 
+// The daily digest (督办日报, engine/app/digest.cpp): a delivery record like
+// notice.sent, not something that happened to a unit. Its notice is queued
+// by the digest itself to the one person it names (Audience::kNone: the
+// [notices] routing never sends it anyone).
+inline constexpr FieldSpec kDigestAssembled[] = {
+    {"person", "whose digest it is (person id)"},
+    {"day", "the working day it is for (YYYY-MM-DD)"},
+    {"since", "the day of the person's previous digest", Presence::kOptional},
+    {"items", "the seqs of the held notices it lists, ascending"},
+    {"late", "how many units it lists as late"},
+    {"waiting", "how many requests and materials it lists as waiting for the person"},
+};
+inline constexpr EventSpec kDigestAssembledEvent{EventType::kDigestAssembled, "digest.assembled",
+                                                 "a person's daily digest (督办日报) was made from the notices held for it",
+                                                 kDigestAssembled, Audience::kNone};
+
 }  // namespace event_fields
 
 // Row i describes EventType(i).
@@ -373,7 +390,7 @@ inline constexpr std::array<EventSpec, kEventTypeCount> kEventSpecs = {
     event_fields::kAssessmentScoredEvent,   event_fields::kAssessmentPublishedEvent,
     event_fields::kNoticeSentEvent,         event_fields::kNoticeFailedEvent,
     event_fields::kNoticeRetriedEvent,      event_fields::kAssessmentPriorRecordedEvent,
-    event_fields::kAssessmentEvaluatedEvent};
+    event_fields::kAssessmentEvaluatedEvent, event_fields::kDigestAssembledEvent};
 
 // The row of `t`.
 constexpr const EventSpec& SpecOf(EventType t) { return kEventSpecs[static_cast<std::size_t>(t)]; }

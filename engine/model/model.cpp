@@ -44,7 +44,15 @@ constexpr std::array<EnumName<MaterialState>, 5> kMaterialStateNames{{
     {MaterialState::kAccepted, "accepted"},
 }};
 
+constexpr std::array<EnumName<DigestChoice>, 2> kDigestChoiceNames{{
+    {DigestChoice::kImmediate, "immediate"},
+    {DigestChoice::kDaily, "daily"},
+}};
+
 }  // namespace
+
+std::string_view DigestChoiceName(DigestChoice c) { return NameIn(kDigestChoiceNames, c, "?"); }
+std::optional<DigestChoice> DigestChoiceFromName(std::string_view name) { return ValueIn(kDigestChoiceNames, name); }
 
 std::string_view GuardName(Guard g) { return NameIn(kGuardNames, g, "?"); }
 std::optional<Guard> GuardFromName(std::string_view name) { return ValueIn(kGuardNames, name); }

@@ -185,6 +185,12 @@ struct Unit {
   SourcePos pos;
 };
 
+// How a person receives the notices that are not urgent: each at once, or
+// held for one daily digest (督办日报, engine/app/digest.cpp).
+enum class DigestChoice : std::uint8_t { kImmediate, kDaily };
+std::string_view DigestChoiceName(DigestChoice c);  // "immediate", "daily"
+std::optional<DigestChoice> DigestChoiceFromName(std::string_view name);
+
 // A person holds a role, for one unit when the role is unit-scoped.
 struct Assignment {
   std::string role;      // as written in the roster
@@ -200,6 +206,8 @@ struct Person {
   std::string email;     // reserved example domains only
   std::string phone;
   bool placeholder = false;  // the plan does not name this person
+  // The roster's `digest` for this person; nullopt: the roster's digest_roles decide.
+  std::optional<DigestChoice> digest;
   std::vector<Assignment> roles;
   SourcePos pos;
 };
@@ -211,6 +219,9 @@ struct Roster {
   std::string time_zone = std::string(kDefaultTimeZone);
   std::vector<Unit> units;
   std::vector<Person> people;
+  // `digest_roles`: people holding one of these roles get the daily digest
+  // unless their own `digest` says otherwise.
+  std::vector<RoleId> digest_roles;
 
   const Unit* FindUnit(std::string_view wanted) const;
   const Person* FindPerson(std::string_view wanted) const;

@@ -194,22 +194,45 @@ void ReadLog(const Reader& r, const fs::path& base, LogSettings& log) {
   if (auto v = r.Integer("max_files", 1, 1000)) log.max_files = static_cast<std::size_t>(*v);
 }
 
+// A list of event type names, each known.
+std::optional<std::vector<model::EventType>> EventTypes(const Reader& r, std::string_view key) {
+  auto v = r.Strings(key);
+  if (!v) return std::nullopt;
+  std::vector<model::EventType> out;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const auto type = model::EventTypeFromName((*v)[i]);
+    if (!type)
+      r.Fail((*r.Find(key)->as_array())[i].source(),
+             "'" + r.Path(key) + "' names the unknown event type \"" + (*v)[i] + "\"");
+    out.push_back(*type);
+  }
+  return out;
+}
+
+// [digest]: when the daily digest (督办日报) is made, which notices skip it,
+// and who gets it or not, overriding the roster.
+void ReadDigest(const Reader& r, const std::string& file, machine::DigestRule& d) {
+  if (auto v = r.TimeOfDay("time")) {
+    if (*v >= std::chrono::hours(24)) r.Wrong("time", *r.Find("time"), "a time of day before 24:00");
+    d.time = *v;
+  }
+  if (auto v = EventTypes(r, "immediate")) d.immediate = std::move(*v);
+  if (const toml::table* t = r.Table("people")) {
+    const Reader people(*t, r.Path("people"), file);  // each key is a person id
+    for (const auto& [person, node] : *t) {
+      const auto choice = node.is_string() ? model::DigestChoiceFromName(node.as_string()->get()) : std::nullopt;
+      if (!choice) people.Wrong(person.str(), node, "\"daily\" or \"immediate\"");
+      d.people[std::string(person.str())] = *choice;
+    }
+  }
+}
+
 void ReadNotify(const Reader& r, const std::string& file, NotifySettings& n) {
   if (auto v = r.String("time_zone")) {
     if (!TimeZone::Find(*v).ok()) r.Wrong("time_zone", *r.Find("time_zone"), "an IANA time zone such as \"Asia/Shanghai\", not \"" + *v + "\"");
     n.time_zone = *v;
   }
-  if (auto v = r.Strings("urgent")) {
-    n.urgent.clear();
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      const auto type = model::EventTypeFromName((*v)[i]);
-      if (!type)
-        r.Fail((*r.Find("urgent")->as_array())[i].source(),
-               "'" + r.Path("urgent") + "' names the unknown event type \"" + (*v)[i] + "\"");
-      else
-        n.urgent.push_back(*type);
-    }
-  }
+  if (auto v = EventTypes(r, "urgent")) n.urgent = std::move(*v);
   if (auto v = r.Integer("parallel", 1, 64)) n.parallel = static_cast<std::size_t>(*v);
   if (auto v = r.Integer("batch", 1, 100000)) n.batch = static_cast<std::size_t>(*v);
   if (auto v = r.Integer("interval_seconds", 1, 86400)) n.interval = std::chrono::seconds(*v);
@@ -301,7 +324,7 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
   c.source = file;
   try {
     Reader r(root, "", file,
-             {"database", "data_dir", "plugin_dir", "share_dir", "log", "notify", "smtp", "plugins", "serve"});
+             {"database", "data_dir", "plugin_dir", "share_dir", "log", "notify", "digest", "smtp", "plugins", "serve"});
     if (auto v = r.PathValue("data_dir", base_dir)) {
       if (v->empty()) r.Wrong("data_dir", *r.Find("data_dir"), "a directory");
       c.data_dir = *v;
@@ -327,6 +350,8 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source_name, 
                         {"time_zone", "urgent", "parallel", "batch", "interval_seconds", "lease_seconds", "quiet_hours",
                          "retry"}),
                  file, c.notify);
+    if (const toml::table* t = r.Table("digest"))
+      ReadDigest(Reader(*t, "digest", file, {"time", "immediate", "people"}), file, c.digest);
     if (const toml::table* t = r.Table("smtp"))
       ReadSmtp(Reader(*t, "smtp", file,
                       {"url", "starttls", "username", "password", "password_env", "from", "from_name",

@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "machine/notices.h"
 #include "notify/dispatcher.h"
 #include "notify/plugin_host.h"
 
@@ -77,6 +78,9 @@ struct Config {
   std::filesystem::path share_dir;     // holds workflows/; default: the layout's
   LogSettings log;
   NotifySettings notify;
+  // [digest]: the daily digest (督办日报): its time, the types that skip it,
+  // and per-person choices overriding the roster's.
+  machine::DigestRule digest;
   SmtpSettings smtp;
   std::vector<PluginSettings> plugins; // in the file's key order
   // [serve] public_url: the base of the links in notices (no trailing slash).

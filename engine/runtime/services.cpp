@@ -78,6 +78,7 @@ Result<app::App*> Services::Open(const std::string& database, const std::string&
   app::AppOptions options;
   options.urgent_types = config_.notify.urgent;
   options.public_url = config_.public_url;
+  options.digest = config_.digest;
   options.files_dir = files;
   options.env = env_;
   options.files.env = env_;

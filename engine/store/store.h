@@ -117,6 +117,38 @@ struct NoticeDraft {
   model::Notice notice;         // everything but id, seq and event
 };
 
+// A notice held back from one person for their daily digest (督办日报): the
+// notice as it would have gone to them alone. Queued with one of the
+// changeset's events, like a NoticeDraft.
+struct DigestHold {
+  std::size_t event_index = 0;  // into Changeset::events
+  model::Notice notice;         // everything but id, seq and event; recipients: the one person
+};
+
+// A held notice as the store keeps it (the digest queue).
+struct HeldNotice {
+  model::Notice notice;                  // complete: id, seq, event, the one recipient
+  std::string person;
+  Instant held_at{};                     // the event's time
+  std::optional<std::int64_t> digest_seq;  // the digest.assembled event that listed it; nullopt: still held
+};
+
+// A digest made in a changeset: its person and day, the event carrying its
+// notice, and the held notices (by seq) it lists, which it consumes.
+struct DigestMade {
+  std::string person;
+  Date day{};
+  std::size_t event_index = 0;  // into Changeset::events
+  std::vector<std::int64_t> items;
+};
+
+// A digest as the store keeps it.
+struct DigestRecord {
+  std::string person;
+  Date day{};
+  std::int64_t seq = 0;  // its digest.assembled event
+};
+
 // A notice with its deliveries, for `duban notices`.
 struct NoticeRecord {
   model::Notice notice;
@@ -179,6 +211,10 @@ struct Changeset {
   std::vector<std::pair<std::string, int>> paper_copies;  // unit, copies received so far
   std::vector<model::Event> events;             // appended in order to the chain
   std::vector<NoticeDraft> notices;             // queued in the outbox with their events
+  std::vector<DigestHold> digest_holds;         // held for digests, with their events
+  // Digests made: each (person, day) once (Conflict, changing nothing, when it
+  // exists), each item consumed once (Conflict when already consumed or not held).
+  std::vector<DigestMade> digests;
   std::vector<CalendarYear> calendar_years;     // inserted or replaced
   std::vector<model::DueOverride> due_overrides;  // inserted or replaced, per stage
   std::optional<CommandRecord> command;
@@ -259,6 +295,12 @@ class Store {
   // Makes the dead deliveries of a notice pending again, due at once
   // (`plugin` empty: every plugin's). Returns how many.
   virtual Result<int> RetryNotice(const std::string& notice_id, const std::string& plugin) = 0;
+
+  // The digest queue (store/sqlite/sqlite_digest.cpp): the campaign's held
+  // notices in (person, seq) order, only those still held unless
+  // `with_consumed`; and its digests in (person, day) order.
+  virtual Result<std::vector<HeldNotice>> ListHeld(const std::string& campaign, bool with_consumed) = 0;
+  virtual Result<std::vector<DigestRecord>> ListDigests(const std::string& campaign) = 0;
 
   // Walks the campaign's event chain and checks every link and hash
   // (VerifyChain), in one read transaction.

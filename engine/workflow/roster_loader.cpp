@@ -37,6 +37,7 @@ class RosterReader {
 
  private:
   void ReadTimeZone(const Fields& root);
+  void ReadDigestRoles(const Fields& root);
   void ReadUnit(const toml::table& table);
   model::Material ReadMaterial(const toml::table& table, const Fields& unit,
                                const std::vector<model::Material>& so_far) const;
@@ -54,7 +55,7 @@ class RosterReader {
 
 model::Roster RosterReader::Read() {
   Fields root(doc_.root(), doc_, detail::Naming("roster", doc_.root()),
-              {"id", "name", "year", "time_zone", "units", "people"});
+              {"id", "name", "year", "time_zone", "digest_roles", "units", "people"});
   roster_.id = root.Id("id").value;
   roster_.name = root.String("name");
   const std::int64_t year = root.Integer("year");
@@ -65,6 +66,7 @@ model::Roster RosterReader::Read() {
 
   for (const toml::table* t : root.RequiredTables("units")) ReadUnit(*t);
   for (const toml::table* t : root.RequiredTables("people")) ReadPerson(*t);
+  ReadDigestRoles(root);
   return std::move(roster_);
 }
 
@@ -76,6 +78,30 @@ void RosterReader::ReadTimeZone(const Fields& root) {
              " (expected an IANA name such as Asia/Shanghai)",
          zone.pos);
   roster_.time_zone = zone.value;
+}
+
+// digest_roles = ["office_staff", "office_director"]: the roles whose holders
+// get the daily digest (督办日报) unless a person's own `digest` says otherwise.
+void RosterReader::ReadDigestRoles(const Fields& root) {
+  const toml::node* node = root.Find("digest_roles");
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr) Fail(root.what() + ": 'digest_roles' must be a list of role ids", doc_.PosOf(*node));
+  for (const toml::node& item : *list) {
+    const auto* name = item.as_string();
+    if (name == nullptr) Fail(root.what() + ": 'digest_roles' must be a list of role ids", doc_.PosOf(item));
+    const auto id = wf_.FindRole(name->get());
+    if (!id) {
+      std::vector<std::string> known;
+      for (const auto& r : wf_.roles) known.push_back(r.id);
+      Fail(root.what() + ": 'digest_roles' names the unknown role " + Quoted(name->get()) + " (roles: " +
+               detail::JoinNames(known) + ")",
+           doc_.PosOf(item));
+    }
+    if (std::find(roster_.digest_roles.begin(), roster_.digest_roles.end(), *id) != roster_.digest_roles.end())
+      Fail(root.what() + ": 'digest_roles' names " + Quoted(name->get()) + " twice", doc_.PosOf(item));
+    roster_.digest_roles.push_back(*id);
+  }
 }
 
 // --- units ----------------------------------------------------------------
@@ -114,7 +140,7 @@ model::Material RosterReader::ReadMaterial(const toml::table& table, const Field
 
 void RosterReader::ReadPerson(const toml::table& table) {
   Fields person(table, doc_, detail::Naming("person", table),
-                {"id", "name", "title", "email", "phone", "placeholder", "roles"});
+                {"id", "name", "title", "email", "phone", "placeholder", "digest", "roles"});
   const Located id = person.Id("id");
   RejectDuplicate(roster_.people, id, "person");
   model::Person def;
@@ -124,6 +150,14 @@ void RosterReader::ReadPerson(const toml::table& table) {
   def.email = ReadEmail(person);
   def.phone = person.StringOr("phone", "");
   def.placeholder = person.BoolOr("placeholder", false);
+  if (person.Find("digest") != nullptr) {
+    const Located digest = person.LocatedString("digest");
+    def.digest = model::DigestChoiceFromName(digest.value);
+    if (!def.digest)
+      Fail(person.what() + ": 'digest' must be \"daily\" (one 督办日报 a working day) or \"immediate\" (each notice at once), not " +
+               Quoted(digest.value),
+           digest.pos);
+  }
   for (const toml::table* t : person.Tables("roles")) {
     model::Assignment a = ReadAssignment(*t, person);
     const bool repeated = std::any_of(def.roles.begin(), def.roles.end(), [&](const auto& b) {

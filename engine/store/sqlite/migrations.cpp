@@ -286,6 +286,31 @@ CREATE TABLE sign_in_failures (
 ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
 ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
 )sql",
+    // The daily digest (督办日报, sqlite_digest.cpp): each notice held back
+    // from a person for their digest, and each digest made (one per person
+    // and day), naming its digest.assembled event; a held notice is consumed
+    // by the digest that lists it.
+    R"sql(
+CREATE TABLE digest_queue (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  seq         INTEGER NOT NULL,
+  person_id   TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  held_at     INTEGER NOT NULL,
+  digest_seq  INTEGER,
+  PRIMARY KEY (campaign_id, person_id, seq),
+  FOREIGN KEY (campaign_id, seq) REFERENCES events(campaign_id, seq)
+);
+CREATE INDEX digest_queue_held ON digest_queue (campaign_id, held_at) WHERE digest_seq IS NULL;
+CREATE TABLE digests (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+  person_id   TEXT NOT NULL,
+  day         TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, person_id, day),
+  FOREIGN KEY (campaign_id, seq) REFERENCES events(campaign_id, seq)
+);
+)sql",
 };
 
 }  // namespace

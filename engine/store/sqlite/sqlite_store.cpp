@@ -10,6 +10,7 @@
 #include "store/chain.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_accounts.h"
+#include "store/sqlite/sqlite_digest.h"
 
 namespace duban::store {
 
@@ -683,6 +684,19 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<HeldNotice>> ListHeld(const std::string& campaign, bool with_consumed) override {
+    return Guarded([&]() -> Result<std::vector<HeldNotice>> {
+      ReadTransaction tx(db_);
+      return sqlite::ListHeld(db_, campaign, with_consumed);
+    });
+  }
+  Result<std::vector<DigestRecord>> ListDigests(const std::string& campaign) override {
+    return Guarded([&]() -> Result<std::vector<DigestRecord>> {
+      ReadTransaction tx(db_);
+      return sqlite::ListDigests(db_, campaign);
+    });
+  }
+
   Result<VerifyReport> Verify(const std::string& campaign) override {
     return Guarded([&]() -> Result<VerifyReport> {
       // One read transaction, so the chain and the head are seen at one instant.
@@ -845,6 +859,9 @@ class SqliteStore final : public Store {
         q.bind(8, Secs(n.event.at));
         q.exec();
       }
+      if (auto st = sqlite::InsertHolds(db_, ch.campaign, result.first_seq, ch.events, ch.digest_holds); !st.ok())
+        return st;
+      if (auto st = sqlite::RecordDigests(db_, ch.campaign, result.first_seq, ch.digests); !st.ok()) return st;
       if (ch.command) {
         auto& q = Prepare(
             "INSERT INTO commands(campaign_id, id, fingerprint, exit_code, result) VALUES (?, ?, ?, ?, ?)");
