@@ -1,4 +1,4 @@
-// The zh-CN display labels the CLI prints for the engine's enums and states,
+// The zh-CN display labels the CLI and the reports print for the engine's enums and states,
 // all in one place. Role, stage and trigger labels come from the workflow;
 // request and delivery states print their wire names.
 //
@@ -13,7 +13,7 @@
 #include "model/events.h"
 #include "model/model.h"
 
-namespace duban::cli::labels {
+namespace duban::report::labels {
 
 // A ledger light ("green", "yellow", "red") as the status table shows it;
 // empty for no light.
@@ -48,4 +48,4 @@ std::string_view DeadlineEvent(std::string_view type_name);
 // A notice whose deliveries the dispatcher has not planned yet.
 std::string_view NoticeNotPlanned();
 
-}  // namespace duban::cli::labels
+}  // namespace duban::report::labels
