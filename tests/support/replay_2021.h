@@ -15,10 +15,12 @@
 
 namespace duban::testing {
 
-// Runs `cmd` in /bin/sh with its output into `dir`/out and `dir`/err.
+// Runs `cmd` in /bin/sh in `dir` (relative paths are its), its output into
+// `dir`/out and `dir`/err.
 inline Ran ShellIn(const std::string& cmd, const std::filesystem::path& dir) {
-  const int raw =
-      std::system((cmd + " >" + Quote((dir / "out").string()) + " 2>" + Quote((dir / "err").string())).c_str());
+  const int raw = std::system(("cd " + Quote(dir.string()) + " && " + cmd + " >" + Quote((dir / "out").string()) +
+                               " 2>" + Quote((dir / "err").string()))
+                                  .c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(dir / "out"), Slurp(dir / "err")};
 }
 
