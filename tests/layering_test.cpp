@@ -34,7 +34,7 @@ struct Layer {
   std::string_view module;
   int rank;
 };
-constexpr std::array<Layer, 15> kLayers{{
+constexpr std::array<Layer, 16> kLayers{{
     {"core", 0},
     {"calendar", 1},
     {"model", 2},
@@ -47,9 +47,10 @@ constexpr std::array<Layer, 15> kLayers{{
     {"notify", 7},
     {"wire", 8},
     {"app", 9},
-    {"runtime", 10},
-    {"http", 11},         // the JSON API and its Beast server, wired into `serve` by the CLI
-    {"tools/duban", 12},  // the CLI: the top, includes whatever it needs
+    {"report", 10},       // the XLSX/CSV ledger, the HTML reports, the iCalendar feed, over the app's queries
+    {"runtime", 11},
+    {"http", 12},         // the JSON API and its Beast server, wired into `serve` by the CLI
+    {"tools/duban", 13},  // the CLI: the top, includes whatever it needs
 }};
 
 std::optional<int> RankOf(std::string_view module) {
@@ -117,7 +118,7 @@ TEST(Layering, NoModuleIncludesOneAboveOrBesideIt) {
     EXPECT_LT(to, from) << i.file.string() << ":" << i.line << ": " << i.from << " includes "
                         << i.to << (to == from ? ", beside it" : ", above it")
                         << " (order: core < calendar < model < workflow < machine, deadline, assessment < "
-                           "store < attach < notify < wire < app < runtime < http < tools/duban)";
+                           "store < attach < notify < wire < app < report < runtime < http < tools/duban)";
   }
 }
 

@@ -13,9 +13,9 @@ packages=(
   libssl-dev openssl
   libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev libkainjow-mustache-dev
-  libargon2-dev libsystemd-dev
+  libargon2-dev libsystemd-dev libxlsxwriter-dev
   dpkg-dev lintian file wrk
-  python3 python3-aiosmtpd
+  python3 python3-aiosmtpd python3-openpyxl python3-icalendar
   chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 

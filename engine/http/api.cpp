@@ -13,6 +13,7 @@
 #include "http/multipart.h"
 #include "http/problem.h"
 #include "http/routes.h"
+#include "report/report.h"
 #include "wire/results.h"
 #include "workflow/permissions.h"
 
@@ -688,6 +689,22 @@ Response Api::Dispatch(const Request& req) {
       json out = app::AssessmentJson(*v);
       out["campaign"] = v->context.campaign.id;
       return Json(200, out);
+    }
+
+    case RouteId::kDeadlinesIcs: {
+      const report::Concern who{c.query.count("unit") ? c.query.at("unit") : std::string(),
+                                c.query.count("person") ? c.query.at("person") : std::string()};
+      if (who.unit.empty() == who.person.empty())
+        return Problem(400, codes::kBadRequest, "give exactly one of ?unit= and ?person=");
+      auto data = report::Collect(app_, c.Param("campaign"), who.unit, c.Context());
+      if (!data.ok()) return ProblemOf(data.status());
+      auto feed = report::DeadlineFeed(*data, who, c.Context().at);
+      if (!feed.ok()) return ProblemOf(feed.status());
+      Response r;
+      r.Set("Content-Type", std::string(report::kIcsMediaType));
+      r.Set("Cache-Control", "private, no-cache");
+      r.body = std::move(feed->ics);
+      return r;
     }
   }
   return Problem(500, codes::kInternal, "route without a handler");

@@ -38,6 +38,7 @@ constexpr std::array kRoutes = {
     Route{RouteId::kContacts, "GET", "/api/v1/campaigns/{campaign}/units/{unit}/contacts", true},
     Route{RouteId::kSetContact, "PUT", "/api/v1/campaigns/{campaign}/units/{unit}/contacts", true},
     Route{RouteId::kAssessment, "GET", "/api/v1/campaigns/{campaign}/assessment", true},
+    Route{RouteId::kDeadlinesIcs, "GET", "/api/v1/campaigns/{campaign}/deadlines.ics", true},
 };
 
 std::vector<std::string_view> Segments(std::string_view path) {

@@ -43,6 +43,7 @@ enum class RouteId : std::uint8_t {
   kContacts,
   kSetContact,
   kAssessment,
+  kDeadlinesIcs,
 };
 
 struct Route {

@@ -35,6 +35,7 @@ const VerbTable& Verbs() {
     AddDeadlinesVerbs(t);
     AddNoticesVerbs(t);
     AddAssessVerbs(t);
+    AddReportVerbs(t);
     AddServeVerbs(t);
     AddUsersVerbs(t);
     AddReplayVerbs(t);

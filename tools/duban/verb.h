@@ -161,6 +161,7 @@ void AddRecordVerbs(VerbTable& t);     // events, verify
 void AddDeadlinesVerbs(VerbTable& t);  // calendar *, tick, deadline set, extend, urge
 void AddNoticesVerbs(VerbTable& t);    // notices *
 void AddAssessVerbs(VerbTable& t);     // assess *
+void AddReportVerbs(VerbTable& t);     // report *
 void AddServeVerbs(VerbTable& t);      // serve
 void AddUsersVerbs(VerbTable& t);      // user password, token create|list|revoke
 void AddReplayVerbs(VerbTable& t);     // replay

@@ -1,6 +1,6 @@
-#include "labels.h"
+#include "report/labels.h"
 
-namespace duban::cli::labels {
+namespace duban::report::labels {
 
 std::string_view Light(std::optional<deadline::Light> light) {
   if (!light) return "";
@@ -57,4 +57,4 @@ std::string_view DeadlineEvent(std::string_view type_name) {
 
 std::string_view NoticeNotPlanned() { return "待分派 not yet planned"; }
 
-}  // namespace duban::cli::labels
+}  // namespace duban::report::labels
