@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -80,9 +81,9 @@ class AssessCli : public ::testing::Test {
     }
   }
 
-  Ran Duban(const std::string& as, const std::vector<std::string>& args) {
+  Ran Duban(const std::string& as, const std::vector<std::string>& args, const std::string& at = "2021-12-31T17:30") {
     std::string cmd = Quote(DUBAN_EXE) + " --db " + Quote((dir_.path() / "t.db").string()) + " --as " + Quote(as) +
-                      " --at 2021-12-31T17:30";
+                      " --at " + at;
     for (const auto& a : args) cmd += " " + Quote(a);
     return Shell(cmd, dir_.path());
   }
@@ -107,6 +108,8 @@ class AssessCli : public ::testing::Test {
   void AUnitSeesItsOwnScoreAndTheCirculatedRanking();
   void ABadPriorCsvNamesFileLineAndColumnAndChangesNothing();
   void EachUnitHearsItsOwnScoreAndDeductions();
+  void TheOnSiteVerificationCostsForestryItsFindingsAndItsLateFixUp();
+  void NextYearCarriesTheRosterContactsAndPublishedScores();
 
   static duban::testing::TempDir* suite_;
   static bool replayed_;
@@ -244,6 +247,84 @@ void AssessCli::EachUnitHearsItsOwnScoreAndDeductions() {
   EXPECT_THAT(womens, HasSubstr("纸质材料应报送2份，收到1份：扣5分"));
 }
 
+void AssessCli::TheOnSiteVerificationCostsForestryItsFindingsAndItsLateFixUp() {
+  const json events = Json("office-cao-bin", {"events", "--unit", "forestry"});
+  std::int64_t recorded = 0, fixed = 0;
+  bool escalated = false;
+  for (const auto& e : events) {
+    if (e["type"] == "inspection.recorded") recorded = e["seq"];
+    if (e["type"] == "transition.applied" && e["payload"]["trigger"] == "fix") fixed = e["seq"];
+    // The fix-up's own due (26 November) escalated on the unit's ladder.
+    if (e["type"] == "escalation.raised" && e["payload"].value("stage", "") == "fixing") escalated = true;
+  }
+  ASSERT_NE(recorded, 0);
+  ASSERT_NE(fixed, 0);
+  EXPECT_TRUE(escalated);
+  const json show = Json("office-cao-bin", {"assess", "show", "--unit", "forestry"});
+  ASSERT_EQ(show["rows"].size(), 1u);
+  const json& deductions = show["rows"][0]["scored"]["deductions"];
+  std::map<std::string, json> by_item;
+  for (const auto& d : deductions) by_item[d["item"]] = d;
+  ASSERT_TRUE(by_item.count("finding")) << deductions.dump();
+  EXPECT_EQ(by_item["finding"]["points"], 10);  // two findings
+  EXPECT_EQ(by_item["finding"]["events"], json::array({recorded}));
+  ASSERT_TRUE(by_item.count("fixup_late")) << deductions.dump();
+  EXPECT_EQ(by_item["fixup_late"]["events"], json::array({recorded, fixed}));
+  // Ecology-environment was visited and nothing was found.
+  const json eco = Json("office-cao-bin", {"assess", "show", "--unit", "ecology-environment"});
+  for (const auto& d : eco["rows"][0]["scored"]["deductions"]) EXPECT_NE(d["item"], "finding");
+  // Recording again, or for a unit never announced, is refused and changes nothing.
+  const std::size_t before = EventCount();
+  Ran again = Duban("office-cao-bin", {"inspect", "record", "forestry"});
+  EXPECT_EQ(again.status, 3);
+  EXPECT_THAT(again.err, HasSubstr("inspection_not_announced"));
+  Ran unit = Duban("finance-liaison", {"inspect", "announce", "--on", "2022-01-05", "--units", "finance"});
+  EXPECT_EQ(unit.status, 3);
+  EXPECT_THAT(unit.err, HasSubstr("permission:inspect_announce"));
+  Ran no_due = Duban("office-cao-bin", {"inspect", "record", "water", "--finding", "x"});
+  EXPECT_EQ(no_due.status, 2);
+  EXPECT_THAT(no_due.err, HasSubstr("--fixup-due"));
+  EXPECT_EQ(EventCount(), before);
+}
+
+void AssessCli::NextYearCarriesTheRosterContactsAndPublishedScores() {
+  const std::string at = "2022-09-30T10:00";
+  Ran missing = Duban("office-cao-bin", {"campaign", "create", "--from", "taishan-2020"}, at);
+  EXPECT_EQ(missing.status, 2) << missing.err;
+  Ran made = Duban("office-cao-bin", {"--format", "json", "campaign", "create", "--from", "taishan-2021"}, at);
+  ASSERT_EQ(made.status, 0) << made.err;
+  const json j = json::parse(made.out);
+  EXPECT_EQ(j["id"], "taishan-2022");
+  EXPECT_EQ(j["year"], 2022);
+  EXPECT_THAT(j["name"].get<std::string>(), HasSubstr("2022年"));
+  EXPECT_EQ(j["from"]["campaign"], "taishan-2021");
+  EXPECT_EQ(j["from"]["workflow_revised"], false);
+  EXPECT_EQ(j["from"]["prior_scores"], 15);
+  EXPECT_GE(j["from"]["contacts"].get<int>(), 1);
+  // The same pinned definitions: the plan stays in force until revised.
+  const json campaigns = Json("office-cao-bin", {"campaign", "list"});
+  ASSERT_EQ(campaigns.size(), 2u);
+  // Last year's published totals are this year's prior part, unit by unit.
+  const json last = Json("office-cao-bin", {"--campaign", "taishan-2021", "assess", "show"});
+  const json next = Json("office-cao-bin", {"--campaign", "taishan-2022", "assess", "show"});
+  std::map<std::string, json> total;
+  for (const auto& r : last["ranking"]) total[r["unit"]] = r["total"];
+  ASSERT_EQ(next["rows"].size(), 15u);
+  for (const auto& row : next["rows"]) EXPECT_EQ(row["prior"]["score"], total[row["unit"]]) << row.dump();
+  // The contacts reported during 2021 hold in 2022: the new holders are on the roster.
+  const json contacts = Json("office-cao-bin", {"--campaign", "taishan-2021", "events", "--type", "contact.changed"});
+  ASSERT_FALSE(contacts.empty());
+  const std::string unit = contacts.back()["unit"], person = contacts.back()["payload"]["person"];
+  const json roster = Json("office-cao-bin", {"--campaign", "taishan-2022", "roster", "--unit", unit});
+  bool found = false;
+  for (const auto& p : roster["people"]) found = found || p["id"] == person;
+  EXPECT_TRUE(found) << person << " is not on the 2022 roster of " << unit;
+  // Made once: again is refused.
+  Ran again = Duban("office-cao-bin", {"campaign", "create", "--from", "taishan-2021"}, at);
+  EXPECT_EQ(again.status, 2);
+  EXPECT_THAT(again.err, HasSubstr("already exists"));
+}
+
 // One test, so that ctest (one process per test) replays the year once.
 TEST_F(AssessCli, TheAssessmentVerbsOnThe2021Replay) {
   {
@@ -275,6 +356,16 @@ TEST_F(AssessCli, TheAssessmentVerbsOnThe2021Replay) {
     SCOPED_TRACE("EachUnitHearsItsOwnScoreAndDeductions");
     Fresh();
     EachUnitHearsItsOwnScoreAndDeductions();
+  }
+  {
+    SCOPED_TRACE("TheOnSiteVerificationCostsForestryItsFindingsAndItsLateFixUp");
+    Fresh();
+    TheOnSiteVerificationCostsForestryItsFindingsAndItsLateFixUp();
+  }
+  {
+    SCOPED_TRACE("NextYearCarriesTheRosterContactsAndPublishedScores");
+    Fresh();
+    NextYearCarriesTheRosterContactsAndPublishedScores();
   }
 }
 

@@ -246,6 +246,77 @@ TEST(Submission, ReturnedTwiceAnExplanationAMissingCopyAndALateCommitment) {
   EXPECT_EQ(s.score, 10000 - 1000 - 200 - 500 - 1000);  // 73.00
 }
 
+// The on-site verification: finance visited with two findings, its fix-up due
+// Friday 26 November, reported done Tuesday 30 November (2 working days late).
+Log& Inspected(Log& log, const std::string& fixed_at) {
+  log.Cycle("finance", "2021-10-14 10:00", "2021-10-21 15:00", 2, "2021-10-27");
+  log.Add(EventType::kInspectionAnnounced, "finance", "2021-11-10 10:00",
+          {{"inspection", "inspection#1"}, {"on", "2021-11-16"}, {"units", {"finance"}}});
+  log.Add(EventType::kInspectionRecorded, "finance", "2021-11-16 17:00",
+          {{"inspection", "inspection#1"},
+           {"on", "2021-11-16"},
+           {"findings", {"巡查记录不完整", "验收资料未归档"}},
+           {"fixup_due", "2021-11-26"}});
+  log.Move("finance", "2021-11-16 17:00", "rectify", "committed", "fixing");
+  if (!fixed_at.empty()) log.Move("finance", fixed_at, "fix", "fixing", "verified");
+  return log;
+}
+
+TEST(Submission, EachFindingAndALateFixUpCostPointsNamingTheirEvents) {
+  Log log;
+  Inspected(log, "2021-11-30 10:00");
+  const std::int64_t fixed = log.last();
+  const std::int64_t recorded = fixed - 2;
+  const auto s = Score(log, "finance", "2021-12-13 09:00");
+  ASSERT_TRUE(s.complete) << s.pending;
+  EXPECT_THAT(Items(s), ::testing::ElementsAre("finding:10.00", "fixup_late:5.00"));
+  EXPECT_THAT(s.deductions[0].events, ::testing::ElementsAre(recorded));
+  EXPECT_THAT(s.deductions[1].events, ::testing::ElementsAre(recorded, fixed));
+  EXPECT_THAT(s.deductions[1].reason, HasSubstr("逾期2个工作日"));
+  EXPECT_EQ(s.score, 10000 - 1000 - 500);
+}
+
+TEST(Submission, AFixUpOnTimeCostsOnlyTheFindings) {
+  Log log;
+  Inspected(log, "2021-11-26 16:00");
+  const auto s = Score(log, "finance", "2021-12-13 09:00");
+  ASSERT_TRUE(s.complete) << s.pending;
+  EXPECT_THAT(Items(s), ::testing::ElementsAre("finding:10.00"));
+}
+
+TEST(Submission, AnExtensionWhileFixingUpMovesTheFixUpDue) {
+  Log log;
+  Inspected(log, "");
+  log.Add(EventType::kDeadlineExtended, "finance", "2021-11-24 10:00",
+          {{"stage", "fixing"}, {"from", "2021-11-26"}, {"to", "2021-12-01"}});
+  log.Move("finance", "2021-11-30 10:00", "fix", "fixing", "verified");
+  const auto s = Score(log, "finance", "2021-12-13 09:00");
+  EXPECT_THAT(Items(s), ::testing::ElementsAre("finding:10.00"));
+}
+
+TEST(Submission, AUnitFixingUpIsFinalOnlyOnceItsFixUpDueHasPassed) {
+  Log log;
+  Inspected(log, "");
+  const auto before = Score(log, "finance", "2021-11-26 12:00");
+  EXPECT_FALSE(before.complete);
+  EXPECT_THAT(before.pending, HasSubstr("整改中"));
+  const auto after = Score(log, "finance", "2021-12-13 09:00");
+  ASSERT_TRUE(after.complete) << after.pending;
+  EXPECT_THAT(Items(after), ::testing::ElementsAre("finding:10.00", "fixup_late:5.00"));
+  EXPECT_THAT(after.deductions[1].reason, HasSubstr("整改未完成"));
+}
+
+TEST(Submission, AVerificationWithNoFindingCostsNothing) {
+  Log log;
+  log.Cycle("finance", "2021-10-14 10:00", "2021-10-21 15:00", 2, "2021-10-27");
+  log.Add(EventType::kInspectionRecorded, "finance", "2021-11-16 17:00",
+          {{"inspection", "inspection#1"}, {"on", "2021-11-16"}, {"findings", nlohmann::json::array()}});
+  log.Move("finance", "2021-11-16 17:00", "verify", "committed", "verified");
+  const auto s = Score(log, "finance", "2021-12-13 09:00");
+  ASSERT_TRUE(s.complete) << s.pending;
+  EXPECT_EQ(s.score, 10000);
+}
+
 TEST(Submission, NeverSubmittedScoresZeroOnceTheDueHasPassed) {
   Log log;
   log.Move("emergency", "2021-10-08 09:00", "kickoff", "planned", "kicked_off");
@@ -503,7 +574,15 @@ INSTANTIATE_TEST_SUITE_P(
         LoaderCase{"TooFine", "per_explained = 2 ", "per_explained = 2.125 ", "2.125", "two decimal places"},
         LoaderCase{"UnknownKey", "per_return = 5 ", "per_returns = 5 ", "per_returns", "unknown key 'per_returns'"},
         LoaderCase{"FinalStageTwice", "final_stages = [\"committed\", \"verified\"",
-                   "final_stages = [\"committed\", \"committed\"", "\"committed\"", "listed twice"}),
+                   "final_stages = [\"committed\", \"committed\"", "\"committed\"", "listed twice"},
+        LoaderCase{"InspectionUnknownTrigger", "rectify = \"rectify\"", "rectify = \"repair\"", "\"repair\"",
+                   "unknown trigger 'repair'"},
+        LoaderCase{"InspectionFromOtherStages", "rectify = \"rectify\"", "rectify = \"fix\"", "\"fix\"",
+                   "must leave the same stages"},
+        LoaderCase{"InspectionNeedsApproval", "rectify = \"rectify\"", "rectify = \"accept\"", "\"accept\"",
+                   "needs approval"},
+        LoaderCase{"InspectionSameTarget", "rectify = \"rectify\"", "rectify = \"verify\"", "\"verify\"",
+                   "fix-up stage of its own"}),
     [](const auto& param) { return std::string(param.param.name); });
 
 }  // namespace

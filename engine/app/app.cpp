@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/admission.h"
+#include "app/authorized.h"
 #include "app/rows.h"
 #include "core/hash.h"
 #include "deadline/deadline.h"
@@ -25,14 +26,7 @@ constexpr int kMaxAttempts = 8;
 
 using model::Verb;
 
-// Authorises `rc` for `verb` on `unit` (empty: no unit in particular) in the
-// campaign of `ctx`: the answer of workflow::Authorize, or its refusal.
-Result<workflow::Authorization> Authorized(const Context& ctx, const RequestContext& rc, Verb verb,
-                                           const std::string& unit = "") {
-  auto a = workflow::Authorize(*ctx.workflow, *ctx.roster, {rc.person, rc.channel == Channel::kSystem}, verb, unit);
-  if (!a.allowed) return Status::Refused(a.rule, a.message);
-  return a;
-}
+using detail::Authorized;
 
 // `viewer` may see `person`'s phone and e-mail in this campaign.
 bool SeesDetails(const Context& ctx, const RequestContext& rc, const std::string& person) {
@@ -78,7 +72,21 @@ model::Roster WithContacts(const model::Roster& roster, const model::Workflow& w
   return out;
 }
 
+// The contact.changed payload of `c`, `previous` the holder it replaces.
+nlohmann::json ContactPayload(const model::Contact& c, const std::string& previous) {
+  return {{"role", c.role},   {"number", c.number}, {"person", c.person},
+          {"name", c.name},   {"phone", c.phone},   {"email", c.email},
+          {"previous", previous}, {"reported_by", c.reported_by}, {"reported_on", FormatDate(c.reported_on)}};
+}
+
 }  // namespace
+
+Result<workflow::Authorization> detail::Authorized(const Context& ctx, const RequestContext& rc, Verb verb,
+                                                   const std::string& unit) {
+  auto a = workflow::Authorize(*ctx.workflow, *ctx.roster, {rc.person, rc.channel == Channel::kSystem}, verb, unit);
+  if (!a.allowed) return Status::Refused(a.rule, a.message);
+  return a;
+}
 
 // A plan for a command that changes a unit's paperwork or record but not its
 // stage: the instance is written with its version bumped, so that the command
@@ -262,21 +270,69 @@ Result<Outcome<wire::CalendarLoaded>> App::LoadCalendars(const std::filesystem::
   return loaded;
 }
 
+namespace {
+
+// `text` with every occurrence of the year `from` moved to `to`
+// ("taishan-2021" -> "taishan-2022"); unchanged when it has none.
+std::string NextYearIn(std::string text, int from, int to) {
+  const std::string a = std::to_string(from), b = std::to_string(to);
+  for (std::size_t at = text.find(a); at != std::string::npos; at = text.find(a, at + b.size()))
+    text.replace(at, a.size(), b);
+  return text;
+}
+
+}  // namespace
+
 Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& spec, const RequestContext& rc) {
-  auto wf_text = workflow::ReadTextFile(spec.workflow);
-  if (!wf_text.ok()) return wf_text.status();
-  auto wf = workflow::ParseWorkflow(*wf_text, spec.workflow.string());
+  // A definition: a file given, or the previous campaign's pinned copy.
+  struct Source {
+    std::string text;
+    std::string source;
+  };
+  std::optional<Context> previous;
+  if (!spec.from.empty()) {
+    auto prev = Load(spec.from);
+    if (!prev.ok()) return prev.status();
+    if (auto allowed = Authorized(*prev, rc, Verb::kCampaignCreate); !allowed.ok()) return allowed.status();
+    previous = std::move(*prev);
+  }
+  auto read = [&](const std::filesystem::path& path, const std::string& pinned_hash) -> Result<Source> {
+    if (path.empty() && previous) {
+      auto def = store_.GetDefinition(pinned_hash);
+      if (!def.ok()) return def.status();
+      if (!def->has_value()) return Status::Internal("the definition " + pinned_hash + " pinned by '" + spec.from + "' is missing");
+      return Source{(*def)->content, (*def)->source};
+    }
+    if (path.empty()) return Status::InvalidInput("a campaign needs a roster file (--roster) or a previous campaign (--from)");
+    auto text = workflow::ReadTextFile(path);
+    if (!text.ok()) return text.status();
+    return Source{std::move(*text), path.string()};
+  };
+  auto wf_source = read(spec.workflow, previous ? previous->campaign.workflow_hash : "");
+  if (!wf_source.ok()) return wf_source.status();
+  auto roster_source = read(spec.roster, previous ? previous->campaign.roster_hash : "");
+  if (!roster_source.ok()) return roster_source.status();
+  const std::string* wf_text = &wf_source->text;
+  const std::string* roster_text = &roster_source->text;
+  auto wf = workflow::ParseWorkflow(*wf_text, wf_source->source);
   if (!wf.ok()) return wf.status();
-  auto roster_text = workflow::ReadTextFile(spec.roster);
-  if (!roster_text.ok()) return roster_text.status();
-  auto roster = workflow::ParseRoster(*roster_text, spec.roster.string(), *wf);
+  auto roster = workflow::ParseRoster(*roster_text, roster_source->source, *wf);
   if (!roster.ok()) return roster.status();
 
-  const std::string id = spec.id.empty() ? roster->id : spec.id;
-  const int year = spec.year.value_or(roster->year);
-  const std::string tz_name =
-      !spec.time_zone.empty() ? spec.time_zone : roster->time_zone.empty() ? std::string(kDefaultTimeZone)
-                                                                           : roster->time_zone;
+  const int year = spec.year.value_or(previous ? previous->campaign.year + 1 : roster->year);
+  std::string id = spec.id;
+  if (id.empty() && previous) {
+    id = NextYearIn(previous->campaign.id, previous->campaign.year, year);
+    if (id == previous->campaign.id)
+      return Status::InvalidInput("campaign '" + id + "' has no year in its id to move on: give the new one's --id");
+  }
+  if (id.empty()) id = roster->id;
+  std::string name = spec.name;
+  if (name.empty() && previous) name = NextYearIn(previous->campaign.name, previous->campaign.year, year);
+  const std::string tz_name = !spec.time_zone.empty() ? spec.time_zone
+                              : previous             ? previous->campaign.time_zone
+                              : roster->time_zone.empty() ? std::string(kDefaultTimeZone)
+                                                          : roster->time_zone;
   auto tz = TimeZone::Find(tz_name);
   if (!tz.ok()) return tz.status();
   if (id.empty()) return Status::InvalidInput("the campaign needs an id (--id or the roster's id)");
@@ -284,13 +340,42 @@ Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& s
   auto may_create = workflow::Authorize(*wf, *roster, {rc.person, rc.channel == Channel::kSystem},
                                         Verb::kCampaignCreate);
   if (!may_create.allowed)
-    return Status::Refused(may_create.rule, may_create.message + "（名册 " + spec.roster.string() + "）");
+    return Status::Refused(may_create.rule, may_create.message + "（名册 " + roster_source->source + "）");
+
+  // What the previous campaign hands on: the latest contact change of each
+  // unit's role, and its published ranking as last year's scores.
+  std::vector<model::Contact> contacts;
+  std::vector<assessment::PriorRow> prior;
+  if (previous) {
+    auto changes = store_.ListContacts(previous->campaign.id, "");
+    if (!changes.ok()) return changes.status();
+    for (const auto& c : *changes) {
+      if (roster->FindUnit(c.unit) == nullptr || !wf->FindRole(c.role)) continue;  // gone from the revised roster
+      std::erase_if(contacts, [&](const model::Contact& k) { return k.unit == c.unit && k.role == c.role; });
+      contacts.push_back(c);
+    }
+    for (auto& c : contacts) {
+      c.number = 1;
+      c.recorded_by = rc.person;
+      c.recorded_at = rc.at;
+    }
+    auto events = AllEvents(*previous);
+    if (!events.ok()) return events.status();
+    const auto rec = assessment::ReadRecord(*events);
+    if (rec.published != 0 && wf->assessment.given) {
+      auto rows = assessment::PriorFromRanking(rec.published_payload.value("ranking", nlohmann::json::array()),
+                                               previous->campaign.id, *roster);
+      if (!rows.ok()) return rows.status();
+      prior = std::move(*rows);
+    }
+  }
 
   nlohmann::json fingerprint = {{"verb", "campaign.create"},
                                 {"id", id},
                                 {"workflow", Sha256Hex(*wf_text)},
                                 {"roster", Sha256Hex(*roster_text)},
                                 {"year", year},
+                                {"from", spec.from},
                                 {"actor", rc.person}};
   return Run<wire::CampaignCreated>(id, rc, fingerprint, nullptr, [&]() -> Result<Plan<wire::CampaignCreated>> {
     auto existing = store_.GetCampaign(id);
@@ -313,11 +398,11 @@ Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& s
     }
     const std::string wf_hash = Sha256Hex(*wf_text);
     const std::string roster_hash = Sha256Hex(*roster_text);
-    ch.definitions.push_back({wf_hash, "workflow", spec.workflow.string(), *wf_text});
-    ch.definitions.push_back({roster_hash, "roster", spec.roster.string(), *roster_text});
+    ch.definitions.push_back({wf_hash, "workflow", wf_source->source, *wf_text});
+    ch.definitions.push_back({roster_hash, "roster", roster_source->source, *roster_text});
     store::Campaign c;
     c.id = id;
-    c.name = spec.name.empty() ? roster->name : spec.name;
+    c.name = name.empty() ? roster->name : name;
     c.year = year;
     c.time_zone = tz->name();
     c.workflow_hash = wf_hash;
@@ -358,16 +443,35 @@ Result<Outcome<wire::CampaignCreated>> App::CreateCampaign(const CampaignSpec& s
     made.workflow.id = wf->id;
     made.workflow.version = wf->version;
     made.workflow.sha256 = wf_hash;
-    made.workflow.source = spec.workflow.string();
+    made.workflow.source = wf_source->source;
     made.roster.id = roster->id;
     made.roster.sha256 = roster_hash;
-    made.roster.source = spec.roster.string();
+    made.roster.source = roster_source->source;
     made.units = static_cast<std::int64_t>(roster->units.size());
     made.calendar_missing_years = cal->YearsWithoutData(year, year + 1);
+    if (previous)
+      made.from = wire::CampaignCreated::From{previous->campaign.id, wf_hash != previous->campaign.workflow_hash,
+                                              static_cast<std::int64_t>(contacts.size()),
+                                              static_cast<std::int64_t>(prior.size())};
     // The event's payload is the answer without the id (the event is the campaign's own).
     nlohmann::json payload = wire::ToJson(plan.result);
     payload.erase("id");
     ch.events.push_back(model::Event{model::EventType::kCampaignCreated, "", rc.person, rc.at, payload});
+    // The contacts in force at the end of last year, each on the record as reported then.
+    for (const auto& k : contacts) {
+      ch.contacts.push_back(k);
+      std::string before;
+      if (auto role = wf->FindRole(k.role))
+        for (const auto& p : roster->people)
+          if (roster->Holds(p.id, *role, k.unit, *wf)) before = p.id;
+      nlohmann::json p = ContactPayload(k, before);
+      p["carried_from"] = previous->campaign.id;
+      ch.events.push_back(model::Event{model::EventType::kContactChanged, k.unit, rc.person, rc.at, std::move(p)});
+    }
+    for (const auto& row : prior)
+      ch.events.push_back(model::Event{model::EventType::kAssessmentPriorRecorded, row.unit, rc.person, rc.at,
+                                       {{"score", assessment::PointsJson(row.score)},
+                                        {"source", "campaign:" + previous->campaign.id}}});
     return plan;
   });
 }
@@ -492,19 +596,20 @@ Result<machine::GuardFacts> App::Facts(const Context& ctx, const std::string& un
   std::optional<model::Commitment> current;
   if (!signatures->empty()) current = signatures->back();
   machine::GuardFacts facts = machine::FactsFor(*ctx.workflow, *ctx.roster, unit, *materials, current);
+  facts.inspection_recorded.detail = "须由办公室录入现场核查结果（inspect record）";
   if (auto assessed = AssessmentFacts(ctx, unit, tid, facts); !assessed.ok()) return assessed;
   return facts;
 }
 
 Result<model::Instance> App::Moved(const Context& ctx, const model::Instance& from, model::StageId to,
-                                   Instant at) {
+                                   Instant at, std::optional<Date> due_day) {
   model::Instance next = from;
   next.stage = to;
   next.version = from.version + 1;
   next.entered_at = at;
   next.pending_request.reset();
-  next.extended_to.reset();
-  auto due = ctx.DueFor(to, at, std::nullopt);
+  next.extended_to = due_day;
+  auto due = ctx.DueFor(to, at, due_day);
   if (!due.ok()) return due.status();
   Restarted(ctx, next, *due, std::nullopt);
   return next;
@@ -1233,10 +1338,7 @@ Result<Outcome<wire::Recorded>> App::SetContact(const std::string& campaign, con
     c.recorded_at = rc.at;
     Plan<wire::Recorded> plan{Touching(*ctx, *inst), {}};
     plan.changes.contacts.push_back(c);
-    nlohmann::json payload = {{"role", c.role},   {"number", c.number},     {"person", c.person},
-                              {"name", c.name},   {"phone", c.phone},       {"email", c.email},
-                              {"previous", previous}, {"reported_by", c.reported_by},
-                              {"reported_on", FormatDate(c.reported_on)}};
+    nlohmann::json payload = ContactPayload(c, previous);
     plan.changes.events.push_back(model::Event{model::EventType::kContactChanged, unit, rc.person, rc.at, payload});
     plan.result = wire::Recorded{unit, payload};
     return plan;

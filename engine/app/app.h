@@ -55,6 +55,13 @@ struct CampaignSpec {
   std::optional<int> year;              // default: the roster's year
   std::string time_zone;                // default: the roster's, else Asia/Shanghai
   std::filesystem::path calendars;      // loaded first when the database has no calendar yet
+  // The previous year's campaign (campaign create --from taishan-2021): the
+  // new one takes its pinned roster (unless `roster` is given) with the
+  // contact changes it recorded, its pinned workflow unless `workflow` is
+  // given (the plan stays in force until revised, 方案更新), the next year,
+  // its id and name with the year moved on, and its published ranking as
+  // every unit's last-year score.
+  std::string from;
 };
 
 // A campaign with its pinned definitions, parsed.
@@ -277,6 +284,20 @@ class App {
   // The asker as the campaign knows them. Refused (the actor rule) when the
   // campaign's roster does not have them.
   Result<SelfView> Self(const std::string& campaign, const RequestContext& rc);
+  // The on-site verification (现场核查, 二、（三）2; inspection.cpp), under the
+  // workflow's [assessment.inspection]. Announce: the upper level will visit
+  // `units` (every unit for {"all"}) on `on`; each gets inspection.announced
+  // with the next id ("inspection#2"). Record: the findings of the latest
+  // announced verification of `unit` not yet recorded, on or after its day;
+  // none fires the rule's verify trigger, some fire its rectify trigger with
+  // the fix-up due on `fixup_due` (required then, refused otherwise).
+  Result<Outcome<wire::Recorded>> AnnounceInspection(const std::string& campaign, Date on,
+                                                     const std::vector<std::string>& units, const std::string& note,
+                                                     const RequestContext& rc);
+  Result<Outcome<wire::Fired>> RecordInspection(const std::string& campaign, const std::string& unit,
+                                                const std::vector<std::string>& findings,
+                                                std::optional<Date> fixup_due, const std::string& note,
+                                                const RequestContext& rc);
   Result<AssessmentView> AssessShow(const std::string& campaign, const std::string& unit, const RequestContext& rc);
   Result<AssessmentCheck> AssessVerify(const std::string& campaign, const RequestContext& rc);
 
@@ -403,9 +424,10 @@ class App {
   Result<store::Changeset> TouchingAll(const Context& ctx);
   // Refused unless rc may use `verb` in every campaign of the database.
   duban::Status AuthorizeEverywhere(const RequestContext& rc, model::Verb verb);
-  // The instance after a move to `to` at `at`: version bumped, due recomputed.
+  // The instance after a move to `to` at `at`: version bumped, due recomputed
+  // (the end of `due_day` when given: the unit's own due in that stage).
   Result<model::Instance> Moved(const Context& ctx, const model::Instance& from, model::StageId to,
-                                Instant at);
+                                Instant at, std::optional<Date> due_day = std::nullopt);
 
   store::Store& store_;
   AppOptions options_;

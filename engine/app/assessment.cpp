@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "app/app.h"
+#include "app/authorized.h"
 #include "core/hash.h"
 #include "deadline/deadline.h"
 #include "machine/machine.h"
@@ -21,12 +22,6 @@ namespace {
 using model::EventType;
 using model::Verb;
 
-Result<workflow::Authorization> Allowed(const Context& ctx, const RequestContext& rc, Verb verb,
-                                        const std::string& unit = "") {
-  auto a = workflow::Authorize(*ctx.workflow, *ctx.roster, {rc.person, rc.channel == Channel::kSystem}, verb, unit);
-  if (!a.allowed) return Status::Refused(a.rule, a.message);
-  return a;
-}
 
 duban::Status RuleGiven(const Context& ctx) {
   if (ctx.workflow->assessment.given) return Status::Ok();
@@ -129,7 +124,7 @@ Result<Outcome<wire::Recorded>> App::AssessImportPrior(const std::string& campai
                                                        const std::string& correction, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessImport); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessImport); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   auto text = workflow::ReadTextFile(csv);
   if (!text.ok()) return text.status();
@@ -146,7 +141,7 @@ Result<Outcome<wire::Recorded>> App::AssessCarryOverPrior(const std::string& cam
                                                           const std::string& correction, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessImport); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessImport); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   if (from == ctx->campaign.id) return Status::InvalidInput("a campaign cannot carry over its own scores");
   // The previous campaign's circulated result (通报) is public within the office's records.
@@ -193,7 +188,7 @@ Result<Outcome<wire::Recorded>> App::AssessEvaluate(const std::string& campaign,
                                                     const std::string& correction, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessEvaluate, unit); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessEvaluate, unit); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   if (ctx->roster->FindUnit(unit) == nullptr)
     return Status::NotFound("no unit '" + unit + "' in campaign '" + ctx->campaign.id + "'");
@@ -221,7 +216,7 @@ Result<Outcome<wire::Recorded>> App::AssessScore(const std::string& campaign, co
                                                  const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessScore); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessScore); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   nlohmann::json fingerprint = {{"verb", "assess.score"}, {"correction", correction}, {"actor", rc.person},
                                 {"at", FormatUtc(rc.at)}};
@@ -253,7 +248,7 @@ Result<Outcome<wire::Recorded>> App::AssessSubmit(const std::string& campaign, c
                                                   const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessSubmit); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessSubmit); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   nlohmann::json fingerprint = {{"verb", "assess.submit"}, {"note", note}, {"actor", rc.person}};
   return Run<wire::Recorded>(ctx->campaign.id, rc, fingerprint, &*ctx, [&]() -> Result<Plan<wire::Recorded>> {
@@ -283,7 +278,7 @@ Result<Outcome<wire::Recorded>> App::AssessSubmit(const std::string& campaign, c
 
 Result<Outcome<wire::Decided>> App::DecideAssessment(const Context& ctx, const std::string& request, bool approve,
                                                      const std::string& note, const RequestContext& rc) {
-  if (auto allowed = Allowed(ctx, rc, approve ? Verb::kApprove : Verb::kReject); !allowed.ok())
+  if (auto allowed = detail::Authorized(ctx, rc, approve ? Verb::kApprove : Verb::kReject); !allowed.ok())
     return allowed.status();
   if (auto given = RuleGiven(ctx); !given.ok()) return given;
   if (!approve && note.empty()) return Status::Refused(machine::kRuleNote, "驳回须写明理由 (--note)");
@@ -344,7 +339,7 @@ Result<Outcome<wire::Decided>> App::DecideAssessment(const Context& ctx, const s
 Result<AssessmentView> App::AssessShow(const std::string& campaign, const std::string& unit, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  auto allowed = Allowed(*ctx, rc, Verb::kAssessShow, unit);
+  auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessShow, unit);
   if (!allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   if (!unit.empty() && ctx->roster->FindUnit(unit) == nullptr) return Status::NotFound("no unit '" + unit + "'");
@@ -374,7 +369,7 @@ Result<AssessmentView> App::AssessShow(const std::string& campaign, const std::s
 Result<AssessmentCheck> App::AssessVerify(const std::string& campaign, const RequestContext& rc) {
   auto ctx = Load(campaign);
   if (!ctx.ok()) return ctx.status();
-  if (auto allowed = Allowed(*ctx, rc, Verb::kAssessVerify); !allowed.ok()) return allowed.status();
+  if (auto allowed = detail::Authorized(*ctx, rc, Verb::kAssessVerify); !allowed.ok()) return allowed.status();
   if (auto given = RuleGiven(*ctx); !given.ok()) return given;
   auto events = AllEvents(*ctx);
   if (!events.ok()) return events.status();

@@ -98,6 +98,18 @@ SubmissionScore ScoreSubmission(const model::Workflow& wf, const UnitRecord& rec
   const StoredEvent* signed_ok = nullptr;  // the first stamped commitment after entering the commitment stage
   int copies = 0;
   std::int64_t copies_seq = 0;
+  // The on-site verification: every finding recorded, and the fix-up.
+  const model::InspectionRule& ins = wf.assessment.inspection;
+  const std::string fixup_stage_id = ins.given ? wf.stages[ins.fixup_stage].id : std::string();
+  std::vector<std::int64_t> finding_seqs;
+  int findings = 0;
+  struct Fixup {
+    std::int64_t recorded_seq = 0;
+    std::optional<Date> due;
+    std::int64_t entered_seq = 0;
+    const StoredEvent* done = nullptr;  // the move out of the fix-up stage
+  };
+  std::vector<Fixup> fixups;
   std::vector<std::pair<std::string, Owed>> owed;
   for (const auto& m : record.unit->materials) owed.push_back({m.id, Owed{m.name, m.required, "", 0, 0, 0}});
   auto find_owed = [&](const std::string& id) {
@@ -120,6 +132,20 @@ SubmissionScore ScoreSubmission(const model::Workflow& wf, const UnitRecord& rec
         const std::string trigger = Str(p, "trigger");
         if (trigger == r.submit_trigger && submitted == nullptr && Str(p, "from") == stage_id) submitted = &e;
         if (trigger == r.return_trigger) returns.push_back(e.seq);
+        if (ins.given && !fixups.empty()) {
+          Fixup& f = fixups.back();
+          if (to == fixup_stage_id && f.entered_seq == 0) f.entered_seq = e.seq;
+          else if (Str(p, "from") == fixup_stage_id && f.entered_seq != 0 && f.done == nullptr) f.done = &e;
+        }
+        break;
+      }
+      case EventType::kInspectionRecorded: {
+        if (!ins.given) break;
+        const auto& list = p.contains("findings") && p["findings"].is_array() ? p["findings"] : nlohmann::json::array();
+        if (list.empty()) break;
+        findings += static_cast<int>(list.size());
+        finding_seqs.push_back(e.seq);
+        fixups.push_back(Fixup{e.seq, DateIn(p, "fixup_due"), 0, nullptr});
         break;
       }
       case EventType::kDeadlineMissed:
@@ -168,8 +194,19 @@ SubmissionScore ScoreSubmission(const model::Workflow& wf, const UnitRecord& rec
   std::optional<Date> due = due_of(r.stage, entered.value_or(now));
   due = Extended(due, record.events, unit, stage_id, 0, submitted != nullptr ? submitted->seq : 0, nullptr);
 
-  const bool final_stage = std::any_of(r.final_stages.begin(), r.final_stages.end(),
-                                       [&](model::StageId s) { return wf.stages[s].id == current; });
+  bool final_stage = std::any_of(r.final_stages.begin(), r.final_stages.end(),
+                                 [&](model::StageId s) { return wf.stages[s].id == current; });
+  // Each fix-up's due, moved by the extensions granted while fixing up.
+  for (Fixup& f : fixups)
+    if (f.entered_seq != 0)
+      f.due = Extended(f.due, record.events, unit, fixup_stage_id, f.entered_seq, f.done != nullptr ? f.done->seq : 0,
+                       nullptr);
+  std::string fixup_pending;
+  if (ins.given && current == fixup_stage_id && !fixups.empty()) {
+    const Fixup& f = fixups.back();
+    if (f.due && today > *f.due) final_stage = true;  // scored as unfinished
+    else fixup_pending = "整改中" + (f.due ? "，整改期限" + FormatDateZh(*f.due) : std::string());
+  }
   if (submitted == nullptr) {
     if (due && today > *due) {
       out.complete = true;
@@ -182,7 +219,8 @@ SubmissionScore ScoreSubmission(const model::Workflow& wf, const UnitRecord& rec
     out.complete = final_stage;
     if (!final_stage) {
       auto sid = wf.FindStage(current);
-      out.pending = "尚在" + (sid ? wf.stages[*sid].label.zh : current) + "阶段";
+      out.pending = !fixup_pending.empty() ? fixup_pending
+                                           : "尚在" + (sid ? wf.stages[*sid].label.zh : current) + "阶段";
     }
     const Date on = tz.local_date(submitted->event.at);
     if (due && on > *due) {
@@ -230,6 +268,22 @@ SubmissionScore ScoreSubmission(const model::Workflow& wf, const UnitRecord& rec
         deduct(kItemCommitmentLate, r.commitment_late, "截止" + FormatDateZh(*cdue) + "未签署承诺书",
                {commit_entered_seq});
       }
+    }
+  }
+  if (findings > 0)
+    deduct(kItemFinding, r.per_finding * findings, "现场核查发现问题" + std::to_string(findings) + "个", finding_seqs);
+  for (const Fixup& f : fixups) {
+    if (f.entered_seq == 0 || !f.due) continue;
+    if (f.done != nullptr) {
+      const Date on = tz.local_date(f.done->event.at);
+      if (on > *f.due)
+        deduct(kItemFixupLate, r.fixup_late,
+               "整改" + FormatDateZh(on) + "完成，晚于整改期限" + FormatDateZh(*f.due) + "（逾期" +
+                   std::to_string(cal.WorkdaysBetween(NextDay(*f.due), on)) + "个工作日）",
+               {f.recorded_seq, f.done->seq});
+    } else if (today > *f.due) {
+      deduct(kItemFixupLate, r.fixup_late, "截至" + FormatDateZh(today) + "整改未完成（整改期限" + FormatDateZh(*f.due) + "）",
+             {f.recorded_seq});
     }
   }
   Points off = 0;

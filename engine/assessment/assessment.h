@@ -85,6 +85,8 @@ inline constexpr std::string_view kItemExplained = "explained";
 inline constexpr std::string_view kItemMissingMaterial = "missing_material";
 inline constexpr std::string_view kItemPaperCopies = "paper_copies";
 inline constexpr std::string_view kItemCommitmentLate = "commitment_late";
+inline constexpr std::string_view kItemFinding = "finding";        // a problem the on-site verification found
+inline constexpr std::string_view kItemFixupLate = "fixup_late";   // its fix-up finished late, or not at all
 
 struct Deduction {
   std::string item;                  // one of the kItem ids
@@ -118,7 +120,12 @@ struct UnitRecord {
 };
 
 // Scores this year's submission of `record.unit` by `wf.assessment`'s rule,
-// as the record stands at `now`. The due of the rule's stage is the
+// as the record stands at `now`. With an [assessment.inspection] rule, each
+// finding of an on-site verification (inspection.recorded) costs
+// per_finding, and a fix-up finished after its due (the fixup_due recorded,
+// moved by the fix-up stage's deadline.extended events) costs fixup_late; a
+// unit still fixing up has a final record only once that due has passed (it
+// then loses fixup_late as unfinished). The due of the rule's stage is the
 // workflow's for the unit's first entry into it, moved by every
 // deadline.extended event of that stage (the unit's, or the campaign's)
 // before the first submission. REQUIRES: wf.assessment.given.

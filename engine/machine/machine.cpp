@@ -68,6 +68,7 @@ const GuardFacts::Fact& GuardFacts::Get(Guard g) const {
     case Guard::kMaterialsReturned: return materials_returned;
     case Guard::kAssessmentScored: return assessment_scored;
     case Guard::kAssessmentSubmitted: return assessment_submitted;
+    case Guard::kInspectionRecorded: return inspection_recorded;
   }
   return materials_complete;
 }

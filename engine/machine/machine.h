@@ -24,6 +24,7 @@ struct GuardFacts {
   Fact materials_returned;
   Fact assessment_scored;     // from the event log (app: engine/assessment)
   Fact assessment_submitted;
+  Fact inspection_recorded;   // only the command recording a verification sets it (app)
   std::vector<std::string> returned_items;  // names of the items in the returned state
 
   const Fact& Get(model::Guard g) const;

@@ -51,10 +51,25 @@ struct SubmissionRule {
   Points fixup_late = 5 * kPointsScale;        // a fix-up (整改) done after its due, or not done
 };
 
+// The on-site verification (现场核查, 二、（三）2), when the upper level
+// announces it: the office records each visited unit's findings, which fires
+// `verify_trigger` when there are none and `rectify_trigger` when there are;
+// the latter's target is the fix-up stage (整改), due on the day the office
+// sets, escalating like any other stage, and left when the unit has fixed the
+// findings. Both triggers leave the same stages and need no approval.
+struct InspectionRule {
+  bool given = false;  // [assessment.inspection]
+  std::string verify_trigger;
+  std::string rectify_trigger;
+  std::uint16_t fixup_stage = 0;  // rectify_trigger's target
+  SourcePos pos;
+};
+
 struct AssessmentRule {
   bool given = false;  // the workflow has an [assessment] section
   AssessmentWeights weights;
   SubmissionRule submission;
+  InspectionRule inspection;
   SourcePos pos;
 };
 

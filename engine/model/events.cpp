@@ -9,7 +9,7 @@ namespace {
 constexpr bool RowsInEnumOrder() {
   for (std::size_t i = 0; i < kEventSpecs.size(); ++i)
     if (static_cast<std::size_t>(kEventSpecs[i].type) != i || kEventSpecs[i].name.empty()) return false;
-  return static_cast<std::size_t>(EventType::kDigestAssembled) + 1 == kEventTypeCount;  // the last enumerator
+  return static_cast<std::size_t>(EventType::kInspectionRecorded) + 1 == kEventTypeCount;  // the last enumerator
 }
 static_assert(RowsInEnumOrder(), "kEventSpecs: one row per EventType, in the enum's order");
 

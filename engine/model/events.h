@@ -51,8 +51,10 @@ enum class EventType : std::uint8_t {
   kAssessmentPriorRecorded,
   kAssessmentEvaluated,
   kDigestAssembled,
+  kInspectionAnnounced,
+  kInspectionRecorded,
 };
-inline constexpr std::size_t kEventTypeCount = 26;
+inline constexpr std::size_t kEventTypeCount = 28;
 
 // Who hears of an event of a type (engine/machine/notices.h resolves it).
 enum class Audience : std::uint8_t {
@@ -280,6 +282,7 @@ inline constexpr FieldSpec kContactChanged[] = {
     {"previous", "the holder before (person id; empty when none)"},
     {"reported_by", "who reported the change"},
     {"reported_on", "the day it was reported"},
+    {"carried_from", "the previous year's campaign it was carried from (campaign create --from)", Presence::kOptional},
 };
 inline constexpr EventSpec kContactChangedEvent{EventType::kContactChanged, "contact.changed",
                                                 "a unit reported a new coordinator or liaison", kContactChanged,
@@ -334,6 +337,30 @@ inline constexpr FieldSpec kAssessmentPublished[] = {
 inline constexpr EventSpec kAssessmentPublishedEvent{EventType::kAssessmentPublished, "assessment.published",
                                                      "the ranking was approved and circulated (通报); scores frozen",
                                                      kAssessmentPublished, Audience::kWorkflow};
+// The on-site verification (现场核查, 二、（三）2): announced by the upper level
+// for some units, recorded per unit with its findings; findings open a fix-up
+// (整改) with its own due, in the workflow's fix-up stage.
+inline constexpr FieldSpec kInspectionId{"inspection", "the verification's id: \"inspection#1\""};
+inline constexpr FieldSpec kInspectionOn{"on", "the day of the on-site verification"};
+inline constexpr FieldSpec kInspectionAnnounced[] = {
+    kInspectionId,
+    kInspectionOn,
+    {"units", "every unit it visits (ids), this one among them"},
+    {"note", "the upper level's notice (上级通知)", Presence::kOptional},
+};
+inline constexpr EventSpec kInspectionAnnouncedEvent{EventType::kInspectionAnnounced, "inspection.announced",
+                                                     "the upper level announced an on-site verification of the unit (现场核查)",
+                                                     kInspectionAnnounced, Audience::kWorkflow};
+inline constexpr FieldSpec kInspectionRecorded[] = {
+    kInspectionId,
+    kInspectionOn,
+    {"findings", "[text]: each problem found (现场核查问题); empty when none"},
+    {"fixup_due", "the day the fix-up (整改) is due, when there are findings", Presence::kOptional},
+    {"note", "the office's note", Presence::kOptional},
+};
+inline constexpr EventSpec kInspectionRecordedEvent{EventType::kInspectionRecorded, "inspection.recorded",
+                                                    "the office recorded the on-site verification's findings for the unit",
+                                                    kInspectionRecorded, Audience::kWorkflow};
 inline constexpr FieldSpec kNoticeEnded[] = {
     kNoticeId,
     {"plugin", "the plugin instance"},
@@ -390,7 +417,8 @@ inline constexpr std::array<EventSpec, kEventTypeCount> kEventSpecs = {
     event_fields::kAssessmentScoredEvent,   event_fields::kAssessmentPublishedEvent,
     event_fields::kNoticeSentEvent,         event_fields::kNoticeFailedEvent,
     event_fields::kNoticeRetriedEvent,      event_fields::kAssessmentPriorRecordedEvent,
-    event_fields::kAssessmentEvaluatedEvent, event_fields::kDigestAssembledEvent};
+    event_fields::kAssessmentEvaluatedEvent, event_fields::kDigestAssembledEvent,
+    event_fields::kInspectionAnnouncedEvent, event_fields::kInspectionRecordedEvent};
 
 // The row of `t`.
 constexpr const EventSpec& SpecOf(EventType t) { return kEventSpecs[static_cast<std::size_t>(t)]; }

@@ -9,13 +9,14 @@ namespace duban::model {
 
 namespace {
 
-constexpr std::array<EnumName<Guard>, 6> kGuardNames{{
+constexpr std::array<EnumName<Guard>, 7> kGuardNames{{
     {Guard::kMaterialsComplete, "materials_complete"},
     {Guard::kMaterialsAccepted, "materials_accepted"},
     {Guard::kCommitmentSigned, "commitment_signed"},
     {Guard::kMaterialsReturned, "materials_returned"},
     {Guard::kAssessmentScored, "assessment_scored"},
     {Guard::kAssessmentSubmitted, "assessment_submitted"},
+    {Guard::kInspectionRecorded, "inspection_recorded"},
 }};
 
 constexpr std::array<EnumName<RequestStatus>, 3> kRequestStatusNames{{

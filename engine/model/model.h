@@ -92,6 +92,7 @@ enum class Guard : std::uint8_t {
   kMaterialsReturned,  // "materials_returned": some item was returned, naming what failed review
   kAssessmentScored,     // "assessment_scored": the unit has a current score (engine/assessment)
   kAssessmentSubmitted,  // "assessment_submitted": that score's ranking went to the approvers, or was published
+  kInspectionRecorded,   // "inspection_recorded": fired by recording the on-site verification (inspect record)
 };
 std::string_view GuardName(Guard g);
 std::optional<Guard> GuardFromName(std::string_view name);

@@ -37,6 +37,8 @@ enum class Verb : std::uint8_t {
   kAssessEvaluate,  // the office's evaluation of a unit
   kAssessScore,     // score every unit
   kAssessSubmit,    // send the ranking for approval
+  kInspectAnnounce,  // the on-site verification (现场核查) the upper level announced
+  kInspectRecord,    // a visited unit's findings, and its fix-up (整改) due
   // queries
   kCampaignList,
   kRoster,
@@ -85,6 +87,8 @@ inline constexpr std::array kVerbSpecs = {
     VerbSpec{Verb::kAssessEvaluate, "assess_evaluate", true, false},
     VerbSpec{Verb::kAssessScore, "assess_score", true, false},
     VerbSpec{Verb::kAssessSubmit, "assess_submit", true, false},
+    VerbSpec{Verb::kInspectAnnounce, "inspect_announce", true, false},
+    VerbSpec{Verb::kInspectRecord, "inspect_record", true, false},
     VerbSpec{Verb::kCampaignList, "campaign_list", false, false},
     VerbSpec{Verb::kRoster, "roster", false, false},
     VerbSpec{Verb::kStatus, "status", false, false},

@@ -40,6 +40,11 @@ json ToJson(const CampaignCreated& v) {
   json j = {{"id", v.id},       {"name", v.name}, {"year", v.year}, {"time_zone", v.time_zone},
             {"workflow", wf}, {"roster", roster}, {"units", v.units}};
   if (!v.calendar_missing_years.empty()) j["calendar_missing_years"] = v.calendar_missing_years;
+  if (v.from)
+    j["from"] = {{"campaign", v.from->campaign},
+                 {"workflow_revised", v.from->workflow_revised},
+                 {"contacts", v.from->contacts},
+                 {"prior_scores", v.from->prior_scores}};
   return j;
 }
 
@@ -146,6 +151,16 @@ Result<CampaignCreated> FromJson<CampaignCreated>(const json& j) {
   }
   r.Get("units", v.units);
   r.GetOptional("calendar_missing_years", v.calendar_missing_years);
+  if (j.is_object() && j.contains("from")) {
+    JsonReader f = r.Object("from");
+    CampaignCreated::From from;
+    f.Get("campaign", from.campaign);
+    f.Get("workflow_revised", from.workflow_revised);
+    f.Get("contacts", from.contacts);
+    f.Get("prior_scores", from.prior_scores);
+    r.Absorb(f);
+    v.from = std::move(from);
+  }
   return r.Done(std::move(v));
 }
 

@@ -66,6 +66,16 @@ struct CampaignCreated {
   Definition roster;
   std::int64_t units = 0;
   std::vector<int> calendar_missing_years;  // omitted from the JSON when empty
+  // Made from the previous year's campaign (campaign create --from): what it
+  // carried over. Omitted from the JSON when not.
+  struct From {
+    std::string campaign;          // "taishan-2021"
+    bool workflow_revised = false; // a new workflow file (方案更新); false: the plan stays in force
+    std::int64_t contacts = 0;     // contact changes carried (the latest per unit and role)
+    std::int64_t prior_scores = 0; // published totals recorded as last year's score; 0: none published
+    friend bool operator==(const From&, const From&) = default;
+  };
+  std::optional<From> from;
   friend bool operator==(const CampaignCreated&, const CampaignCreated&) = default;
 };
 

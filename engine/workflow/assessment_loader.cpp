@@ -125,6 +125,54 @@ void ReadSubmission(const Fields& section, const model::Workflow& wf, model::Sub
     if (const toml::node* n = s.Find(k.name)) *k.value = ReadPoints(s, k.name, *n);
 }
 
+// [assessment.inspection]: the two triggers recording an on-site verification.
+void ReadInspection(const Fields& section, const model::Workflow& wf, model::InspectionRule& r) {
+  const toml::node* node = section.Find("inspection");
+  if (node == nullptr) return;
+  const auto* t = node->as_table();
+  if (t == nullptr) section.WrongType("inspection", *node, "a table");
+  Fields s(*t, section.doc(), "[assessment.inspection]", {"verify", "rectify"});
+  r.given = true;
+  r.pos = s.pos();
+  const Located verify = s.LocatedString("verify");
+  const Located rectify = s.LocatedString("rectify");
+  r.verify_trigger = ResolveTrigger(s, wf, verify);
+  r.rectify_trigger = ResolveTrigger(s, wf, rectify);
+  // Each trigger is one transition (the same trigger may not lead elsewhere
+  // from another stage), needs no approval, and both leave the same stages.
+  auto only = [&](const Located& name) -> const model::TransitionDef& {
+    const auto ids = wf.FindTrigger(name.value);
+    if (ids.size() != 1)
+      Fail("[assessment.inspection]: trigger " + Quoted(name.value) + " must be one transition, not " +
+               std::to_string(ids.size()),
+           name.pos);
+    const model::TransitionDef& def = wf.transitions[ids.front()];
+    if (def.needs_approval)
+      Fail("[assessment.inspection]: trigger " + Quoted(name.value) +
+               " needs approval; recording a verification applies it at once",
+           name.pos);
+    return def;
+  };
+  const model::TransitionDef& v = only(verify);
+  const model::TransitionDef& f = only(rectify);
+  auto sorted = [](std::vector<model::StageId> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  if (sorted(v.from) != sorted(f.from))
+    Fail("[assessment.inspection]: triggers " + Quoted(r.verify_trigger) + " and " + Quoted(r.rectify_trigger) +
+             " must leave the same stages",
+         rectify.pos);
+  if (f.to == v.to)
+    Fail("[assessment.inspection]: trigger " + Quoted(r.rectify_trigger) +
+             " must lead to a fix-up stage of its own, not to " + Quoted(wf.stages[v.to].id),
+         rectify.pos);
+  if (wf.stages[f.to].terminal)
+    Fail("[assessment.inspection]: the fix-up stage " + Quoted(wf.stages[f.to].id) + " must not be terminal",
+         rectify.pos);
+  r.fixup_stage = f.to;
+}
+
 }  // namespace
 
 void ReadAssessment(const Fields& root, model::Workflow& wf) {
@@ -132,12 +180,13 @@ void ReadAssessment(const Fields& root, model::Workflow& wf) {
   if (node == nullptr) return;
   const auto* table = node->as_table();
   if (table == nullptr) root.WrongType("assessment", *node, "a table");
-  Fields section(*table, root.doc(), "[assessment]", {"weights", "submission"});
+  Fields section(*table, root.doc(), "[assessment]", {"weights", "submission", "inspection"});
   model::AssessmentRule rule;
   rule.given = true;
   rule.pos = section.pos();
   ReadWeights(section, rule);
   ReadSubmission(section, wf, rule.submission);
+  ReadInspection(section, wf, rule.inspection);
   if (wf.permissions.assessment_approvers.empty())
     Fail("[assessment]: [permissions] must name 'assessment_approvers', who approves the ranking "
          "(考核结果报区政府领导审核)",

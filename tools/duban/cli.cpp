@@ -19,7 +19,7 @@ constexpr std::size_t kMaxArgumentBytes = 64 * 1024;
 constexpr std::string_view kHelpOrder[] = {
     "init",   "campaign",    "roster", "status", "fire",     "requests", "approve", "reject",
     "material", "copies",    "ack",    "contact", "commitments", "sign",  "events",  "calendar",
-    "tick",   "deadline",    "extend", "urge",   "notices",  "assess",   "serve",    "user",
+    "tick",   "deadline",    "extend", "urge",   "notices",  "inspect",  "assess",   "serve",    "user",
     "token",  "verify",      "replay", "backup", "restore",  "doctor",   "migrate"};
 
 }  // namespace

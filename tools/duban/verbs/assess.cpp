@@ -1,5 +1,7 @@
 // The assessment verbs (考核, 三、（三）): assess import-prior, evaluate,
 // score, submit, show, verify. The ranking's approval is `approve assessment#N`.
+// And the on-site verification that feeds it (现场核查, 二、（三）2): inspect
+// announce, inspect record.
 #include <CLI/CLI.hpp>
 
 #include "app/rows.h"
@@ -119,9 +121,75 @@ int DoVerify(Call& c) {
   return diffs.empty() ? 0 : 1;
 }
 
+int DoAnnounce(Call& c, const std::string& on, const std::string& units, const std::string& note) {
+  auto day = ParseDate(on);
+  if (!day.ok()) return c.Fail(Status::InvalidInput("--on: " + day.status().message()));
+  std::vector<std::string> list;
+  for (std::size_t from = 0; from <= units.size();) {
+    const std::size_t comma = std::min(units.find(',', from), units.size());
+    if (comma > from) list.push_back(units.substr(from, comma - from));
+    from = comma + 1;
+  }
+  auto r = c.app->AnnounceInspection(c.g.campaign, *day, list, note, c.Request());
+  if (!r.ok()) return Recorded(c, r, "");
+  const json j = Json(*r);
+  return Recorded(c, r,
+                  "已登记现场核查 / on-site verification announced: " + j.value("inspection", "") + "，" +
+                      FormatDateZh(*day) + "，" + std::to_string(j["units"].size()) + " 个单位 units");
+}
+
+int DoRecord(Call& c, const std::string& unit, const std::vector<std::string>& findings, const std::string& due,
+             const std::string& note) {
+  std::optional<Date> fixup_due;
+  if (!due.empty()) {
+    auto d = ParseDate(due);
+    if (!d.ok()) return c.Fail(Status::InvalidInput("--fixup-due: " + d.status().message()));
+    fixup_due = *d;
+  }
+  auto r = c.app->RecordInspection(c.g.campaign, unit, findings, fixup_due, note, c.Request());
+  if (!r.ok()) return c.Fail(r.status());
+  if (c.json_out()) {
+    c.Print(Json(*r));
+    return 0;
+  }
+  c.io.out << unit << ": " << r->value.from.label << " → " << r->value.to.label;
+  if (findings.empty()) c.io.out << "（现场核查未发现问题 / no finding）";
+  else c.io.out << "（发现问题 " << findings.size() << " 个，整改期限 " << due << " / findings to fix up by " << due << "）";
+  if (r->replayed) c.io.out << "  [重复命令，未再执行 / repeated command id: not applied again]";
+  c.io.out << '\n';
+  return 0;
+}
+
 }  // namespace
 
 void AddAssessVerbs(VerbTable& t) {
+  t.AddGroup("inspect", "the on-site verification (现场核查) the upper level announces, its findings and fix-ups (整改)");
+  struct AnnounceArgs {
+    std::string on, units, note;
+  };
+  t.Add({{"inspect", "announce"}, "record the upper level's notice of an on-site verification of some units",
+         [](CLI::App& cmd) -> Runner {
+           auto a = std::make_shared<AnnounceArgs>();
+           cmd.add_option("--on", a->on, "the day of the verification (YYYY-MM-DD)")->required();
+           cmd.add_option("--units", a->units, "the units it visits: ids separated by commas, or all")->required();
+           cmd.add_option("--note", a->note, "the upper level's notice (上级通知文号)");
+           return [a](Call& c) { return DoAnnounce(c, a->on, a->units, a->note); };
+         }});
+  struct RecordArgs {
+    std::string unit, due, note;
+    std::vector<std::string> findings;
+  };
+  t.Add({{"inspect", "record"},
+         "record a visited unit's findings: none verifies it, some open a fix-up (整改) due on --fixup-due",
+         [](CLI::App& cmd) -> Runner {
+           auto a = std::make_shared<RecordArgs>();
+           cmd.add_option("unit", a->unit, "unit id")->required();
+           cmd.add_option("--finding", a->findings, "one problem found (repeat for each)")->allow_extra_args(false);
+           cmd.add_option("--fixup-due", a->due, "the day the fix-up is due (YYYY-MM-DD), with findings");
+           cmd.add_option("--note", a->note, "the office's note");
+           return [a](Call& c) { return DoRecord(c, a->unit, a->findings, a->due, a->note); };
+         }});
+
   t.AddGroup("assess", "the December assessment (考核): scores 30/50/20, the ranking's approval and publication");
   struct ImportArgs {
     std::string file, correction;

@@ -36,8 +36,12 @@ int DoInit(Call& c, const std::string& calendars) {
 
 int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
   app::CampaignSpec spec = in;
-  spec.workflow = spec.workflow.empty() ? ShareDir(c.session) / "workflows" / "annual-cycle.toml" : c.Path(spec.workflow);
-  spec.roster = c.Path(spec.roster);
+  // From a previous campaign, its pinned definitions unless new files are given.
+  if (!spec.workflow.empty()) spec.workflow = c.Path(spec.workflow);
+  else if (spec.from.empty()) spec.workflow = ShareDir(c.session) / "workflows" / "annual-cycle.toml";
+  if (!spec.roster.empty()) spec.roster = c.Path(spec.roster);
+  else if (spec.from.empty())
+    return c.Fail(Status::InvalidInput("campaign create needs --roster FILE, or --from a previous campaign"));
   spec.calendars = ShareDir(c.session) / "workflows" / "calendars";
   auto r = c.app->CreateCampaign(spec, c.Request());
   if (!r.ok()) return c.Fail(r.status());
@@ -54,6 +58,13 @@ int DoCampaignCreate(Call& c, const app::CampaignSpec& in) {
            << j["workflow"]["sha256"].get<std::string>().substr(0, 16) << "…\n"
            << "  名册 roster: " << j["roster"]["id"].get<std::string>() << " sha256 "
            << j["roster"]["sha256"].get<std::string>().substr(0, 16) << "…\n";
+  if (j.contains("from")) {
+    const json& f = j["from"];
+    c.io.out << "  沿用 carried from " << f.value("campaign", "") << ": "
+             << (f.value("workflow_revised", false) ? "工作方案已更新 revised workflow" : "工作方案继续有效 same workflow")
+             << "，联系人变更 contacts " << f.value("contacts", 0) << "，上年通报得分 prior scores "
+             << f.value("prior_scores", 0) << '\n';
+  }
   if (j.contains("calendar_missing_years"))
     c.io.out << "  警告 WARNING: no holiday calendar for " << j["calendar_missing_years"].dump()
              << ": those years fall back to plain weekends\n";
@@ -131,11 +142,15 @@ void AddCampaignVerbs(VerbTable& t) {
          "change it",
          [](CLI::App& cmd) -> Runner {
            auto a = std::make_shared<CreateArgs>();
-           cmd.add_option("--roster", a->roster, "roster file (units, people, roles)")->required();
-           cmd.add_option("--workflow", a->workflow, "workflow file (default: the shipped annual cycle)");
-           cmd.add_option("--id", a->spec.id, "campaign id (default: the roster's)");
-           cmd.add_option("--name", a->spec.name, "campaign name (default: the roster's)");
-           cmd.add_option("--year", a->year, "assessment year (default: the roster's)");
+           cmd.add_option("--roster", a->roster, "roster file (units, people, roles); with --from: a revised one");
+           cmd.add_option("--workflow", a->workflow,
+                          "workflow file (default: the shipped annual cycle; with --from: the previous campaign's)");
+           cmd.add_option("--from", a->spec.from,
+                          "the previous year's campaign: its roster with its contact changes, its workflow and its "
+                          "published scores carry over");
+           cmd.add_option("--id", a->spec.id, "campaign id (default: the roster's; with --from: its id a year on)");
+           cmd.add_option("--name", a->spec.name, "campaign name (default: the roster's; with --from: its name a year on)");
+           cmd.add_option("--year", a->year, "assessment year (default: the roster's; with --from: the next year)");
            cmd.add_option("--time-zone", a->spec.time_zone, "IANA time zone (default: the roster's, else Asia/Shanghai)");
            return [a](Call& c) {
              app::CampaignSpec spec = a->spec;
