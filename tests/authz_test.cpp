@@ -199,6 +199,12 @@ TEST_F(Authz, EveryVerbForEveryKindOfPerson) {
       {Verb::kAssessScore, {[&](auto& rc) { return StatusOf(app_->AssessScore(c, "", rc)); }, "PPAPPXXXX"}},
       {Verb::kAssessSubmit, {[&](auto& rc) { return StatusOf(app_->AssessSubmit(c, "", rc)); }, "PPAPPXXXX"}},
       {Verb::kAssessShow, {[&](auto& rc) { return StatusOf(app_->AssessShow(c, "finance", rc)); }, "APAAPXXXX"}},
+      {Verb::kInspectAnnounce,
+       {[&](auto& rc) { return StatusOf(app_->AnnounceInspection(c, D("2021-11-10"), {"finance"}, "", rc)); },
+        "PPAPPXXXX"}},
+      {Verb::kInspectRecord,
+       {[&](auto& rc) { return StatusOf(app_->RecordInspection(c, "finance", {}, std::nullopt, "", rc)); },
+        "PPAPPXXXX"}},
       {Verb::kAssessVerify, {[&](auto& rc) { return StatusOf(app_->AssessVerify(c, rc)); }, "PPAAPXXXX"}},
   };
   // A verb added to the list needs its row here.

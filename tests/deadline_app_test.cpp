@@ -828,7 +828,13 @@ TEST_F(DeadlineApp, ACampaignInAYearWithoutCalendarDataSaysSo) {
   auto tick = app_->Tick(app::SystemRequest(T("2030-10-07 09:00")));
   ASSERT_TRUE(tick.ok()) << tick.status().str();
   std::map<std::string, int> per_campaign;
-  for (const nlohmann::json all = wire::ToJson(tick->value); const auto& e : all["raised"]) ++per_campaign[e["campaign"].get<std::string>()];
+  std::size_t digests = 0;
+  for (const nlohmann::json all = wire::ToJson(tick->value); const auto& e : all["raised"]) {
+    // The office readers' digests (督办日报) come on top: one catch-up each.
+    if (e["type"] == "digest.assembled") ++digests;
+    else ++per_campaign[e["campaign"].get<std::string>()];
+  }
+  EXPECT_LE(digests, 2u * 4u);
   EXPECT_EQ(per_campaign["taishan-2030"], static_cast<int>(units_.size()));
   // The 2021 campaign, never ticked since its creation, catches up in the
   // same tick: missed, levels 1, 2 and 3 on their own days, and the latest

@@ -36,6 +36,7 @@ GuardFacts AllHold() {
   f.materials_complete.holds = f.materials_accepted.holds = f.commitment_signed.holds = true;
   f.materials_returned.holds = true;
   f.assessment_scored.holds = f.assessment_submitted.holds = true;
+  f.inspection_recorded.holds = true;
   return f;
 }
 
@@ -114,6 +115,10 @@ INSTANTIATE_TEST_SUITE_P(
         FireCase{"commit", "accepted", "finance", "commit", "finance-principal-leader", "", K::kApplied, "committed"},
         FireCase{"verify", "committed", "forestry", "verify", "office-director-sun-yecun", "", K::kApplied,
                  "verified"},
+        FireCase{"rectify", "committed", "forestry", "rectify", "office-cao-bin", "", K::kApplied, "fixing"},
+        FireCase{"fix", "fixing", "forestry", "fix", "forestry-liaison", "已补齐巡查台账", K::kApplied, "verified"},
+        FireCase{"assess_from_fixing", "fixing", "forestry", "assess", "office-cao-bin", "", K::kRequested,
+                 "assessed"},
         FireCase{"assess_from_committed", "committed", "finance", "assess", "office-cao-bin", "", K::kRequested,
                  "assessed"},
         FireCase{"assess_from_verified", "verified", "forestry", "assess", "office-cao-bin", "", K::kRequested,
@@ -139,7 +144,10 @@ INSTANTIATE_TEST_SUITE_P(
         FireCase{"terminal", "published", "finance", "return", "office-cao-bin", "x", K::kRefused, "stage"},
         FireCase{"unknown_trigger", "planned", "finance", "launch", "office-cao-bin", "", K::kRefused, "trigger"},
         FireCase{"return_needs_note", "under_review", "finance", "return", "office-cao-bin", "", K::kRefused,
-                 "note_required"}),
+                 "note_required"},
+        FireCase{"fix_needs_note", "fixing", "forestry", "fix", "forestry-liaison", "", K::kRefused, "note_required"},
+        FireCase{"office_cannot_report_a_fix", "fixing", "forestry", "fix", "office-cao-bin", "x", K::kRefused,
+                 "role"}),
     [](const ::testing::TestParamInfo<FireCase>& p) { return std::string(p.param.name); });
 
 TEST(Fire, GuardsRefuseWithTheRuleAndWhatIsMissing) {
@@ -157,6 +165,15 @@ TEST(Fire, GuardsRefuseWithTheRuleAndWhatIsMissing) {
   d = DecideFire(s.wf, s.roster, At("finance", "accepted"), Fire{"commit", "finance-liaison", kAt, ""}, f, "x");
   ASSERT_TRUE(d.refused());
   EXPECT_EQ(d.rule, "guard:commitment_signed");
+
+  // verify and rectify only from `inspect record`, which alone sets the fact.
+  f = AllHold();
+  f.inspection_recorded = {false, "须以现场核查记录（inspect record）办理"};
+  for (const char* trigger : {"verify", "rectify"}) {
+    d = DecideFire(s.wf, s.roster, At("forestry", "committed"), Fire{trigger, "office-cao-bin", kAt, ""}, f, "x");
+    ASSERT_TRUE(d.refused()) << trigger;
+    EXPECT_EQ(d.rule, "guard:inspection_recorded") << trigger;
+  }
 }
 
 TEST(Fire, AnOpenRequestBlocksFurtherMoves) {

@@ -7,7 +7,12 @@
 // tests/golden/digest_only_delivery.py checked that only deliveries changed —
 // the digest.assembled events added, the notice.sent of held notices gone,
 // every other event the same in order and every other person's deliveries the
-// same): every event's type, unit, actor, time and payload,
+// same); then for on-site verification (现场核查): inspection.announced and
+// inspection.recorded added, ecology-environment's verify and forestry's
+// rectify fired by `inspect record`, forestry's fix-up deadline and its
+// escalations, its fix, and its findings and late fix-up in the scores, every
+// other event the same in order (only the sequence numbers they cite moved):
+// every event's type, unit, actor, time and payload,
 // in order. A change of behaviour shows as the first differing event. And
 // every payload carries what model/events.h says it does: each member it
 // always has, and no member the list lacks.

@@ -167,8 +167,8 @@ struct Campaign {
     u.id = "finance";
     u.name = "区财政局<&>";
     roster->units = {u};
-    roster->people = {{"fin-liaison", "财政联络员", "", "", "", false, {{"liaison", 0, "finance", {}}}, {}},
-                      {"director", "主任", "", "", "", false, {{"office_director", 1, "", {}}}, {}}};
+    roster->people = {{"fin-liaison", "财政联络员", "", "", "", false, std::nullopt, {{"liaison", 0, "finance", {}}}, {}},
+                      {"director", "主任", "", "", "", false, std::nullopt, {{"office_director", 1, "", {}}}, {}}};
   }
 
   app::Context Context() const {

@@ -26,8 +26,10 @@ void RoundTrips(const T& value) {
 TEST(Wire, EveryCommandResultRoundTrips) {
   RoundTrips(CalendarLoaded{{{2021, "2021年节假日安排", "ab"}}, {{"t", "finance", "collecting", "更正", D(2021, 10, 20), D(2021, 10, 22)}, {"t", "water", "planned", "x", std::nullopt, D(2021, 10, 8)}}});
   RoundTrips(CampaignCreated{"taishan-2021", "泰山区", 2021, "Asia/Shanghai", {"annual-cycle", 1, "aa", "w.toml"},
-                             {"taishan-2021", std::nullopt, "bb", "r.toml"}, 15, {2027}});
-  RoundTrips(CampaignCreated{"c", "n", 2021, "Asia/Shanghai", {"w", 2, "a", "s"}, {"r", std::nullopt, "b", "t"}, 1, {}});
+                             {"taishan-2021", std::nullopt, "bb", "r.toml"}, 15, {2027}, std::nullopt});
+  RoundTrips(CampaignCreated{"taishan-2022", "泰山区", 2022, "Asia/Shanghai", {"annual-cycle", 1, "aa", "w.toml"},
+                             {"taishan-2022", std::nullopt, "bb", "r.toml"}, 15, {}, CampaignCreated::From{"taishan-2021", true, 30, 15}});
+  RoundTrips(CampaignCreated{"c", "n", 2021, "Asia/Shanghai", {"w", 2, "a", "s"}, {"r", std::nullopt, "b", "t"}, 1, {}, std::nullopt});
   RoundTrips(Fired{"finance", "submit", Fired::Outcome::kApplied, {"collecting", "材料收集"}, {"submitted", "已报送"},
                    std::nullopt, At("2021-10-20T15:59:59Z")});
   RoundTrips(Fired{"finance", "accept", Fired::Outcome::kRequested, {"under_review", "审核中"}, {"accepted", "审核通过"},

@@ -48,14 +48,14 @@ model::Roster ShippedRoster(const model::Workflow& wf) {
 
 // --- The shipped definitions ------------------------------------------------
 
-TEST(Shipped, AnnualCycleHasElevenStagesFromPlannedToPublished) {
+TEST(Shipped, AnnualCycleHasTwelveStagesFromPlannedToPublished) {
   const model::Workflow wf = ShippedWorkflow();
-  ASSERT_EQ(wf.stages.size(), 11u);
+  ASSERT_EQ(wf.stages.size(), 12u);
   EXPECT_EQ(wf.id, "annual-cycle");
   EXPECT_EQ(wf.stages[wf.initial].id, "planned");
   const std::vector<std::string> expected = {
       "planned",  "kicked_off", "collecting", "submitted", "under_review", "returned",
-      "accepted", "committed",  "verified",   "assessed",  "published"};
+      "accepted", "committed",  "verified",   "fixing",    "assessed",  "published"};
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(wf.stages[i].id, expected[i]);
   for (const auto& stage : wf.stages) {
     EXPECT_FALSE(stage.label.zh.empty()) << stage.id;
