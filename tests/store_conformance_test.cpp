@@ -1206,14 +1206,8 @@ class OutboxContract : public ::testing::TestWithParam<OutboxFactory> {
     return out;
   }
   static store::DeliveryResult Outcome(const store::Delivery& d, store::DeliveryState state, Instant at) {
-    store::DeliveryResult r;
-    r.notice_id = d.notice.id;
-    r.plugin = d.plugin;
-    r.owner = d.lease_owner;
-    r.expected_attempts = d.attempts;
-    r.attempts = d.attempts + 1;
+    store::DeliveryResult r = store::DeliveryResult::AttemptOf(d, at);
     r.state = state;
-    r.attempted_at = at;
     if (state == store::DeliveryState::kPending) r.next_attempt_at = at + std::chrono::minutes(1);
     if (state != store::DeliveryState::kDelivered) r.error = "smtp said no";
     return r;

@@ -83,13 +83,7 @@ bool Dispatcher::IsUrgent(const model::Notice& notice) const {
 }
 
 store::DeliveryResult Dispatcher::Decide(const store::Delivery& d, const DeliveryOutcome& outcome, Instant now) {
-  store::DeliveryResult r;
-  r.notice_id = d.notice.id;
-  r.plugin = d.plugin;
-  r.expected_attempts = d.attempts;
-  r.owner = d.lease_owner;
-  r.attempts = d.attempts + 1;
-  r.attempted_at = now;
+  store::DeliveryResult r = store::DeliveryResult::AttemptOf(d, now);
   r.elapsed = outcome.elapsed;
   switch (outcome.kind) {
     case DeliveryOutcome::Kind::kDelivered:

@@ -88,6 +88,19 @@ struct DeliveryResult {
   // dispatcher's notice.sent / notice.failed, notify::DeliveryEndedEvent).
   // The outbox only stores it; nullopt: none.
   std::optional<model::Event> event;
+
+  // The outcome of the attempt `d` (as Claim() returned it) makes at `at`,
+  // fenced by its claim: the state, the error and the event left to the caller.
+  static DeliveryResult AttemptOf(const Delivery& d, Instant at) {
+    DeliveryResult r;
+    r.notice_id = d.notice.id;
+    r.plugin = d.plugin;
+    r.expected_attempts = d.attempts;
+    r.owner = d.lease_owner;
+    r.attempts = d.attempts + 1;
+    r.attempted_at = at;
+    return r;
+  }
 };
 
 // Thread-safety: as the implementation states (MemoryOutbox: none; the
