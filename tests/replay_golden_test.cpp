@@ -40,6 +40,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// The replay's [serve] public_url: the links in its mails start with it.
+constexpr const char* kPublicUrl = "http://duban.example.org:8080";
+
 std::string Quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -78,7 +81,7 @@ class ReplayGolden : public ::testing::Test {
     // The shipped e-mail plugin into a maildir, refusing any template that
     // would print an empty field (tests/mailbox_check.py reads the mails).
     const fs::path config = dir_->path() / "duban.toml";
-    std::ofstream(config) << "data_dir = \"data\"\n[serve]\npublic_url = \"http://duban.example.org:8080\"\n"
+    std::ofstream(config) << "data_dir = \"data\"\n[serve]\npublic_url = \"" << kPublicUrl << "\"\n"
                           << "[plugins.email]\nstrict_templates = true\n";
     const std::string base = "--config " + Quote(config.string()) + " --db " + Quote(db.string());
     ASSERT_EQ(Duban(base + " init", out, err), 0) << Slurp(err);
@@ -192,6 +195,24 @@ TEST_F(ReplayGolden, TheMailboxSaysWhatToDoByWhenAndWhereToTheRightPeople) {
         ADD_FAILURE() << n.at("id") << ": " << d.at("last_error");
         if (dead > 5) return;
       }
+}
+
+// Every link in the mails resolves on a real `duban serve --listen` over a
+// copy of the replay's database, signed in as the office: the page's shell
+// answers, and so does the API read behind it (tests/mailbox_links.py).
+TEST_F(ReplayGolden, EveryLinkInTheMailboxOpensItsPage) {
+  const fs::path out = dir_->path() / "links.out", err = dir_->path() / "links.err";
+  const std::string cmd = "python3 " + Quote(std::string(DUBAN_SOURCE_DIR) + "/tests/mailbox_links.py") + " " +
+                          Quote(DUBAN_EXE) + " " + Quote((dir_->path() / "t.db").string()) + " " +
+                          Quote((dir_->path() / "data" / "maildir").string()) + " " +
+                          Quote(kPublicUrl) + " >" + Quote(out.string()) + " 2>" +
+                          Quote(err.string());
+  const int raw = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << Slurp(out) << Slurp(err);
+  const std::string report = Slurp(out);
+  std::cout << report;
+  // The ledger, the approval queue and each of the 15 units' pages.
+  EXPECT_NE(report.find("pages 17"), std::string::npos) << report;
 }
 
 }  // namespace
