@@ -11,7 +11,9 @@
 //           UPDATE with a version check, one event INSERT carrying its SHA-256
 //           chain hash, one campaigns head UPDATE, COMMIT.
 //
-// The summary line compares the two: `ratio engine/raw = 0.xx`.
+// The summary line compares the two: `ratio engine/raw = 0.xx`. Beside them,
+// the pure decision (machine::DecideFire on in-memory instances, no I/O), and
+// `ratio pure/engine`: how much of a durable transition is the decision.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 #include <vector>
 
 #include "app/app.h"
+#include "machine/machine.h"
+#include "workflow/loader.h"
 #include "core/time.h"
 #include "store/store.h"
 #include "bench_check.h"
@@ -56,6 +60,7 @@ Instant At(const char* text) {
 struct Rates {
   double engine = 0;
   double raw = 0;
+  double pure = 0;
 } g_rates;
 
 // The Taishan campaign, every unit acknowledged and its required materials
@@ -124,6 +129,17 @@ bool Prepare(duban::app::App& app, Campaign& out, std::string& error) {
   return true;
 }
 
+// The cycle every unit goes through, one step per iteration, from 材料收集.
+struct Step {
+  const char* trigger;
+  bool by_office;
+  const char* note;
+};
+constexpr std::array<Step, 4> kCycle{{{"submit", false, ""},
+                                      {"receive", true, ""},
+                                      {"return", true, "请补充2021年度数据"},
+                                      {"revise", false, ""}}};
+
 void BM_EngineTransitions(benchmark::State& state) {
   TempDir dir("bench-engine", BenchRoot());
   auto store = duban::store::OpenStore((dir.path() / "duban.db").string());  // default options: synchronous=FULL
@@ -133,15 +149,6 @@ void BM_EngineTransitions(benchmark::State& state) {
   std::string error;
   if (!Prepare(app, campaign, error)) return Fail(state, error.c_str());
 
-  struct Step {
-    const char* trigger;
-    bool by_office;
-    const char* note;
-  };
-  static constexpr std::array<Step, 4> kCycle{{{"submit", false, ""},
-                                               {"receive", true, ""},
-                                               {"return", true, "请补充2021年度数据"},
-                                               {"revise", false, ""}}};
   const Instant at = At("2021-10-12T10:00");
   std::size_t n = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -294,6 +301,66 @@ void BM_RawSqliteTransitions(benchmark::State& state) {
   state.counters["transitions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
 }
 
+// The pure decision alone (machine::DecideFire: the transition's stage,
+// roles, note and guards, and the event it appends), no store and no I/O: the
+// same cycle on in-memory instances, on one thread. Each decision is checked:
+// applied, to the stage the workflow names.
+void BM_PureDecision(benchmark::State& state) {
+  auto wf_text = duban::workflow::ReadTextFile(kSource / "workflows" / "annual-cycle.toml");
+  if (!wf_text.ok()) return Fail(state, wf_text.status().str());
+  auto wf = duban::workflow::ParseWorkflow(*wf_text, "annual-cycle.toml");
+  if (!wf.ok()) return Fail(state, wf.status().str());
+  auto roster_text = duban::workflow::ReadTextFile(kSource / "workflows" / "taishan-2021" / "roster.toml");
+  if (!roster_text.ok()) return Fail(state, roster_text.status().str());
+  auto roster = duban::workflow::ParseRoster(*roster_text, "roster.toml", *wf);
+  if (!roster.ok()) return Fail(state, roster.status().str());
+  const auto acknowledge = wf->FindTrigger("acknowledge");
+  if (acknowledge.empty()) return Fail(state, "the workflow has no 'acknowledge'");
+  const std::string& unit_role = wf->roles[wf->transitions[acknowledge.front()].roles.front()].id;
+  const auto collecting = wf->FindStage("collecting");
+  if (!collecting) return Fail(state, "the workflow has no 'collecting' stage");
+  struct Unit {
+    duban::model::Instance instance;
+    std::string liaison;
+  };
+  std::vector<Unit> units;
+  for (const auto& u : roster->units) {
+    Unit unit;
+    unit.instance.unit = u.id;
+    unit.instance.stage = *collecting;
+    unit.instance.version = 1;
+    for (const auto& p : roster->people)
+      for (const auto& a : p.roles)
+        if (a.role == unit_role && a.unit == u.id) unit.liaison = p.id;
+    units.push_back(std::move(unit));
+  }
+  duban::machine::GuardFacts facts;  // the paperwork in order: every guard the cycle meets holds
+  facts.materials_complete.holds = facts.materials_accepted.holds = facts.materials_returned.holds = true;
+  const Instant at = At("2021-10-12T10:00");
+  std::size_t n = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    Unit& unit = units[n % units.size()];
+    const Step& step = kCycle[(n / units.size()) % kCycle.size()];
+    const duban::machine::Fire fire{step.trigger, step.by_office ? "office-cao-bin" : unit.liaison, at, step.note};
+    duban::machine::Decision d =
+        duban::machine::DecideFire(*wf, *roster, unit.instance, fire, facts, unit.instance.unit + "#1");
+    if (!d.moves() || d.events.size() != 1)
+      return Fail(state, unit.instance.unit + " " + step.trigger + ": " + d.rule + " " + d.message);
+    unit.instance.stage = d.to;
+    ++unit.instance.version;
+    benchmark::DoNotOptimize(d);
+    ++n;
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  g_rates.pure = static_cast<double>(n) / elapsed.count();
+  for (const Unit& unit : units)  // every unit went round whole cycles or stands where its steps led
+    if (unit.instance.version < 1) return Fail(state, "an instance went backwards");
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  state.counters["decisions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_PureDecision)->UseRealTime()->Unit(benchmark::kNanosecond)->MinTime(3.0);
 BENCHMARK(BM_EngineTransitions)->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(3.0);
 BENCHMARK(BM_RawSqliteTransitions)->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(3.0);
 
@@ -309,5 +376,10 @@ int main(int argc, char** argv) {
   std::printf("  engine (app::App::Fire)  %10.0f /s\n", g_rates.engine);
   std::printf("  raw SQLite, same rows    %10.0f /s\n", g_rates.raw);
   if (!duban::bench::Failed() && g_rates.engine > 0 && g_rates.raw > 0) std::printf("ratio engine/raw = %.2f\n", g_rates.engine / g_rates.raw);
+  std::printf("\nThe pure decision (machine::DecideFire, no I/O, one thread):\n");
+  std::printf("  decisions                %10.0f /s (aim: at least 1000000)\n", g_rates.pure);
+  if (!duban::bench::Failed() && g_rates.pure > 0 && g_rates.engine > 0)
+    std::printf("ratio pure/engine = %.0f (the rest of a durable transition is the store and its fsync)\n",
+                g_rates.pure / g_rates.engine);
   return duban::bench::Verdict("duban_bench_transitions");
 }
