@@ -462,4 +462,27 @@ TEST_F(ReportOctober, TheDeadlineFeedsAndTheCircularBeforePublication) {
   EXPECT_EQ(http.status, 0) << http.out << http.err;
 }
 
+// The campaign the day after the on-site verification (现场核查, 2021-11-16):
+// forestry was found wanting and is fixing it up by 26 November.
+class ReportNovember : public ReportBinary {};
+
+TEST_F(ReportNovember, TheFixUpIsInTheUnitsFeedWithItsEscalations) {
+  Ran replay = duban::testing::Replay2021(DUBAN_EXE, Path("t.db"), dir_.path(), "2021-11-17T00:00");
+  ASSERT_EQ(replay.status, 0) << replay.err;
+  const std::string at = "2021-11-17T09:00";
+  Ran unit = Duban("forestry-liaison", at, {"report", "ics", "--unit", "forestry", "--out", "forestry.ics"});
+  ASSERT_EQ(unit.status, 0) << unit.err;
+  Ran checked = Python("check_ics.py", {Path("forestry.ics").string(), "--name", "区林业保护发展中心", "--min", "4",
+                                        "--summary-has", "【截止】区林业保护发展中心：整改中", "--summary-has",
+                                        "【督办1级】区林业保护发展中心：整改中"});
+  EXPECT_EQ(checked.status, 0) << checked.out << checked.err;
+  const std::string ics = Slurp(Path("forestry.ics"));
+  EXPECT_THAT(ics, HasSubstr("DTSTART;VALUE=DATE:20211126")) << ics;  // the fix-up's due day
+  // The unit verified without findings has no deadline left to show.
+  Ran clean = Duban("office-cao-bin", at,
+                    {"report", "ics", "--unit", "ecology-environment", "--out", "ecology.ics"});
+  ASSERT_EQ(clean.status, 0) << clean.err;
+  EXPECT_THAT(Slurp(Path("ecology.ics")), Not(HasSubstr("整改中")));
+}
+
 }  // namespace
