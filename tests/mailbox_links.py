@@ -17,14 +17,15 @@ import http.client
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from email import policy
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from duban_serve import DubanServe  # noqa: E402
 
 duban, db, maildir, public_url = sys.argv[1:5]
 PERSON, PASSWORD = "office-cao-bin", "a long password for the link check"
@@ -56,25 +57,8 @@ with tempfile.TemporaryDirectory(prefix="duban-links-") as work:
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         sys.exit(f"duban user password exited {r.returncode}: {r.stderr}")
-    log_path = os.path.join(work, "serve.log")
-    log = open(log_path, "w+")
-    proc = subprocess.Popen([duban, "--db", copy, "serve", "--listen", "127.0.0.1:0", "--for", "300"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = None
-        for _ in range(600):
-            log.seek(0)
-            m = re.search(r"web pages on http://127\.0\.0\.1:(\d+)/", log.read())
-            if m:
-                base = int(m.group(1))
-                break
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if base is None:
-            log.seek(0)
-            sys.exit("duban serve never said where its pages are:\n" + log.read())
-        conn = http.client.HTTPConnection("127.0.0.1", base, timeout=60)
+    with DubanServe(duban, copy, os.path.join(work, "serve.log"), seconds=300) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         conn.request("POST", "/api/v1/session", json.dumps({"person": PERSON, "password": PASSWORD}),
                      {"Content-Type": "application/json"})
         res = conn.getresponse()
@@ -119,10 +103,4 @@ with tempfile.TemporaryDirectory(prefix="duban-links-") as work:
                                 (unit and json.loads(data)["unit"].get("unit") != unit)):
                 fail(f"{mail}: {api} is not campaign {campaign}'s {unit or 'ledger'}: {data[:200]!r}")
         print(f"links {len(links)} pages {len(pages)}")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 sys.exit(1 if failures else 0)

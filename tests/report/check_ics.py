@@ -16,13 +16,12 @@ Prints one line per event (UID, start, summary). Exit 0 when every check holds.
 """
 import argparse
 import os
-import re
-import signal
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from duban_serve import DubanServe  # noqa: E402
 
 from icalendar import Calendar
 
@@ -108,25 +107,8 @@ def get(url, token):
 
 def serve(a, check):
     duban, db, token, query = a.serve
-    log_path = a.feed + ".serve.log"
-    log = open(log_path, "w+")
-    proc = subprocess.Popen([duban, "--db", db, "serve", "--listen", "127.0.0.1:0", "--for", "60"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        port = None
-        for _ in range(600):
-            log.seek(0)
-            m = re.search(r"HTTP API on http://127\.0\.0\.1:(\d+)/api/v1", log.read())
-            if m:
-                port = int(m.group(1))
-                break
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if port is None:
-            log.seek(0)
-            raise SystemExit("duban serve never said where it listens:\n" + log.read())
-        base = f"http://127.0.0.1:{port}/api/v1/campaigns/taishan-2021/deadlines.ics"
+    with DubanServe(duban, db, a.feed + ".serve.log", seconds=60) as server:
+        base = f"{server.base}/api/v1/campaigns/taishan-2021/deadlines.ics"
         status, ctype, body = get(base + "?" + query, token)
         check(status == 200, f"GET ?{query}: {status} {body[:300]!r}")
         check(ctype == "text/calendar; charset=utf-8", f"GET ?{query}: Content-Type {ctype!r}")
@@ -139,10 +121,6 @@ def serve(a, check):
         if a.forbidden:
             status, _, body = get(base + "?" + a.forbidden, token)
             check(status == 403, f"GET ?{a.forbidden}: {status}, not 403: {body[:300]!r}")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
 
 
 if __name__ == "__main__":

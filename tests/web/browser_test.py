@@ -22,11 +22,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from duban_serve import DubanServe  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -97,32 +99,12 @@ class Campaign:
         return json.loads(self.run("--format", "json", *args))
 
 
-class Server:
+class Server(DubanServe):
     def __init__(self, campaign):
-        self.log = open(os.path.join(campaign.work, "serve.log"), "w+")
-        self.proc = subprocess.Popen([campaign.duban, "--db", campaign.db, "serve", "--listen", "127.0.0.1:0", "--for", "120"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.base = None
-        for _ in range(200):
-            self.log.seek(0)
-            m = re.search(r"web pages on (http://127\.0\.0\.1:\d+)/", self.log.read())
-            if m:
-                self.base = m.group(1)
-                break
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if not self.base:
-            self.log.seek(0)
-            raise Failure("duban serve never said where its pages are:\n" + self.log.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        try:
+            super().__init__(campaign.duban, campaign.db, os.path.join(campaign.work, "serve.log"))
+        except RuntimeError as e:
+            raise Failure(str(e))
 
 
 def browser():
