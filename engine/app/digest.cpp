@@ -61,6 +61,14 @@ nlohmann::json ItemJson(const TimeZone& tz, const model::Notice& n, int number) 
 
 // The role a person reads their digest in: the first they hold among the
 // roster's digest_roles, else their first.
+// Person -> the day of their latest digest.
+std::map<std::string, Date> LastDigestDays(const std::vector<store::DigestRecord>& digests) {
+  std::map<std::string, Date> last;
+  for (const auto& d : digests)
+    if (auto [at, fresh] = last.try_emplace(d.person, d.day); !fresh) at->second = std::max(at->second, d.day);
+  return last;
+}
+
 std::string DigestRole(const model::Workflow& wf, const model::Roster& roster, const model::Person& p) {
   for (const auto& a : p.roles)
     if (std::find(roster.digest_roles.begin(), roster.digest_roles.end(), a.role_id) != roster.digest_roles.end())
@@ -82,8 +90,7 @@ Result<std::optional<Instant>> App::NextDigest() {
     if (!ctx.ok()) return ctx.status();
     auto digests = store_.ListDigests(c.id);
     if (!digests.ok()) return digests.status();
-    std::map<std::string, Date> last;  // person -> the day of their latest digest
-    for (const auto& d : *digests) last[d.person] = std::max(last.count(d.person) ? last[d.person] : d.day, d.day);
+    const std::map<std::string, Date> last = LastDigestDays(*digests);
     std::map<std::string, Instant> first;  // person -> their earliest held notice
     for (const auto& h : *held)
       if (!first.count(h.person)) first[h.person] = h.held_at;
@@ -115,12 +122,12 @@ duban::Status App::AssembleDigests(Instant now, std::vector<wire::Ticked::Raised
     const Instant slot = machine::DigestSlot(ctx.tz, *day, options_.digest);
     auto digests = store_.ListDigests(c.id);
     if (!digests.ok()) return digests.status();
-    std::map<std::string, Date> last;
-    for (const auto& d : *digests) last[d.person] = std::max(last.count(d.person) ? last[d.person] : d.day, d.day);
+    const std::map<std::string, Date> last = LastDigestDays(*digests);
     // Each person's notices held up to the day's digest time; later ones wait for the next.
     std::map<std::string, std::vector<const store::HeldNotice*>> due;
     for (const auto& h : *held)
-      if (h.held_at <= slot && !(last.count(h.person) && last[h.person] >= *day)) due[h.person].push_back(&h);
+      if (const auto l = last.find(h.person); h.held_at <= slot && !(l != last.end() && l->second >= *day))
+        due[h.person].push_back(&h);
     if (due.empty()) continue;
     // Each person's in the order they happened (a catch-up tick raises steps stamped earlier).
     for (auto& [person, list] : due)
